@@ -1,0 +1,36 @@
+"""Embedded defaults: a pgserver Postgres under SXP_HOME, started on first use and left running."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sxp.logs import get_logger
+
+log = get_logger("embedded")
+
+
+def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
+    """Start (or reuse) the pgserver cluster in `pgdata` and return a URI for `database`."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        pgdata.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+    admin_uri = server.get_uri()
+    _ensure_database(admin_uri, database)
+    return str(server.get_uri(database))
+
+
+def _ensure_database(admin_uri: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+            log.info("created embedded database", extra={"database": database})

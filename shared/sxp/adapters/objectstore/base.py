@@ -1,0 +1,40 @@
+"""The object store port: what Spaces (S3 API) and the local folder both offer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    etag: str
+    size: int
+
+
+class ObjectStore(Protocol):
+    bucket: str
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        """Every object under `prefix`, in key order."""
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """Metadata of one object, or None when it does not exist."""
+
+    def open_read(self, key: str) -> BinaryIO:
+        """A streaming binary reader; the caller closes it."""
+
+    def get_bytes(self, key: str) -> bytes:
+        """A whole (small) object."""
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
+        """Write an object at once; returns its ETag."""
+
+    def put_file(self, key: str, path: Path, content_type: str | None = None) -> str:
+        """Upload a local file (multipart when large); returns its ETag."""
+
+    def url(self, key: str) -> str:
+        """Where a user finds the object (s3://bucket/key or a local path)."""

@@ -1,0 +1,87 @@
+"""Object store in a local folder: the embedded stand-in for Spaces, same port."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from sxp.adapters.objectstore.base import ObjectInfo
+from sxp.errors import StoreError
+
+
+class LocalDirObjectStore:
+    """Objects are files under root/bucket/key; the ETag is the MD5 of the content, as in S3."""
+
+    def __init__(self, root: Path, bucket: str) -> None:
+        self.bucket = bucket
+        self._base = (root / bucket).resolve()
+        self._base.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self._base / key).resolve()
+        if self._base not in path.parents:
+            raise StoreError(f"key escapes the bucket: {key}", "bad_key")
+        return path
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        found = []
+        for dirpath, _dirs, files in os.walk(self._base):
+            for name in files:
+                if name.startswith(".sxp-tmp"):
+                    continue
+                key = Path(dirpath, name).relative_to(self._base).as_posix()
+                if key.startswith(prefix):
+                    found.append(key)
+        for key in sorted(found):
+            info = self.head(key)
+            if info is not None:
+                yield info
+
+    def head(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        digest = hashlib.md5(usedforsecurity=False)
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return ObjectInfo(key, digest.hexdigest(), path.stat().st_size)
+
+    def open_read(self, key: str) -> BinaryIO:
+        path = self._path(key)
+        if not path.is_file():
+            raise StoreError(f"object not found: {key}", "not_found")
+        return path.open("rb")
+
+    def get_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as fh:
+            return fh.read()
+
+    def _atomic_write(self, key: str, writer: object) -> str:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as out:
+            writer(out)  # type: ignore[operator]
+        os.replace(tmp, target)
+        info = self.head(key)
+        assert info is not None
+        return info.etag
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
+        return self._atomic_write(key, lambda out: out.write(data))
+
+    def put_file(self, key: str, path: Path, content_type: str | None = None) -> str:
+        def copy(out: BinaryIO) -> None:
+            with path.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+
+        return self._atomic_write(key, copy)
+
+    def url(self, key: str) -> str:
+        return str(self._path(key))

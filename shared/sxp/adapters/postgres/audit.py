@@ -1,0 +1,26 @@
+"""Audit writer: INSERT only, one event per (event_type, batch_id), PII scrubbed before write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from sxp.logs import scrub
+
+AUDIT_SCHEMA_VERSION = "audit.v1"
+
+
+def record_event(conn: psycopg.Connection, *, event_type: str, actor: str, service: str,
+                 outcome: str, batch_id: str | None = None, checksum: str | None = None,
+                 details: dict[str, Any] | None = None) -> bool:
+    """Append an audit event in the caller's transaction. False if it was already recorded."""
+    cur = conn.execute(
+        "INSERT INTO audit.audit_log (event_type, actor, service, batch_id, schema_version,"
+        " outcome, checksum, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (event_type, batch_id) WHERE batch_id IS NOT NULL DO NOTHING",
+        (event_type, actor, service, batch_id, AUDIT_SCHEMA_VERSION, outcome, checksum,
+         Jsonb(scrub(details or {}))),
+    )
+    return cur.rowcount == 1

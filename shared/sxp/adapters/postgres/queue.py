@@ -1,0 +1,120 @@
+"""The Postgres job queue: enqueue inside the caller's transaction, lease-based dequeue.
+
+A job is leased for `lease_s` seconds; a worker heartbeats to extend it. A job whose lease ran
+out (its worker died) is picked up again by the next `claim`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+def enqueue(conn: psycopg.Connection, kind: str, payload: dict[str, Any], *,
+            queueing_lock: str | None = None, max_attempts: int = 5,
+            delay_s: float = 0) -> int | None:
+    """Add a job in the caller's transaction. Returns None if a pending job holds the lock."""
+    row = conn.execute(
+        "INSERT INTO queue.jobs (kind, payload, queueing_lock, max_attempts, run_after)"
+        " VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s))"
+        " ON CONFLICT (queueing_lock) WHERE state IN ('todo', 'doing') DO NOTHING RETURNING id",
+        (kind, Jsonb(payload), queueing_lock, max_attempts, delay_s),
+    ).fetchone()
+    return None if row is None else int(_first(row))
+
+
+def claim(conn: psycopg.Connection, worker_id: str, kinds: list[str] | None = None,
+          lease_s: int = 60) -> Job | None:
+    """Take the next ready job (or one whose lease expired) and lease it. Commits."""
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT id FROM queue.jobs"
+            " WHERE ((state = 'todo' AND run_after <= now())"
+            "        OR (state = 'doing' AND lease_until < now()))"
+            "   AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))"
+            " ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            {"kinds": kinds},
+        ).fetchone()
+        if row is None:
+            return None
+        job = conn.execute(
+            "UPDATE queue.jobs SET state = 'doing', attempts = attempts + 1, locked_by = %s,"
+            " lease_until = now() + make_interval(secs => %s), heartbeat_at = now(),"
+            " updated_at = now() WHERE id = %s"
+            " RETURNING id, kind, payload, attempts, max_attempts",
+            (worker_id, lease_s, _first(row)),
+        ).fetchone()
+    assert job is not None
+    return Job(*_values(job))
+
+
+def heartbeat(conn: psycopg.Connection, job_id: int, worker_id: str, lease_s: int = 60) -> bool:
+    """Extend the lease; False if the job is no longer ours."""
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE queue.jobs SET lease_until = now() + make_interval(secs => %s),"
+            " heartbeat_at = now() WHERE id = %s AND locked_by = %s AND state = 'doing'",
+            (lease_s, job_id, worker_id))
+    return cur.rowcount == 1
+
+
+def complete(conn: psycopg.Connection, job_id: int) -> None:
+    """Mark done, in the caller's transaction (so the step's writes and this commit together)."""
+    conn.execute(
+        "UPDATE queue.jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+        " lease_until = NULL WHERE id = %s", (job_id,))
+
+
+def fail(conn: psycopg.Connection, job: Job, error: str, *, retry_in_s: float | None = None,
+         fatal: bool = False) -> str:
+    """Record a failure: back to todo with backoff, or dead once attempts are spent. Commits."""
+    dead = fatal or job.attempts >= job.max_attempts
+    delay = retry_in_s if retry_in_s is not None else min(2 ** job.attempts, 300)
+    state = "dead" if dead else "todo"
+    with conn.transaction():
+        conn.execute(
+            "UPDATE queue.jobs SET state = %s, last_error = %s, updated_at = now(),"
+            " lease_until = NULL, locked_by = NULL,"
+            " run_after = now() + make_interval(secs => %s),"
+            " finished_at = CASE WHEN %s THEN now() END WHERE id = %s",
+            (state, error[:2000], delay, dead, job.id))
+    return state
+
+
+def retry_dead(conn: psycopg.Connection, job_id: int | None = None) -> int:
+    """Put dead jobs (one, or all) back in the queue with a fresh attempt budget. Commits."""
+    with conn.transaction():
+        cur = conn.execute(
+            "UPDATE queue.jobs SET state = 'todo', attempts = 0, run_after = now(),"
+            " finished_at = NULL, updated_at = now()"
+            " WHERE state = 'dead' AND (%(id)s::bigint IS NULL OR id = %(id)s::bigint)",
+            {"id": job_id})
+    return cur.rowcount
+
+
+def pending_count(conn: psycopg.Connection, kinds: list[str] | None = None) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM queue.jobs WHERE state IN ('todo', 'doing')"
+        " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))",
+        {"kinds": kinds}).fetchone()
+    return int(_first(row))
+
+
+def _first(row: Any) -> Any:
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)

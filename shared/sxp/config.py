@@ -1,0 +1,85 @@
+"""The one settings object. Read from environment variables; embedded defaults when unset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_ENRICH_BATCH = 250
+
+
+class Settings(BaseSettings):
+    """Every knob of sxp. With nothing set, everything runs on embedded defaults under `home`."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    env: str = Field("local", alias="SXP_ENV")
+    home: Path = Field(Path(".sxp"), alias="SXP_HOME")
+    service: str = Field("sxp", alias="SXP_SERVICE")
+    log_level: str = Field("INFO", alias="SXP_LOG_LEVEL")
+
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+    # Postgres role assumed after connecting (SET ROLE); production connects as it directly.
+    db_role: str | None = Field(None, alias="SXP_DB_ROLE")
+
+    spaces_endpoint: str | None = Field(None, alias="SPACES_ENDPOINT")
+    spaces_bucket: str = Field("sxp-local", alias="SPACES_BUCKET")
+    spaces_key: str | None = Field(None, alias="SPACES_KEY")
+    spaces_secret: str | None = Field(None, alias="SPACES_SECRET")
+    spaces_region: str = Field("us-east-1", alias="SPACES_REGION")
+
+    inbox_prefix: str = Field("inbox/", alias="SXP_INBOX_PREFIX")
+    stage_prefix: str = Field("stage/", alias="SXP_STAGE_PREFIX")
+    exports_prefix: str = Field("exports/", alias="SXP_EXPORTS_PREFIX")
+
+    rules_file: Path | None = Field(None, alias="SXP_RULES_FILE")
+
+    skiptrace_base_url: str | None = Field(None, alias="SKIPTRACE_BASE_URL")
+    skiptrace_api_key: str = Field("sandbox-skiptrace-key", alias="SKIPTRACE_API_KEY")
+    apollo_base_url: str | None = Field(None, alias="APOLLO_BASE_URL")
+    apollo_api_key: str = Field("sandbox-apollo-key", alias="APOLLO_API_KEY")
+    provider_timeout_s: float = Field(10.0, alias="SXP_PROVIDER_TIMEOUT_S")
+    provider_max_attempts: int = Field(5, alias="SXP_PROVIDER_MAX_ATTEMPTS")
+
+    enrich_provider: str = Field("skiptrace", alias="SXP_ENRICH_PROVIDER")
+    enrich_batch_size: int = Field(250, ge=1, le=MAX_ENRICH_BATCH, alias="SXP_ENRICH_BATCH_SIZE")
+    credit_budget_per_run: int = Field(2000, ge=0, alias="SXP_CREDIT_BUDGET_PER_RUN")
+    credit_budget_per_day: int = Field(10000, ge=0, alias="SXP_CREDIT_BUDGET_PER_DAY")
+    credits_per_lookup: int = Field(1, ge=0, alias="SXP_CREDITS_PER_LOOKUP")
+
+    worker_concurrency: int = Field(2, ge=1, alias="SXP_WORKER_CONCURRENCY")
+    job_lease_s: int = Field(60, ge=5, alias="SXP_JOB_LEASE_S")
+    job_max_attempts: int = Field(5, ge=1, alias="SXP_JOB_MAX_ATTEMPTS")
+
+    export_gzip: bool = Field(True, alias="SXP_EXPORT_GZIP")
+    ingest_max_row_bytes: int = Field(1_000_000, alias="SXP_INGEST_MAX_ROW_BYTES")
+    ingest_max_decompressed_bytes: int = Field(20 * 1024**3, alias="SXP_INGEST_MAX_DECOMPRESSED_BYTES")
+
+    migrations_dir: Path | None = Field(None, alias="SXP_MIGRATIONS_DIR")
+
+    @property
+    def migrations_path(self) -> Path:
+        return self.migrations_dir or repo_root() / "migrations"
+
+    @property
+    def embedded_db(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.spaces_endpoint is None
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def spaces_dir(self) -> Path:
+        return self.home / "spaces"
+
+
+def repo_root() -> Path:
+    """The checkout (or image) root holding `migrations/` and `contracts/`."""
+    return Path(__file__).resolve().parents[2]

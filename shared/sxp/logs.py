@@ -1,0 +1,93 @@
+"""Structured JSON logging with PII redaction applied before any handler sees a record.
+
+Every log record passes `RedactPII`: values under PII field names are replaced, and e-mail
+addresses and phone-like digit runs are masked inside any string (message or extra field).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import orjson
+
+PII_KEYS = frozenset({
+    "email", "emails", "phone", "phones", "first_name", "last_name", "full_name", "name",
+    "contact_name", "number", "street", "address", "property_address", "request_body",
+    "response_body", "body",
+})
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+PHONE_RE = re.compile(r"(?<!\w)\+?\d[\d\s().\-]{7,}\d(?!\w)")
+REDACTED = "[redacted]"
+
+_STD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {
+    "message", "asctime"}
+
+
+def scrub_text(text: str) -> str:
+    """Mask e-mail addresses and phone-like numbers inside free text."""
+    return PHONE_RE.sub(REDACTED, EMAIL_RE.sub(REDACTED, text))
+
+
+def scrub(value: Any, key: str | None = None) -> Any:
+    """Return `value` with PII removed: PII-named keys blanked, free text masked."""
+    if key is not None and key.lower() in PII_KEYS:
+        return REDACTED
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {k: scrub(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+class RedactPII(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        record.msg = scrub_text(msg)
+        record.args = None
+        for attr, value in list(vars(record).items()):
+            if attr not in _STD_ATTRS:
+                setattr(record, attr, scrub(value, attr))
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = scrub_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        event: dict[str, Any] = {
+            "level": record.levelname,
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for attr, value in vars(record).items():
+            if attr not in _STD_ATTRS and not attr.startswith("_"):
+                event[attr] = value
+        if record.exc_text:
+            event["exception"] = record.exc_text
+        return orjson.dumps(event, default=str).decode()
+
+
+def configure_logging(level: str = "INFO", stream: Any = None) -> None:
+    """Install the JSON handler with redaction on the `sxp` logger tree (idempotent)."""
+    root = logging.getLogger("sxp")
+    root.setLevel(level.upper())
+    root.propagate = False
+    for handler in list(root.handlers):
+        if getattr(handler, "_sxp", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactPII())
+    handler.setFormatter(JsonFormatter())
+    handler._sxp = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+def get_logger(name: str) -> logging.Logger:
+    return logging.getLogger(name if name.startswith("sxp") else f"sxp.{name}")

@@ -1,0 +1,106 @@
+"""Session fixtures that start real parts: Postgres (pgserver or DATABASE_URL) and moto's S3 server.
+
+Every test gets a fresh database cloned from a migrated template, and its own bucket.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sxp.adapters.postgres.migrate import apply_migrations
+from sxp.bootstrap import App, bootstrap
+from sxp.config import Settings, repo_root
+
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _with_db(uri: str, database: str) -> str:
+    base, _, query = uri.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{database}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_uri: str) -> Iterator[str]:
+    name = f"sxp_tpl_{os.getpid()}"
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(_with_db(pg_admin_uri, name)) as conn:
+        apply_migrations(conn, repo_root() / "migrations")
+    yield name
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_admin_uri: str, template_db: str) -> Iterator[str]:
+    name = f"sxp_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield _with_db(pg_admin_uri, name)
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, s3_endpoint: str, tmp_path: Path) -> Settings:
+    return Settings(
+        DATABASE_URL=database_url,
+        SPACES_ENDPOINT=s3_endpoint,
+        SPACES_BUCKET=f"sxp-{uuid.uuid4().hex[:10]}",
+        SPACES_KEY="testing",
+        SPACES_SECRET="testing",
+        SXP_HOME=tmp_path / "home",
+        SXP_ENV="test",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    application = bootstrap(settings)
+    yield application
+    application.close()
