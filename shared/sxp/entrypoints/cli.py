@@ -1,0 +1,148 @@
+"""The `sxp` command line: parse, bootstrap, call one step or query, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sxp.errors import SxpError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sxp", description="Social XPress Engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply pending database migrations")
+    imp = sub.add_parser("import", help="put local files into the inbox")
+    imp.add_argument("paths", nargs="+", type=Path)
+    imp.add_argument("--platform", choices=["x", "tiktok", "threads"])
+    imp.add_argument("--format", dest="fmt", choices=["jsonl", "json", "csv"])
+    sub.add_parser("scan", help="register new inbox objects and schedule their ingest")
+    run = sub.add_parser("run", help="scan, then drain every pending step until nothing is left")
+    run.add_argument("--quiet", action="store_true")
+    wrk = sub.add_parser("worker", help="long-running job worker (enrichment)")
+    wrk.add_argument("--concurrency", type=int)
+    wrk.add_argument("--kinds", help="comma-separated job kinds (default: all)")
+    wrk.add_argument("--stop-when-idle", action="store_true")
+    st = sub.add_parser("status", help="counts per tier, step and batch state")
+    st.add_argument("--json", action="store_true")
+    gate = sub.add_parser("gate", help="form enrichment batches within budget")
+    gate.add_argument("--dry-run", action="store_true")
+    sub.add_parser("export", help="export ready cards as a Lead Card Batch now")
+    ver = sub.add_parser("verify-bundle", help="check a Lead Card Batch manifest and its files")
+    ver.add_argument("manifest", help="local path or s3://bucket/key of manifest.json")
+    jobs = sub.add_parser("retry", help="put dead jobs back in the queue")
+    jobs.add_argument("job_id", nargs="?", type=int)
+    api = sub.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8080)
+    sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SxpError as exc:
+        print(f"sxp: error [{exc.reason_code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command table
+    from sxp.bootstrap import bootstrap
+
+    if args.command == "demo":
+        from sxp.entrypoints.demo import run_demo
+
+        return run_demo()
+    app = bootstrap(migrate=args.command == "migrate")
+    try:
+        if args.command == "migrate":
+            print("migrations up to date")
+        elif args.command == "import":
+            from sxp.pipeline.imports import import_paths
+
+            for key in import_paths(app, args.paths, platform=args.platform, fmt=args.fmt):
+                print(app.store.url(key))
+        elif args.command == "scan":
+            from sxp.pipeline.scan import scan
+
+            _print(vars(scan(app)))
+        elif args.command == "run":
+            return _run(app, quiet=args.quiet)
+        elif args.command == "worker":
+            from sxp.entrypoints.worker import run_worker
+
+            kinds = args.kinds.split(",") if args.kinds else None
+            run_worker(app, concurrency=args.concurrency or app.settings.worker_concurrency,
+                       kinds=kinds, stop_when_idle=args.stop_when_idle)
+        elif args.command == "status":
+            from sxp.entrypoints.report import print_status
+            from sxp.pipeline.status import collect_status
+
+            status = collect_status(app)
+            if args.json:
+                _print(status)
+            else:
+                print_status(status)
+        elif args.command == "gate":
+            from sxp.pipeline.gate import gate
+
+            _print(_plain(gate(app, dry_run=args.dry_run)))
+        elif args.command == "export":
+            from sxp.pipeline.export import export
+
+            result = export(app)
+            _print(_plain(result) if result else {"exported": 0})
+        elif args.command == "verify-bundle":
+            from sxp.pipeline.verify import verify_bundle
+
+            _print(_plain(verify_bundle(app, args.manifest)))
+        elif args.command == "retry":
+            from sxp.adapters.postgres.queue import retry_dead
+
+            with app.connect() as conn:
+                print(f"{retry_dead(conn, args.job_id)} job(s) back in the queue")
+        elif args.command == "api":
+            from sxp.entrypoints.api import serve_api
+
+            serve_api(app, args.host, args.port)
+        return 0
+    finally:
+        app.close()
+
+
+def _run(app: Any, *, quiet: bool) -> int:
+    from sxp.entrypoints.report import ProgressPrinter
+    from sxp.pipeline.run import run_pipeline
+
+    printer = None if quiet else ProgressPrinter()
+    result = run_pipeline(app, on_progress=printer)
+    if printer:
+        printer.finish()
+    print(json.dumps({"files_registered": result.files_registered, "jobs_done": result.drained.done,
+                      "jobs_failed": result.drained.failed, "jobs_dead": result.drained.dead}))
+    return 1 if result.drained.dead else 0
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(value)
+    return value
+
+
+def _print(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
