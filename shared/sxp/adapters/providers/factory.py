@@ -1,0 +1,54 @@
+"""Build provider adapters from settings, once per App.
+
+With `<name>_base_url` unset (the embedded default) the sandbox emulator for that provider is
+started on loopback and the adapter points at it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sxp.adapters.providers.apollo import ApolloProvider
+from sxp.adapters.providers.base import EnrichmentProvider
+from sxp.adapters.providers.resilience import (RateLimiter, ResilientCaller, RetryPolicy,
+                                               build_breaker)
+from sxp.adapters.providers.skiptrace import SkipTraceProvider
+from sxp.bootstrap import App
+from sxp.errors import ConfigError
+
+PROVIDERS: dict[str, Any] = {"skiptrace": SkipTraceProvider, "apollo": ApolloProvider}
+# Client-side limits set below the plans' limits (BatchData ~3,000/min, Apollo 1,000/min).
+DEFAULT_RATE_PER_S = {"skiptrace": 45.0, "apollo": 15.0}
+
+
+def build_provider(app: App, name: str) -> EnrichmentProvider:
+    if name not in PROVIDERS:
+        raise ConfigError(f"unknown enrichment provider: {name}", "unknown_provider")
+    provider: EnrichmentProvider = app.cached(f"provider:{name}", lambda: _build(app, name))
+    return provider
+
+
+def _build(app: App, name: str) -> EnrichmentProvider:
+    settings = app.settings
+    base_url: str | None = getattr(settings, f"{name}_base_url")
+    api_key: str = getattr(settings, f"{name}_api_key")
+    if base_url is None:
+        from sxp.sandbox import start_sandbox
+
+        sandbox = app.cached(f"sandbox:{name}", lambda: start_sandbox(name, api_key=api_key))
+        base_url = sandbox.base_url
+    rate = getattr(settings, f"{name}_rate_per_s", None) or DEFAULT_RATE_PER_S[name]
+    policy = RetryPolicy(max_attempts=settings.provider_max_attempts,
+                         max_total_s=max(30.0, settings.provider_timeout_s * 3))
+    caller = ResilientCaller(name, limiter=RateLimiter(rate), breaker=_breaker(app, name),
+                             policy=policy)
+    adapter: EnrichmentProvider = PROVIDERS[name](base_url, api_key, caller=caller,
+                                                  timeout_s=settings.provider_timeout_s)
+    return adapter
+
+
+def _breaker(app: App, name: str) -> Any:
+    """Breaker state shared by every worker through Postgres (pybreaker storage interface)."""
+    from sxp.adapters.postgres.breaker import PostgresBreakerStorage
+
+    return build_breaker(name, storage=PostgresBreakerStorage(name, app.connect))

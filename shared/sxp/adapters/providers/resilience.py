@@ -1,0 +1,159 @@
+"""What keeps a provider call alive against a hostile provider: a client-side rate limiter,
+a circuit breaker (pybreaker) and bounded retries with exponential backoff and jitter (tenacity)
+that honour Retry-After and retry only 429, 5xx, timeouts, connection errors and bodies that
+are not JSON. 401/402/422 are `ProviderFatal`: retrying will not help.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import pybreaker
+from tenacity import (RetryCallState, Retrying, retry_if_exception, stop_after_attempt,
+                      stop_after_delay, wait_exponential_jitter)
+
+from sxp.errors import ProviderError, ProviderFatal, ProviderRetryable
+from sxp.logs import get_logger
+
+log = get_logger("providers")
+T = TypeVar("T")
+FATAL_REASONS = {401: "provider_unauthorized", 403: "provider_unauthorized",
+                 402: "provider_quota_exhausted", 400: "provider_rejected_request",
+                 404: "provider_rejected_request", 422: "provider_rejected_request"}
+CIRCUIT_OPEN = "provider_circuit_open"
+
+
+class RateLimiter:
+    """Evenly spaced calls at `rate_per_s` shared by every thread using this adapter."""
+
+    def __init__(self, rate_per_s: float | None) -> None:
+        self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    max_total_s: float = 60.0
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 20.0
+    max_retry_after_s: float = 30.0
+
+
+def classify(response: httpx.Response, provider: str) -> Any:
+    """The JSON body of a success; a typed error for everything else."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        reason = "provider_rate_limited" if status == 429 else "provider_unavailable"
+        raise ProviderRetryable(f"{provider} answered HTTP {status}", reason, status=status,
+                                retry_after_s=retry_after)
+    if status >= 400:
+        raise ProviderFatal(f"{provider} answered HTTP {status}",
+                            FATAL_REASONS.get(status, "provider_rejected_request"), status=status)
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderRetryable(f"{provider} answered HTTP {status} with a body that is not JSON",
+                                "provider_malformed_response", status=status) from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class ResilientCaller:
+    """Runs one provider call through limiter, breaker and retries; logs no bodies."""
+
+    def __init__(self, provider: str, *, limiter: RateLimiter, breaker: pybreaker.CircuitBreaker,
+                 policy: RetryPolicy) -> None:
+        self.provider = provider
+        self.limiter = limiter
+        self.breaker = breaker
+        self.policy = policy
+
+    def call(self, send: Callable[[], httpx.Response], *, records: int) -> tuple[int, Any]:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.max_total_s),
+            wait=self._wait, retry=retry_if_exception(_should_retry), reraise=True)
+        result: tuple[int, Any] = retrying(self._attempt, send, records)
+        return result
+
+    def close(self) -> None:
+        storage = getattr(self.breaker, "_state_storage", None)
+        if hasattr(storage, "close"):
+            storage.close()
+
+    def _attempt(self, send: Callable[[], httpx.Response], records: int) -> tuple[int, Any]:
+        self.limiter.acquire()
+        started = time.monotonic()
+        status: int | None = None
+        try:
+            response = self.breaker.call(_send_once, send, self.provider)
+            status = response.status_code
+            return status, classify(response, self.provider)
+        except pybreaker.CircuitBreakerError:
+            raise ProviderRetryable(f"{self.provider} circuit is open", CIRCUIT_OPEN,
+                                    retry_after_s=float(self.breaker.reset_timeout)) from None
+        except ProviderError as exc:
+            status = exc.status
+            raise
+        finally:
+            log.info("provider call", extra={
+                "provider": self.provider, "status_code": status, "records": records,
+                "latency_ms": round((time.monotonic() - started) * 1000, 1)})
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ProviderError) and exc.retry_after_s is not None:
+            return min(exc.retry_after_s, self.policy.max_retry_after_s)
+        backoff = wait_exponential_jitter(initial=self.policy.backoff_initial_s,
+                                          max=self.policy.backoff_max_s)
+        return float(backoff(state))
+
+
+def _send_once(send: Callable[[], httpx.Response], provider: str) -> httpx.Response:
+    """One HTTP exchange; inside the breaker so 5xx, timeouts and bad bodies count as failures."""
+    try:
+        response = send()
+    except httpx.TimeoutException:
+        raise ProviderRetryable(f"{provider} timed out", "provider_timeout") from None
+    except httpx.TransportError as exc:
+        raise ProviderRetryable(f"{provider} unreachable: {type(exc).__name__}",
+                                "provider_unreachable") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        classify(response, provider)
+    return response
+
+
+def _should_retry(exc: BaseException) -> bool:
+    return isinstance(exc, ProviderRetryable) and exc.reason_code != CIRCUIT_OPEN
+
+
+def build_breaker(provider: str, *, fail_max: int = 5, reset_timeout_s: float = 30.0,
+                  storage: pybreaker.CircuitBreakerStorage | None = None) -> pybreaker.CircuitBreaker:
+    """Only retryable failures count against the breaker; a 401 says nothing about health."""
+    return pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset_timeout_s,
+                                    exclude=[ProviderFatal], state_storage=storage,
+                                    name=provider, throw_new_error_on_trip=True)
