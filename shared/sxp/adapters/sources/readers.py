@@ -1,0 +1,136 @@
+"""Streaming readers: each yields `RawRecord`s (line number, parsed object or reason code, raw).
+
+JSONL: one object per line (an envelope line `{"data": [...]}` expands to its elements).
+JSON: a top-level array, or an object with a `data` list/object (streamed, never loaded whole).
+CSV: UTF-8 with or without BOM, CRLF or LF, quoted fields with newlines; dotted headers such as
+`public_metrics.followers_count` are kept as flat keys the shape mappers understand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import orjson
+
+from sxp.adapters.sources.jsonstream import TOO_LARGE, iter_elements
+from sxp.domain import quality as q
+
+RAW_KEEP = 16 * 1024  # bytes of a raw row kept in the rejects file
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    line: int
+    value: dict[str, Any] | None
+    raw: bytes
+    error: str | None = None
+
+
+def read_records(reader: BinaryIO, fmt: str, max_row_bytes: int) -> Iterator[RawRecord]:
+    if fmt == "jsonl":
+        return read_jsonl(reader, max_row_bytes)
+    if fmt == "json":
+        return read_json(reader, max_row_bytes)
+    return read_csv(reader, max_row_bytes)
+
+
+def parse_object(line: int, raw: bytes) -> RawRecord:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return RawRecord(line, None, raw[:RAW_KEEP], q.ENCODING_ERROR)
+        return RawRecord(line, None, raw[:RAW_KEEP], q.UNPARSABLE_ROW)
+    if not isinstance(value, dict):
+        return RawRecord(line, None, raw[:RAW_KEEP], q.NOT_AN_OBJECT)
+    return RawRecord(line, value, raw)
+
+
+def read_jsonl(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
+    line = 0
+    loads = orjson.loads
+    while True:
+        raw = reader.readline(max_row_bytes + 1)
+        if not raw:
+            return
+        line += 1
+        if len(raw) > max_row_bytes and not raw.endswith(b"\n"):
+            while (rest := reader.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
+            continue
+        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if raw.isspace():
+            continue
+        try:
+            value = loads(raw)
+        except orjson.JSONDecodeError:
+            yield parse_object(line, raw.rstrip(b"\r\n"))
+            continue
+        if type(value) is dict:
+            yield RawRecord(line, value, raw)
+        else:
+            yield RawRecord(line, None, raw.rstrip(b"\r\n")[:RAW_KEEP], q.NOT_AN_OBJECT)
+
+
+def read_json(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
+    for line, element in iter_elements(reader, max_row_bytes):
+        if element is TOO_LARGE or element == TOO_LARGE:
+            yield RawRecord(line, None, b"", q.ROW_TOO_LARGE)
+        else:
+            yield parse_object(line, element)
+
+
+def read_csv(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
+    text = io.TextIOWrapper(reader, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    csv.field_size_limit(max(max_row_bytes, 1024))
+    rows = csv.reader(text)
+    header: list[str] | None = None
+    previous_end = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = previous_end + 1
+            previous_end = rows.line_num
+            code = q.ROW_TOO_LARGE if "field larger" in str(exc) else q.UNPARSABLE_ROW
+            yield RawRecord(line, None, str(exc).encode()[:RAW_KEEP], code)
+            continue
+        line = previous_end + 1
+        previous_end = rows.line_num
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        raw = _csv_raw(row)
+        if any(_has_surrogates(cell) for cell in row):
+            yield RawRecord(line, None, raw.decode("utf-8", "replace").encode(), q.ENCODING_ERROR)
+            continue
+        if len(raw) > max_row_bytes:
+            yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
+            continue
+        if len(row) > len(header):
+            yield RawRecord(line, None, raw[:RAW_KEEP], q.UNPARSABLE_ROW)
+            continue
+        value = {k: (v if v != "" else None) for k, v in zip(header, row, strict=False) if k}
+        yield RawRecord(line, value, raw)
+
+
+def _csv_raw(row: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+def _has_surrogates(cell: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in cell) if not cell.isascii() else False

@@ -1,0 +1,144 @@
+"""Ingest step: one source file -> Tier 1 + staged normalized JSONL + rejects JSONL.
+
+Job `ingest {"source_file_id"}`. The object is streamed (never loaded whole); rows are mapped,
+normalized and checked, COPYed into a staging table while parsing continues, then merged into
+Tier 1 in the same transaction that writes the file's counters, enqueues `cards` and completes
+the job. A file that cannot be read at all is marked `failed` with its reason code; since
+nothing was committed, nothing partial is left. Re-running on an ingested file is a no-op.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.profiles import MergeResult, merge_staged, staging_copy
+from sxp.adapters.postgres.queue import Job
+from sxp.adapters.sources.readers import read_records
+from sxp.adapters.sources.streams import open_source, sniff
+from sxp.bootstrap import App
+from sxp.domain import quality as q
+from sxp.errors import FileUnreadable, StoreError
+from sxp.logs import get_logger
+from sxp.pipeline.ingest_rows import RowSink, process_records
+
+log = get_logger("sxp.pipeline.ingest")
+
+
+def stage_run(source_file_id: int) -> str:
+    """The run name of a source file under `stage/` (later steps reuse it)."""
+    return f"file-{source_file_id:08d}"
+
+
+@dataclass
+class IngestOutcome:
+    source_file_id: int
+    state: str
+    rows_read: int = 0
+    rows_rejected: int = 0
+    merge: MergeResult | None = None
+    reason_code: str | None = None
+
+
+def run_job(app: App, job: Job) -> None:
+    ingest_file(app, int(job.payload["source_file_id"]), job_id=job.id)
+
+
+def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> IngestOutcome:
+    with app.connect() as conn:
+        source = _load_source(conn, source_file_id)
+        if source["state"] in ("ingested", "failed"):
+            with conn.transaction():
+                if job_id is not None:
+                    queue.complete(conn, job_id)
+            return IngestOutcome(source_file_id, source["state"])
+        with conn.transaction():
+            conn.execute("UPDATE social.source_files SET state = 'ingesting' WHERE id = %s",
+                         (source_file_id,))
+        try:
+            with tempfile.TemporaryDirectory(prefix="sxp-ingest-") as tmp, conn.transaction():
+                outcome = _ingest(app, conn, source, Path(tmp), job_id)
+        except FileUnreadable as exc:
+            outcome = _mark_failed(conn, source_file_id, exc, job_id)
+    log.info("file ingested", extra={
+        "source_file_id": source_file_id, "state": outcome.state,
+        "rows_read": outcome.rows_read, "rows_rejected": outcome.rows_rejected,
+        "rows_loaded": outcome.merge.loaded if outcome.merge else 0,
+        "reason_code": outcome.reason_code})
+    return outcome
+
+
+def _load_source(conn: psycopg.Connection, source_file_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT id, bucket, key, etag, state, platform_hint, format_hint, registered_at"
+        " FROM social.source_files WHERE id = %s", (source_file_id,)).fetchone()
+    conn.commit()
+    if row is None:
+        raise LookupError(f"source file {source_file_id} is not registered")
+    return dict(row)
+
+
+def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Path,
+            job_id: int | None) -> IngestOutcome:
+    locked = conn.execute("SELECT state FROM social.source_files WHERE id = %s FOR UPDATE",
+                          (source["id"],)).fetchone()
+    assert locked is not None
+    settings = app.settings
+    run = stage_run(int(source["id"]))
+    normalized_key = f"{settings.stage_prefix}{run}/normalized/part-00000.jsonl.gz"
+    rejects_key = f"{settings.stage_prefix}{run}/rejects/part-00000.jsonl"
+    sink = RowSink(tmp / "normalized.jsonl.gz", tmp / "rejects.jsonl", source["key"])
+    try:
+        raw = app.store.open_read(source["key"])
+    except StoreError as exc:
+        if exc.reason_code == "not_found":
+            raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
+        raise
+    with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
+        fmt = sniff(reader, source["key"], source["format_hint"])
+        records = read_records(reader, fmt, settings.ingest_max_row_bytes)
+        with sink, staging_copy(conn) as staging:
+            process_records(records, source["platform_hint"], _as_dt(source["registered_at"]),
+                            staging, sink)
+    if sink.valid == 0 and sink.rejected == 0:
+        raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
+    app.store.put_file(normalized_key, sink.normalized_path, "application/gzip")
+    app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
+    merge = merge_staged(conn, int(source["id"]))
+    conn.execute(
+        "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"
+        " format_hint = coalesce(format_hint, %s), rows_read = %s, rows_loaded = %s,"
+        " rows_unchanged = %s, rows_deduped = %s, rows_rejected = %s, normalized_key = %s,"
+        " rejects_key = %s, finished_at = now() WHERE id = %s",
+        (fmt, sink.read, merge.loaded, merge.unchanged, merge.deduped, sink.rejected,
+         normalized_key, rejects_key, source["id"]))
+    queue.enqueue(conn, "cards", {"source_file_id": int(source["id"])},
+                  queueing_lock=f"cards:{source['id']}",
+                  max_attempts=settings.job_max_attempts)
+    if job_id is not None:
+        queue.complete(conn, job_id)
+    return IngestOutcome(int(source["id"]), "ingested", sink.read, sink.rejected, merge)
+
+
+def _mark_failed(conn: psycopg.Connection, source_file_id: int, exc: FileUnreadable,
+                 job_id: int | None) -> IngestOutcome:
+    with conn.transaction():
+        conn.execute(
+            "UPDATE social.source_files SET state = 'failed', reason_code = %s, reason = %s,"
+            " rows_read = 0, rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0,"
+            " rows_rejected = 0, finished_at = now() WHERE id = %s",
+            (exc.reason_code, exc.message[:500], source_file_id))
+        if job_id is not None:
+            queue.complete(conn, job_id)
+    return IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
+
+
+def _as_dt(value: Any) -> datetime:
+    assert isinstance(value, datetime)
+    return value

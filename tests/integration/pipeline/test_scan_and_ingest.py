@@ -1,0 +1,130 @@
+"""Scan and ingest on real Postgres and moto S3: formats, dedupe, re-delivery, failures."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import orjson
+
+from sxp.adapters.postgres import queue
+from sxp.bootstrap import App
+from sxp.domain.profiles import Profile
+from sxp.pipeline.ingest import ingest_file, run_job
+from sxp.pipeline.scan import scan
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(r) + b"\n" for r in rows)
+
+
+def _drain_ingest(app: App) -> list[int]:
+    done = []
+    with app.connect() as conn:
+        while (job := queue.claim(conn, "test", kinds=["ingest"])) is not None:
+            run_job(app, job)
+            done.append(int(job.payload["source_file_id"]))
+    return done
+
+
+def _files(app: App) -> list[dict[str, Any]]:
+    with app.connect() as conn:
+        return conn.execute("SELECT * FROM social.source_files ORDER BY id").fetchall()
+
+
+def _profiles(app: App) -> dict[tuple[str, str], dict[str, Any]]:
+    with app.connect() as conn:
+        rows = conn.execute("SELECT * FROM social.raw_social_profiles").fetchall()
+    return {(r["platform"], r["handle"]): r for r in rows}
+
+
+X_ROW = {"id": "101", "username": "Sam_Rivera", "name": "Sam Rivera",
+         "description": "Coffee roaster. sam.rivera@example.com +1 (212) 555-0142",
+         "location": "Austin, TX", "verified": False, "created_at": "2015-03-01T10:00:00Z",
+         "public_metrics": {"followers_count": 1200, "following_count": 300,
+                            "tweet_count": 4500, "listed_count": 7}}
+
+
+def test_scan_registers_once_and_changed_etag_is_new_file(app: App) -> None:
+    app.store.put_bytes("inbox/a.jsonl", _jsonl([X_ROW]))
+    first = scan(app)
+    assert (first.listed, first.registered) == (1, 1)
+    second = scan(app)
+    assert (second.registered, second.already_known) == (0, 1)
+    with app.connect() as conn:
+        assert queue.pending_count(conn, ["ingest"]) == 1
+    app.store.put_bytes("inbox/a.jsonl", _jsonl([X_ROW, {**X_ROW, "username": "other"}]))
+    third = scan(app)
+    assert third.registered == 1
+    assert len({f["etag"] for f in _files(app)}) == 2
+    with app.connect() as conn:
+        assert queue.pending_count(conn, ["ingest"]) == 2
+
+
+def test_ingest_jsonl_scrubs_pii_stages_and_enqueues_cards(app: App) -> None:
+    bad = b'{"username": "broken"\n'
+    app.store.put_bytes("inbox/x.jsonl", _jsonl([X_ROW, {**X_ROW, "username": "@SAM_RIVERA"}])
+                        + bad + _jsonl([{**X_ROW, "username": "has space"}]))
+    scan(app)
+    assert _drain_ingest(app)
+    [source] = _files(app)
+    assert source["state"] == "ingested"
+    assert (source["rows_read"], source["rows_rejected"], source["rows_loaded"],
+            source["rows_deduped"]) == (4, 2, 1, 1)
+    profile = _profiles(app)[("x", "sam_rivera")]
+    assert "example.com" not in profile["bio"] and "555" not in profile["bio"]
+    assert profile["bio_has_contact"] is True
+    assert profile["followers"] == 1200 and profile["extra"] == {"listed_count": 7}
+    normalized = gzip.decompress(app.store.get_bytes(source["normalized_key"])).splitlines()
+    assert len(normalized) == 2
+    Profile.model_validate_json(normalized[0])
+    rejects = [orjson.loads(x) for x in app.store.get_bytes(source["rejects_key"]).splitlines()]
+    assert [(r["line"], r["reason_code"]) for r in rejects] == [
+        (3, "unparsable_row"), (4, "invalid_handle")]
+    assert rejects[0]["file"] == "inbox/x.jsonl" and "broken" in rejects[0]["raw"]
+    with app.connect() as conn:
+        jobs = conn.execute("SELECT kind, payload, state FROM queue.jobs ORDER BY id").fetchall()
+    assert [(j["kind"], j["state"]) for j in jobs] == [("ingest", "done"), ("cards", "todo")]
+    # re-running on an ingested file is a no-op
+    assert ingest_file(app, source["id"]).state == "ingested"
+    assert _files(app)[0]["rows_loaded"] == 1
+
+
+def test_redelivery_writes_nothing_and_newer_scrape_wins(app: App) -> None:
+    old = {**X_ROW, "scraped_at": "2024-01-01T00:00:00Z"}
+    app.store.put_bytes("inbox/one/x.jsonl", _jsonl([old]))
+    scan(app)
+    _drain_ingest(app)
+    before = _profiles(app)[("x", "sam_rivera")]
+    app.store.put_bytes("inbox/two/x.jsonl", _jsonl([old]))
+    scan(app)
+    _drain_ingest(app)
+    files = _files(app)
+    assert (files[1]["rows_loaded"], files[1]["rows_unchanged"]) == (0, 1)
+    after = _profiles(app)[("x", "sam_rivera")]
+    assert after["updated_at"] == before["updated_at"] and after["source_file_id"] == files[0]["id"]
+    newer = {**old, "name": "Sam R.", "scraped_at": "2024-06-01T00:00:00Z"}
+    older = {**old, "name": "Sam Old", "scraped_at": "2023-06-01T00:00:00Z"}
+    app.store.put_bytes("inbox/three/x.jsonl", _jsonl([newer]))
+    app.store.put_bytes("inbox/four/x.jsonl", _jsonl([older]))
+    scan(app)
+    _drain_ingest(app)
+    final = _profiles(app)[("x", "sam_rivera")]
+    assert final["display_name"] == "Sam R."
+    assert final["first_seen"].year == 2023 and final["last_seen"].month == 6
+
+
+def test_unreadable_file_fails_with_reason_and_leaves_nothing(app: App) -> None:
+    app.store.put_bytes("inbox/bad.jsonl.gz", b'{"username": "not gzipped"}\n')
+    app.store.put_bytes("inbox/empty.csv", b"")
+    app.store.put_bytes("inbox/trunc.jsonl.gz", gzip.compress(_jsonl([X_ROW] * 50))[:-30])
+    scan(app)
+    _drain_ingest(app)
+    reasons = {f["key"]: (f["state"], f["reason_code"]) for f in _files(app)}
+    assert reasons == {"inbox/bad.jsonl.gz": ("failed", "not_gzip"),
+                       "inbox/empty.csv": ("failed", "empty_file"),
+                       "inbox/trunc.jsonl.gz": ("failed", "corrupt_gzip")}
+    assert _profiles(app) == {}
+    assert not list(app.store.list("stage/"))
+    with app.connect() as conn:
+        assert queue.pending_count(conn) == 0
