@@ -1,0 +1,187 @@
+"""Lead card repository: set-based SQL for the cards, label and gate steps.
+
+Bulk writes go through COPY into a temporary table (dropped at commit) and one statement that
+applies it, so thousands of cards cost a handful of round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+import psycopg
+
+from sxp.domain.cards import CardScores, ProfileSignals
+from sxp.domain.gate import GateCard
+
+_PROFILE_COLUMNS = (
+    "p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,"
+    " p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.posts, p.likes,"
+    " p.account_created_at, p.bio_has_contact")
+
+_STALE_PROFILES = (
+    f"SELECT {_PROFILE_COLUMNS} FROM social.raw_social_profiles p"
+    " LEFT JOIN execution.lead_cards c ON c.profile_id = p.id"
+    " WHERE c.id IS NULL OR c.profile_hash <> p.content_hash ORDER BY p.id")
+
+_UPSERT_CARDS = """
+INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
+    readiness_score, base_confidence, signals, enrich_inputs)
+SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
+    signals, enrich_inputs FROM tmp_cards
+ON CONFLICT (profile_id) DO UPDATE SET
+    platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
+    readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
+    base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
+    -- a card already queued or enriched keeps the inputs it was looked up with, and its state
+    enrich_inputs = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
+                         THEN EXCLUDED.enrich_inputs ELSE c.enrich_inputs END,
+    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
+                        THEN 'new' ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
+                         THEN NULL ELSE c.enrich_reason END,
+    updated_at = now()
+WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
+"""
+
+
+def iter_stale_profiles(conn: psycopg.Connection, chunk: int = 5000
+                        ) -> Iterator[list[ProfileSignals]]:
+    """Tier 1 profiles with no card or a card built from older content, in chunks.
+
+    Uses a server-side cursor: call inside the caller's transaction.
+    """
+    with conn.cursor(name="sxp_stale_profiles") as cur:
+        cur.itersize = chunk
+        cur.execute(_STALE_PROFILES)
+        while rows := cur.fetchmany(chunk):
+            yield [ProfileSignals(**row) for row in rows]  # type: ignore[arg-type]
+
+
+def start_card_copy(conn: psycopg.Connection) -> None:
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
+        " platform text, handle text, profile_hash text, readiness text,"
+        " readiness_score numeric(5, 4), base_confidence numeric(5, 4), signals jsonb,"
+        " enrich_inputs jsonb) ON COMMIT DROP")
+
+
+def copy_cards(conn: psycopg.Connection,
+               cards: Iterable[tuple[ProfileSignals, CardScores]]) -> None:
+    with conn.cursor().copy(
+            "COPY tmp_cards (profile_id, platform, handle, profile_hash, readiness,"
+            " readiness_score, base_confidence, signals, enrich_inputs) FROM STDIN") as copy:
+        for profile, scores in cards:
+            copy.write_row((profile.profile_id, profile.platform, profile.handle,
+                            profile.content_hash, scores.readiness, scores.readiness_score,
+                            scores.base_confidence, orjson.dumps(scores.signals).decode(),
+                            orjson.dumps(scores.enrich_inputs).decode()))
+
+
+def apply_card_copy(conn: psycopg.Connection) -> int:
+    """Insert new cards and refresh changed ones from tmp_cards; returns rows written."""
+    return conn.execute(_UPSERT_CARDS).rowcount
+
+
+# -- label ---------------------------------------------------------------------------------
+
+def iter_unlabeled(conn: psycopg.Connection, ruleset_version: str, chunk: int = 5000
+                   ) -> Iterator[list[dict[str, Any]]]:
+    """Cards whose labels are missing or stale (profile or ruleset version changed)."""
+    with conn.cursor(name="sxp_unlabeled") as cur:
+        cur.itersize = chunk
+        cur.execute(
+            "SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score,"
+            " c.base_confidence, c.signals, c.enrich_inputs, p.platform, p.handle,"
+            " p.display_name, p.bio, p.bio_url, p.location, p.is_verified, p.followers,"
+            " p.following, p.posts, p.likes, p.bio_has_contact"
+            " FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id"
+            " WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %s ORDER BY c.id",
+            (ruleset_version,))
+        while rows := cur.fetchmany(chunk):
+            yield rows  # type: ignore[misc]
+
+
+def start_label_copy(conn: psycopg.Connection) -> None:
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS tmp_labels (card_id bigint PRIMARY KEY,"
+        " persona text, tribe text, audience_pool text, execution_label text,"
+        " rules_fired jsonb, labeled_hash text) ON COMMIT DROP")
+
+
+def copy_labels(conn: psycopg.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    with conn.cursor().copy(
+            "COPY tmp_labels (card_id, persona, tribe, audience_pool, execution_label,"
+            " rules_fired, labeled_hash) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def apply_label_copy(conn: psycopg.Connection, ruleset_version: str) -> int:
+    return conn.execute(
+        "UPDATE execution.lead_cards c SET persona = t.persona, tribe = t.tribe,"
+        " audience_pool = t.audience_pool, execution_label = t.execution_label,"
+        " ruleset_version = %s, rules_fired = t.rules_fired, labeled_hash = t.labeled_hash,"
+        " labeled_at = now(), updated_at = now() FROM tmp_labels t WHERE c.id = t.card_id",
+        (ruleset_version,)).rowcount
+
+
+# -- gate ----------------------------------------------------------------------------------
+
+def lock_budget(conn: psycopg.Connection) -> None:
+    """Serialize every gate on the credit budget until the caller's transaction ends."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('sxp:gate:credit-budget', 0))")
+
+
+def ledger_today(conn: psycopg.Connection, provider: str) -> tuple[int, int]:
+    """(reserved, released) credits of `provider` for today's budget day."""
+    row = conn.execute(
+        "SELECT coalesce(sum(credits) FILTER (WHERE entry = 'reserve'), 0) AS reserved,"
+        " coalesce(sum(credits) FILTER (WHERE entry = 'release'), 0) AS released"
+        " FROM execution.credit_ledger WHERE provider = %s AND budget_day = current_date",
+        (provider,)).fetchone()
+    assert row is not None
+    return int(row["reserved"]), int(row["released"])  # type: ignore[call-overload]
+
+
+def gate_candidates(conn: psycopg.Connection, ruleset_version: str, *, lock: bool
+                    ) -> list[GateCard]:
+    """Cards waiting for a gate decision whose labels are current."""
+    rows = conn.execute(
+        "SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs"
+        " FROM execution.lead_cards WHERE enrich_state = 'new'"
+        " AND labeled_hash = profile_hash || '@' || %s ORDER BY id"
+        + (" FOR UPDATE" if lock else ""), (ruleset_version,)).fetchall()
+    return [GateCard(card_id=r["id"], execution_label=r["execution_label"],  # type: ignore[call-overload]
+                     readiness_score=float(r["readiness_score"]),  # type: ignore[call-overload]
+                     base_confidence=float(r["base_confidence"]),  # type: ignore[call-overload]
+                     enrich_inputs=r["enrich_inputs"] or {})  # type: ignore[call-overload]
+            for r in rows]
+
+
+def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -> None:
+    """Set enrich_state and enrich_reason for many cards at once."""
+    if not reasons:
+        return
+    conn.execute(
+        "UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason,"
+        " updated_at = now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)"
+        " WHERE c.id = r.id", (state, list(reasons), list(reasons.values())))
+
+
+def create_batch(conn: psycopg.Connection, *, batch_id: str, provider: str,
+                 card_ids: list[int], credits: int) -> None:
+    """Insert the batch, reserve its credits in the ledger and queue its cards."""
+    conn.execute(
+        "INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)"
+        " VALUES (%s, %s, %s, %s)", (batch_id, provider, len(card_ids), credits))
+    conn.execute(
+        "INSERT INTO execution.credit_ledger (provider, batch_id, entry, credits)"
+        " VALUES (%s, %s, 'reserve', %s)", (provider, batch_id, credits))
+    updated = conn.execute(
+        "UPDATE execution.lead_cards SET enrich_state = 'queued', enrich_reason = NULL,"
+        " enrichment_batch_id = %s, updated_at = now()"
+        " WHERE id = ANY(%s::bigint[]) AND enrich_state = 'new'", (batch_id, card_ids)).rowcount
+    if updated != len(card_ids):
+        raise RuntimeError(f"batch {batch_id}: {updated} of {len(card_ids)} cards were still new")

@@ -1,0 +1,86 @@
+"""Cards step: build or refresh Tier 3 lead cards from Tier 1 profiles.
+
+A profile gets a card when it has none, and its card is refreshed when the profile's
+content_hash changed (`lead_cards.profile_hash` is the hash the card was built from). One job
+brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
+cards it built are also staged as `stage/sf-<source_file_id>/cards/part-00000.jsonl.gz`.
+All writes, the `label` job and the completion of this job commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.queue import Job
+from sxp.bootstrap import App
+from sxp.domain.cards import CardScores, ProfileSignals, score_card
+from sxp.logs import get_logger
+
+log = get_logger("cards")
+CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
+
+
+@dataclass(frozen=True)
+class CardsResult:
+    cards_written: int
+    stage_key: str | None
+
+
+def stage_key(app: App, source_file_id: int | None) -> str:
+    run = f"sf-{source_file_id}" if source_file_id is not None else "cards"
+    return f"{app.settings.stage_prefix}{run}/cards/part-00000.jsonl.gz"
+
+
+def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None = None
+                ) -> CardsResult:
+    """Build/refresh every stale card; enqueue `label` and complete `job` in the same commit."""
+    key = stage_key(app, source_file_id)
+    with tempfile.TemporaryDirectory(prefix="sxp-cards-") as tmp:
+        part = os.path.join(tmp, "part-00000.jsonl.gz")
+        with app.connect() as conn, conn.transaction():
+            repo.start_card_copy(conn)
+            staged = 0
+            with gzip.open(part, "wb", compresslevel=5) as out:
+                for chunk in repo.iter_stale_profiles(conn):
+                    scored = [(p, score_card(p)) for p in chunk]
+                    repo.copy_cards(conn, scored)
+                    out.writelines(_stage_lines(scored))
+                    staged += len(scored)
+            written = repo.apply_card_copy(conn) if staged else 0
+            if staged:
+                # written before the commit: a crash between the two re-stages the same cards
+                app.store.put_file(key, Path(part), content_type="application/gzip")
+            payload: dict[str, Any] = {"source_file_id": source_file_id}
+            # no queueing lock: a label job already running may have passed these cards by
+            queue.enqueue(conn, "label", payload)
+            if job is not None:
+                queue.complete(conn, job.id)
+    log.info("cards built", extra={"source_file_id": source_file_id, "cards": written,
+                                   "staged": staged})
+    return CardsResult(cards_written=written, stage_key=key if staged else None)
+
+
+def run_job(app: App, job: Job) -> None:
+    build_cards(app, source_file_id=job.payload.get("source_file_id"), job=job)
+
+
+def _stage_lines(scored: list[tuple[ProfileSignals, CardScores]]) -> Iterator[bytes]:
+    for profile, scores in scored:
+        yield orjson.dumps({
+            "schema": CARDS_STAGE_VERSION, "profile_id": profile.profile_id,
+            "platform": profile.platform, "handle": profile.handle,
+            "profile_hash": profile.content_hash, "readiness": scores.readiness,
+            "readiness_score": scores.readiness_score,
+            "base_confidence": scores.base_confidence, "signals": scores.signals,
+            "enrich_inputs": scores.enrich_inputs,
+        }) + b"\n"

@@ -1,0 +1,126 @@
+"""Gate step: choose the cards to enrich within the credit budget and queue their batches.
+
+In ONE transaction, serialized against every other gate by a transaction advisory lock on the
+budget: read today's reservations and releases for the provider from the credit ledger, pick
+eligible cards (labels and thresholds from the rules file, enrichability of the provider's
+inputs), mark the others `ineligible` with their reason, form batches of at most
+`enrich_batch_size` (<= 250) cards within min(run budget, what is left of the day budget),
+insert `enrichment_batches`, write a `reserve` row per batch in `credit_ledger`, set the cards
+`queued`, enqueue one `enrich {"batch_id"}` job per batch (queueing lock `enrich:<batch_id>`)
+and `export {}` (queueing lock "export"), and complete the gate job. Eligible cards beyond the
+budget stay `new` with reason `budget_exhausted`. `dry_run=True` computes the same plan and
+its cost per provider and writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.queue import Job
+from sxp.adapters.rules_file import load_ruleset
+from sxp.bootstrap import App
+from sxp.domain.enrichability import PROVIDER_NEEDS
+from sxp.domain.gate import BUDGET_EXHAUSTED, GateCard, GatePlan, available_credits, plan
+from sxp.domain.rules import Ruleset
+from sxp.logs import get_logger
+
+log = get_logger("gate")
+
+
+@dataclass
+class GateResult:
+    provider: str
+    ruleset_version: str
+    dry_run: bool
+    eligible: int = 0
+    ineligible: dict[str, int] = field(default_factory=dict)
+    batched: int = 0
+    cards_queued: int = 0
+    credits_reserved: int = 0
+    out_of_budget: int = 0
+    credits_available: int = 0
+    batch_ids: list[str] = field(default_factory=list)
+    batch_sizes: list[int] = field(default_factory=list)
+    # what enriching the affordable eligible cards would cost at each known provider
+    cost_by_provider: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def new_batch_id(now: datetime | None = None) -> str:
+    day = (now or datetime.now(UTC)).strftime("%Y%m%d")
+    return f"eb-{day}-{uuid.uuid4().hex[:8]}"
+
+
+def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResult:
+    settings = app.settings
+    ruleset: Ruleset = app.cached("ruleset", lambda: load_ruleset(settings))
+    provider = settings.enrich_provider
+    with app.connect() as conn, conn.transaction():
+        if not dry_run:
+            repo.lock_budget(conn)
+        reserved, released = repo.ledger_today(conn, provider)
+        credits = available_credits(per_run=settings.credit_budget_per_run,
+                                    per_day=settings.credit_budget_per_day,
+                                    reserved_today=reserved, released_today=released)
+        cards = repo.gate_candidates(conn, ruleset.version, lock=not dry_run)
+        chosen = _plan(ruleset, cards, provider, credits, settings.credits_per_lookup,
+                       settings.enrich_batch_size)
+        result = _result(provider, ruleset, dry_run, credits, chosen)
+        result.cost_by_provider = _costs(ruleset, cards, credits, settings.credits_per_lookup,
+                                         settings.enrich_batch_size)
+        if dry_run:
+            return result
+        repo.set_reasons(conn, chosen.ineligible, "ineligible")
+        repo.set_reasons(conn, dict.fromkeys(chosen.out_of_budget, BUDGET_EXHAUSTED), "new")
+        for card_ids in chosen.batches:
+            batch_id = new_batch_id()
+            batch_credits = len(card_ids) * max(settings.credits_per_lookup, 0)
+            repo.create_batch(conn, batch_id=batch_id, provider=provider, card_ids=card_ids,
+                              credits=batch_credits)
+            queue.enqueue(conn, "enrich", {"batch_id": batch_id},
+                          queueing_lock=f"enrich:{batch_id}",
+                          max_attempts=settings.job_max_attempts)
+            result.batch_ids.append(batch_id)
+        queue.enqueue(conn, "export", {}, queueing_lock="export")
+        if job is not None:
+            queue.complete(conn, job.id)
+    log.info("gate done", extra={"provider": provider, "eligible": result.eligible,
+                                 "batches": result.batched, "cards_queued": result.cards_queued,
+                                 "credits_reserved": result.credits_reserved,
+                                 "out_of_budget": result.out_of_budget,
+                                 "ineligible": result.ineligible})
+    return result
+
+
+def run_job(app: App, job: Job) -> None:
+    gate(app, job=job)
+
+
+def _plan(ruleset: Ruleset, cards: list[GateCard], provider: str, credits: int, price: int,
+          batch_size: int) -> GatePlan:
+    return plan(cards, ruleset.gate, provider=provider, available_credits=credits,
+                price_per_lookup=price, batch_size=batch_size)
+
+
+def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: int, chosen: GatePlan
+            ) -> GateResult:
+    return GateResult(
+        provider=provider, ruleset_version=ruleset.version, dry_run=dry_run,
+        eligible=chosen.eligible, ineligible=dict(Counter(chosen.ineligible.values())),
+        batched=len(chosen.batches), cards_queued=chosen.cards_queued,
+        credits_reserved=chosen.credits, out_of_budget=len(chosen.out_of_budget),
+        credits_available=credits, batch_sizes=[len(b) for b in chosen.batches])
+
+
+def _costs(ruleset: Ruleset, cards: list[GateCard], credits: int, price: int, batch_size: int
+           ) -> dict[str, dict[str, int]]:
+    costs = {}
+    for name in PROVIDER_NEEDS:
+        option = _plan(ruleset, cards, name, credits, price, batch_size)
+        costs[name] = {"eligible": option.eligible, "cards": option.cards_queued,
+                       "batches": len(option.batches), "credits": option.credits}
+    return costs

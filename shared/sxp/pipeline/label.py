@@ -1,0 +1,69 @@
+"""Label step: run the rules engine over every card whose labels are missing or stale.
+
+Labels are stale when the card's profile changed or the ruleset version changed:
+`labeled_hash` = `<profile_hash>@<ruleset version>`. Persona, tribe, audience_pool,
+execution_label, the ruleset version and the ids of the rules that fired are stored on the
+card; then `gate {}` is enqueued (queueing lock "gate") and the job completed, in one commit.
+Cards already queued or enriched get their labels refreshed but are never re-gated.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.queue import Job
+from sxp.adapters.rules_file import load_ruleset
+from sxp.bootstrap import App
+from sxp.domain.cards import label_facts
+from sxp.domain.rules import Ruleset
+from sxp.domain.rules import label as apply_rules
+from sxp.logs import get_logger
+
+log = get_logger("label")
+
+
+@dataclass
+class LabelResult:
+    ruleset_version: str
+    cards_labeled: int = 0
+    by_execution_label: dict[str, int] = field(default_factory=dict)
+
+
+def label_cards(app: App, *, job: Job | None = None) -> LabelResult:
+    ruleset: Ruleset = app.cached("ruleset", lambda: load_ruleset(app.settings))
+    counts: Counter[str] = Counter()
+    with app.connect() as conn, conn.transaction():
+        repo.start_label_copy(conn)
+        for chunk in repo.iter_unlabeled(conn, ruleset.version):
+            repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
+        labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
+        queue.enqueue(conn, "gate", {}, queueing_lock="gate")
+        if job is not None:
+            queue.complete(conn, job.id)
+    log.info("cards labeled", extra={"cards": labeled, "ruleset_version": ruleset.version,
+                                     "by_execution_label": dict(counts)})
+    return LabelResult(ruleset.version, labeled, dict(counts))
+
+
+def _label_rows(ruleset: Ruleset, chunk: list[dict[str, Any]], counts: Counter[str]
+                ) -> list[tuple[Any, ...]]:
+    rows = []
+    for card in chunk:
+        result = apply_rules(ruleset, label_facts(card, card))
+        labels = result.labels
+        counts[labels.get("execution_label") or "unlabeled"] += 1
+        rows.append((card["card_id"], labels.get("persona"), labels.get("tribe"),
+                     labels.get("audience_pool"), labels.get("execution_label"),
+                     orjson.dumps(result.rules_fired).decode(),
+                     f"{card['profile_hash']}@{ruleset.version}"))
+    return rows
+
+
+def run_job(app: App, job: Job) -> None:
+    label_cards(app, job=job)
