@@ -1,0 +1,149 @@
+"""Lead Card Batch files: write a bundle to the object store; stream one back for checking.
+
+Bytes are deterministic for the same records: records in the given order, one compact JSON
+object per line, gzip with mtime 0 and no file name, manifest with sorted keys.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from sxp.adapters.objectstore.base import ObjectStore
+from sxp.domain.bundle import (
+    MANIFEST_FILE,
+    RECORDS_FILE,
+    LeadCardRecord,
+    Manifest,
+    ManifestFile,
+)
+
+NDJSON = "application/x-ndjson"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class WrittenBundle:
+    manifest: Manifest
+    manifest_key: str
+    manifest_sha256: str
+    records_key: str
+
+
+def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch_id: str,
+                 env: str, created_at: datetime, folder: str,
+                 gzip_records: bool = True) -> WrittenBundle:
+    """Stream records to a temp file, upload it, then upload the manifest describing it."""
+    name = RECORDS_FILE if gzip_records else RECORDS_FILE.removesuffix(".gz")
+    fd, tmp = tempfile.mkstemp(prefix="sxp-export-", suffix=f"-{name}")
+    path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            labels, statuses, count = _write_records(raw, records, gzip_records)
+        sha, size = file_sha256(path)
+        records_key = folder + name
+        store.put_file(records_key, path, content_type=NDJSON)
+    finally:
+        path.unlink(missing_ok=True)
+    manifest = Manifest(
+        batch_id=batch_id, env=env, created_at=created_at, record_count=count,
+        files=[ManifestFile(path=name, sha256=sha, size_bytes=size, record_count=count,
+                            content_type=NDJSON, compression="gzip" if gzip_records else "none")],
+        counts_by_execution_label=dict(sorted(labels.items())),
+        counts_by_enrichment_status=dict(sorted(statuses.items())))
+    body = manifest_bytes(manifest)
+    manifest_key = folder + MANIFEST_FILE
+    store.put_bytes(manifest_key, body, content_type="application/json")
+    return WrittenBundle(manifest, manifest_key, hashlib.sha256(body).hexdigest(), records_key)
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    data = orjson.loads(manifest.model_dump_json())
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def _write_records(raw: IO[bytes], records: Iterable[LeadCardRecord],
+                   gzip_records: bool) -> tuple[Counter[str], Counter[str], int]:
+    labels: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    count = 0
+    out: IO[bytes] = raw
+    if gzip_records:
+        out = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)  # type: ignore[assignment]
+    buffer: list[bytes] = []
+    try:
+        for record in records:
+            buffer.append(record.model_dump_json().encode() + b"\n")
+            labels[record.labels.execution_label or "unlabeled"] += 1
+            statuses[record.enrichment.status] += 1
+            count += 1
+            if len(buffer) >= 1000:
+                out.write(b"".join(buffer))
+                buffer.clear()
+        out.write(b"".join(buffer))
+    finally:
+        if out is not raw:
+            out.close()
+    return labels, statuses, count
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class HashingReader:
+    """Wraps a binary stream; hashes and counts every byte read through it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+    def readable(self) -> bool:
+        return True
+
+
+def iter_lines(stream: IO[bytes] | HashingReader, compression: str) -> Iterator[bytes]:
+    """Decompressed lines of a records file (gzip or plain)."""
+    if compression == "gzip":
+        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:  # type: ignore[arg-type]
+            yield from unzipped
+    else:
+        yield from _plain_lines(stream)
+
+
+def _plain_lines(stream: IO[bytes] | HashingReader) -> Iterator[bytes]:
+    rest = b""
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        rest += chunk
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest

@@ -1,0 +1,215 @@
+"""Export repository: claim ready cards for a batch, read their records, publish the batch.
+
+A batch is claimed in its own committed transaction (state 'writing', cards carry its id but
+no `exported_at`); objects are written afterwards; publishing sets `exported_at` and state
+'published'. A 'writing' batch left by a crash is found again and finished with the same cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from sxp.domain.bundle import (
+    Business,
+    Contact,
+    Enrichment,
+    IndexEntry,
+    Labels,
+    LeadCardRecord,
+    Phone,
+    Profile,
+    Provenance,
+    Scores,
+)
+
+Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
+READY_STATES = ("enriched", "not_found", "ineligible")
+EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
+
+_READY_WHERE = (
+    "export_batch_id IS NULL AND labeled_at IS NOT NULL"
+    " AND enrich_state IN ('enriched', 'not_found', 'ineligible')")
+
+
+@dataclass(frozen=True)
+class ExportBatch:
+    id: str
+    env: str
+    state: str
+    card_count: int
+    manifest_key: str
+    created_at: datetime
+    resumed: bool = False  # found unfinished ('writing') rather than claimed by this call
+
+
+def has_ready_cards(conn: Conn) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM execution.lead_cards WHERE " + _READY_WHERE + ") AS ready"
+    ).fetchone()
+    return bool(row and row["ready"])
+
+
+def unfinished_batch(conn: Conn, env: str) -> ExportBatch | None:
+    row = conn.execute(
+        "SELECT id, env, state, card_count, manifest_key, created_at"
+        " FROM execution.export_batches WHERE state = 'writing' AND env = %s"
+        " ORDER BY created_at, id LIMIT 1", (env,)).fetchone()
+    return None if row is None else ExportBatch(**row, resumed=True)
+
+
+def claim_batch(conn: Conn, *, batch_id: str, env: str, manifest_key: str,
+                created_at: datetime, max_cards: int) -> ExportBatch | None:
+    """Give up to `max_cards` ready cards the batch id and record the batch as 'writing'.
+
+    Runs in its own transaction and commits; None (and nothing written) when no card is ready.
+    """
+    with conn.transaction():
+        ids = conn.execute(
+            "UPDATE execution.lead_cards SET export_batch_id = %s, updated_at = now()"
+            " WHERE id IN (SELECT id FROM execution.lead_cards"
+            "  WHERE " + _READY_WHERE + " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+            " RETURNING id", (batch_id, max_cards)).fetchall()
+        if not ids:
+            return None
+        conn.execute(
+            "INSERT INTO execution.export_batches (id, env, state, card_count, manifest_key,"
+            " created_at) VALUES (%s, %s, 'writing', %s, %s, %s)",
+            (batch_id, env, len(ids), manifest_key, created_at))
+    return ExportBatch(batch_id, env, "writing", len(ids), manifest_key, created_at)
+
+
+_RECORDS_SQL = """
+SELECT lc.id, lc.profile_id, lc.platform, lc.handle, lc.profile_hash, lc.readiness,
+       lc.readiness_score, lc.base_confidence, lc.persona, lc.tribe, lc.audience_pool,
+       lc.execution_label, lc.ruleset_version, lc.rules_fired, lc.labeled_at, lc.enrich_state,
+       lc.enrich_reason, lc.enrichment_batch_id, lc.enriched_at, lc.dnc,
+       lc.created_at AS card_created_at,
+       p.platform_user_id, p.display_name, p.bio, p.bio_url, p.location, p.avatar_url,
+       p.is_verified, p.followers, p.following, p.posts, p.likes, p.account_created_at,
+       p.scraped_at, p.bio_has_contact, p.source_file_id,
+       ct.contacts, bz.businesses
+FROM execution.lead_cards lc
+JOIN social.raw_social_profiles p ON p.id = lc.profile_id
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+        'provider', c.provider, 'first_name', c.first_name, 'last_name', c.last_name,
+        'emails', c.emails, 'phones', c.phones, 'confidence', c.confidence,
+        'fetched_at', c.fetched_at) ORDER BY c.confidence DESC NULLS LAST, c.id) AS contacts
+    FROM contact.contacts c WHERE c.card_id = lc.id) ct ON true
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+        'provider', b.provider, 'name', b.name, 'domain', b.domain, 'industry', b.industry,
+        'employee_count', b.employee_count, 'city', b.city, 'state', b.state,
+        'confidence', b.confidence, 'fetched_at', b.fetched_at)
+        ORDER BY b.confidence DESC NULLS LAST, b.id) AS businesses
+    FROM contact.businesses b WHERE b.card_id = lc.id) bz ON true
+WHERE lc.export_batch_id = %s
+ORDER BY lc.id
+"""
+
+
+def iter_batch_records(conn: Conn, batch_id: str,
+                       fetch_size: int = 2000) -> Iterator[LeadCardRecord]:
+    """Stream the batch's cards as Lead Card records (server-side cursor, card id order)."""
+    with conn.transaction(), conn.cursor(name=f"export_{batch_id}") as cur:
+        cur.itersize = fetch_size
+        cur.execute(_RECORDS_SQL, (batch_id,))
+        for row in cur:
+            yield record_from_row(row)
+
+
+def publish_batch(conn: Conn, batch: ExportBatch, *, manifest_sha256: str,
+                  files: list[dict[str, Any]], counts: dict[str, int]) -> None:
+    """Mark the batch's cards exported and the batch published, in the caller's transaction."""
+    conn.execute(
+        "UPDATE execution.lead_cards SET exported_at = now(), updated_at = now()"
+        " WHERE export_batch_id = %s AND exported_at IS NULL", (batch.id,))
+    conn.execute(
+        "UPDATE execution.export_batches SET state = 'published', manifest_sha256 = %s,"
+        " files = %s, counts_by_execution_label = %s, published_at = now()"
+        " WHERE id = %s", (manifest_sha256, Jsonb(files), Jsonb(counts), batch.id))
+
+
+def published_entries(conn: Conn, env: str) -> list[IndexEntry]:
+    rows = conn.execute(
+        "SELECT id, manifest_key, manifest_sha256, card_count, created_at"
+        " FROM execution.export_batches WHERE env = %s AND state = 'published'"
+        " ORDER BY created_at, id", (env,)).fetchall()
+    return [IndexEntry(batch_id=r["id"], key=r["manifest_key"], sha256=r["manifest_sha256"],
+                       record_count=r["card_count"], created_at=r["created_at"]) for r in rows]
+
+
+def record_from_row(row: dict[str, Any]) -> LeadCardRecord:
+    contacts: list[dict[str, Any]] = row["contacts"] or []
+    businesses: list[dict[str, Any]] = row["businesses"] or []
+    return LeadCardRecord(
+        card_id=row["id"], platform=row["platform"], handle=row["handle"],
+        profile=Profile(**{k: row[k] for k in Profile.model_fields}),
+        scores=Scores(readiness=row["readiness"], readiness_score=float(row["readiness_score"]),
+                      base_confidence=float(row["base_confidence"])),
+        labels=Labels(persona=row["persona"], tribe=row["tribe"],
+                      audience_pool=row["audience_pool"], execution_label=row["execution_label"],
+                      ruleset_version=row["ruleset_version"],
+                      rules_fired=_rule_ids(row["rules_fired"])),
+        enrichment=Enrichment(status=row["enrich_state"], reason=row["enrich_reason"],
+                              batch_id=row["enrichment_batch_id"],
+                              enriched_at=row["enriched_at"]),
+        contact=_merged_contact(contacts),
+        business=Business(**businesses[0]) if businesses else None,
+        dnc=row["dnc"],
+        provenance=Provenance(
+            profile_id=row["profile_id"], source_file_id=row["source_file_id"],
+            profile_hash=row["profile_hash"], card_created_at=row["card_created_at"],
+            labeled_at=row["labeled_at"],
+            contact_providers=sorted({c["provider"] for c in contacts + businesses})),
+    )
+
+
+def _rule_ids(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values()) if "rules" not in value else value["rules"]
+    return [str(v["id"]) if isinstance(v, dict) and "id" in v else str(v) for v in value]
+
+
+def _merged_contact(contacts: list[dict[str, Any]]) -> Contact | None:
+    """The best row's name; e-mails and phones from every provider's row, deduplicated."""
+    if not contacts:
+        return None
+    best = contacts[0]
+    emails: list[str] = []
+    phones: dict[str, Phone] = {}
+    for row in contacts:
+        for email in row.get("emails") or []:
+            address = email.get("address") or email.get("email") if isinstance(email, dict) \
+                else email
+            if address and address not in emails:
+                emails.append(str(address))
+        for phone in row.get("phones") or []:
+            parsed = _phone(phone)
+            if parsed is not None and parsed.number not in phones:
+                phones[parsed.number] = parsed
+    return Contact(provider=best["provider"], first_name=best.get("first_name"),
+                   last_name=best.get("last_name"), emails=emails, phones=list(phones.values()),
+                   confidence=best.get("confidence"), fetched_at=best["fetched_at"])
+
+
+def _phone(value: Any) -> Phone | None:
+    if isinstance(value, str):
+        return Phone(number=value)
+    if not isinstance(value, dict):
+        return None
+    number = value.get("e164") or value.get("number") or value.get("phone")
+    if not number:
+        return None
+    rank = value.get("rank")
+    return Phone(number=str(number), line_type=value.get("line_type") or value.get("type"),
+                 dnc=value.get("dnc"), tcpa=value.get("tcpa"),
+                 rank=int(rank) if isinstance(rank, int | float) else None)

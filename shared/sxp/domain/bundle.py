@@ -1,0 +1,189 @@
+"""Lead Card Batch v1: the handoff contract, one pydantic model per record that crosses it.
+
+A bundle is `lead_cards.jsonl.gz` (one `LeadCardRecord` per line) plus `manifest.json`
+(`Manifest`). The JSON Schemas in `contracts/` are generated from these models
+(`lead_card_batch_schemas()`), and a test keeps them in sync.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RECORD_SCHEMA_VERSION: Final = "lead_card.v1"
+MANIFEST_SCHEMA_VERSION: Final = "lead_card_batch.v1"
+RECORDS_FILE = "lead_cards.jsonl.gz"
+MANIFEST_FILE = "manifest.json"
+
+Platform = Literal["x", "tiktok", "threads"]
+EnrichmentStatus = Literal["enriched", "not_found", "ineligible"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Profile(_Strict):
+    """Public Tier 1 fields of the social profile (no e-mails or phones, ever)."""
+
+    platform_user_id: str | None = None
+    display_name: str | None = None
+    bio: str | None = None
+    bio_url: str | None = None
+    location: str | None = None
+    avatar_url: str | None = None
+    is_verified: bool = False
+    followers: int | None = Field(None, ge=0)
+    following: int | None = Field(None, ge=0)
+    posts: int | None = Field(None, ge=0)
+    likes: int | None = Field(None, ge=0)
+    account_created_at: datetime | None = None
+    scraped_at: datetime
+    bio_has_contact: bool = False
+
+
+class Scores(_Strict):
+    readiness: str
+    readiness_score: float = Field(ge=0, le=1)
+    base_confidence: float = Field(ge=0, le=1)
+
+
+class Labels(_Strict):
+    persona: str | None = None
+    tribe: str | None = None
+    audience_pool: str | None = None
+    execution_label: str | None = None
+    ruleset_version: str | None = None
+    rules_fired: list[str] = Field(default_factory=list)
+
+
+class Enrichment(_Strict):
+    status: EnrichmentStatus
+    reason: str | None = None
+    batch_id: str | None = None
+    enriched_at: datetime | None = None
+
+
+class Phone(_Strict):
+    number: str = Field(min_length=3, description="E.164 when the provider gave a valid number")
+    line_type: str | None = None
+    dnc: bool | None = None
+    tcpa: bool | None = None
+    rank: int | None = None
+
+
+class Contact(_Strict):
+    provider: str
+    first_name: str | None = None
+    last_name: str | None = None
+    emails: list[str] = Field(default_factory=list)
+    phones: list[Phone] = Field(default_factory=list)
+    confidence: float | None = Field(None, ge=0, le=1)
+    fetched_at: datetime
+
+
+class Business(_Strict):
+    provider: str
+    name: str | None = None
+    domain: str | None = None
+    industry: str | None = None
+    employee_count: int | None = Field(None, ge=0)
+    city: str | None = None
+    state: str | None = None
+    confidence: float | None = Field(None, ge=0, le=1)
+    fetched_at: datetime
+
+
+class Provenance(_Strict):
+    profile_id: int
+    source_file_id: int | None = None
+    profile_hash: str
+    card_created_at: datetime
+    labeled_at: datetime | None = None
+    contact_providers: list[str] = Field(default_factory=list)
+
+
+class LeadCardRecord(_Strict):
+    """One line of `lead_cards.jsonl.gz`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"title": "Lead Card record (Lead Card Batch v1)"})
+
+    schema_version: Literal["lead_card.v1"] = "lead_card.v1"
+    card_id: int
+    platform: Platform
+    handle: str = Field(min_length=1)
+    profile: Profile
+    scores: Scores
+    labels: Labels
+    enrichment: Enrichment
+    contact: Contact | None = None
+    business: Business | None = None
+    dnc: bool | None = Field(None, description="true when any phone is on a do-not-call list")
+    provenance: Provenance
+
+
+class ManifestFile(_Strict):
+    path: str = Field(description="relative to the manifest's folder")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(ge=0)
+    record_count: int = Field(ge=0)
+    content_type: str
+    compression: Literal["gzip", "none"]
+
+
+class Manifest(_Strict):
+    """`manifest.json` of one Lead Card Batch."""
+
+    schema_version: Literal["lead_card_batch.v1"] = "lead_card_batch.v1"
+    record_schema_version: Literal["lead_card.v1"] = "lead_card.v1"
+    batch_id: str = Field(min_length=1)
+    env: str
+    created_at: datetime
+    record_count: int = Field(ge=0)
+    files: list[ManifestFile] = Field(min_length=1)
+    counts_by_execution_label: dict[str, int]
+    counts_by_enrichment_status: dict[str, int]
+
+
+class IndexEntry(_Strict):
+    batch_id: str
+    key: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    record_count: int = Field(ge=0)
+    created_at: datetime
+
+
+class ExportIndex(_Strict):
+    """`exports/<env>/index.json`: every published manifest, oldest first."""
+
+    schema_version: Literal["lead_card_batch_index.v1"] = "lead_card_batch_index.v1"
+    env: str
+    updated_at: datetime
+    manifests: list[IndexEntry]
+
+
+def merge_index(env: str, existing: list[IndexEntry], new: list[IndexEntry],
+                updated_at: datetime) -> ExportIndex:
+    """Union of entries by batch id (new ones win), ordered by creation time then id."""
+    by_batch = {e.batch_id: e for e in existing}
+    by_batch.update({e.batch_id: e for e in new})
+    ordered = sorted(by_batch.values(), key=lambda e: (e.created_at, e.batch_id))
+    return ExportIndex(env=env, updated_at=updated_at, manifests=ordered)
+
+
+def lead_card_batch_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas shipped in `contracts/`, keyed by file name."""
+    return {
+        "lead_card_batch.v1.schema.json": _with_id(
+            LeadCardRecord.model_json_schema(), "lead_card_batch.v1.schema.json"),
+        "lead_card_batch_manifest.v1.schema.json": _with_id(
+            Manifest.model_json_schema(), "lead_card_batch_manifest.v1.schema.json"),
+    }
+
+
+def _with_id(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://sxp.invalid/contracts/{name}", **schema}

@@ -1,0 +1,143 @@
+"""Export on real Postgres + moto S3: bundle, manifest, index, marks, audit, reruns, crash."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable
+
+from sxp.adapters.postgres import queue
+from sxp.bootstrap import App
+from sxp.domain.bundle import ExportIndex, LeadCardRecord, Manifest
+from sxp.pipeline import export as export_step
+from sxp.pipeline.runner import drain
+
+Seed = Callable[..., list[int]]
+
+
+def _seed_mix(seed: Seed) -> list[int]:
+    ready = seed(2, 0) + seed(1, 2, with_contact=True)
+    ready += seed(1, 3, enrich_state="not_found") + seed(1, 4, enrich_state="ineligible",
+                                                         execution_label="export_only")
+    seed(1, 5, enrich_state="queued")
+    seed(1, 6, labeled=False)
+    return ready
+
+
+def _objects(app: App) -> dict[str, str]:
+    return {o.key: o.etag for o in app.store.list("exports/")}
+
+
+def test_export_writes_bundle_index_marks_cards_and_audits(
+        app: App, seed: Seed, canaries: tuple[str, str]) -> None:
+    canary_email, canary_phone = canaries
+    ready = _seed_mix(seed)
+    result = export_step.export(app)
+    assert result is not None and result.record_count == 5 and not result.resumed
+    assert result.manifest_key.startswith("exports/test/2")
+    assert result.manifest_key.endswith(f"/{result.batch_id}/manifest.json")
+
+    body = app.store.get_bytes(result.manifest_key)
+    assert hashlib.sha256(body).hexdigest() == result.manifest_sha256
+    manifest = Manifest.model_validate_json(body)
+    assert manifest.schema_version == "lead_card_batch.v1" and manifest.env == "test"
+    assert manifest.counts_by_execution_label == {"enrich_now": 4, "export_only": 1}
+    assert manifest.counts_by_enrichment_status == {"enriched": 3, "ineligible": 1,
+                                                    "not_found": 1}
+    (entry,) = manifest.files
+    data = app.store.get_bytes(result.manifest_key.replace("manifest.json", entry.path))
+    assert hashlib.sha256(data).hexdigest() == entry.sha256 and len(data) == entry.size_bytes
+    lines = gzip.decompress(data).splitlines()
+    records = [LeadCardRecord.model_validate_json(line) for line in lines]
+    assert [r.card_id for r in records] == ready
+    with_contact = records[2]
+    assert with_contact.contact is not None and with_contact.contact.emails == [canary_email]
+    assert with_contact.contact.phones[0].number == canary_phone
+    assert with_contact.contact.phones[0].dnc is True and with_contact.dnc is True
+    assert with_contact.business is not None and with_contact.business.name
+    assert with_contact.provenance.contact_providers == ["apollo", "skiptrace"]
+    assert records[4].enrichment.status == "ineligible" and records[4].contact is None
+
+    index = ExportIndex.model_validate_json(app.store.get_bytes("exports/test/index.json"))
+    assert [(e.batch_id, e.key, e.sha256, e.record_count) for e in index.manifests] == [
+        (result.batch_id, result.manifest_key, result.manifest_sha256, 5)]
+
+    with app.connect() as conn:
+        marked = conn.execute(
+            "SELECT id FROM execution.lead_cards WHERE export_batch_id = %s"
+            " AND exported_at IS NOT NULL ORDER BY id", (result.batch_id,)).fetchall()
+        batch = conn.execute("SELECT * FROM execution.export_batches").fetchall()
+        audit = conn.execute("SELECT * FROM audit.audit_log").fetchall()
+    assert [r["id"] for r in marked] == ready
+    assert len(batch) == 1 and batch[0]["state"] == "published"
+    assert batch[0]["manifest_sha256"] == result.manifest_sha256
+    (event,) = audit
+    assert (event["event_type"], event["actor"], event["service"], event["outcome"]) == (
+        "handoff", "sxp-export", "export", "ok")
+    assert event["batch_id"] == result.batch_id
+    assert event["checksum"] == result.manifest_sha256
+    assert event["details"] == {"record_count": 5, "manifest_key": result.manifest_key,
+                                "transport": "file"}
+    row_text = json.dumps(event, default=str)
+    for canary in (canary_email, canary_phone, "Avery", "Testperson"):
+        assert canary not in row_text
+
+
+def test_second_export_writes_nothing(app: App, seed: Seed) -> None:
+    seed(3)
+    assert export_step.export(app) is not None
+    before = _objects(app)
+    assert export_step.export(app) is None
+    assert _objects(app) == before
+    with app.connect() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM execution.export_batches").fetchone()
+    assert row is not None and row["n"] == 1
+
+
+def test_export_with_no_ready_cards_writes_nothing(app: App, seed: Seed) -> None:
+    seed(2, enrich_state="queued")
+    assert export_step.export(app) is None
+    assert _objects(app) == {}
+
+
+def test_crash_after_writing_objects_is_finished_by_rerun(app: App, seed: Seed) -> None:
+    ready = seed(4)
+    with app.connect() as conn:
+        batch = export_step.claim_export_batch(app, conn)
+        assert batch is not None
+        written = export_step.write_export_batch(app, conn, batch)
+    # the process dies here: objects written, nothing published
+    seed(2, 10)  # new ready cards arrive meanwhile; they must not join the unfinished batch
+    result = export_step.export(app)
+    assert result is not None and result.resumed and result.batch_id == batch.id
+    assert result.manifest_sha256 == written.manifest_sha256
+    assert result.record_count == 4
+    with app.connect() as conn:
+        rows = conn.execute(
+            "SELECT id FROM execution.lead_cards WHERE export_batch_id = %s"
+            " AND exported_at IS NOT NULL ORDER BY id", (batch.id,)).fetchall()
+        audits = conn.execute("SELECT count(*) AS n FROM audit.audit_log").fetchone()
+    assert [r["id"] for r in rows] == ready and audits is not None and audits["n"] == 1
+    second = export_step.export(app)
+    assert second is not None and second.record_count == 2 and second.batch_id != batch.id
+    index = ExportIndex.model_validate_json(app.store.get_bytes("exports/test/index.json"))
+    assert [e.batch_id for e in index.manifests] == [batch.id, second.batch_id]
+    assert export_step.export(app) is None
+
+
+def test_export_job_completes_and_requeues_while_cards_remain(app: App, seed: Seed,
+                                                             monkeypatch) -> None:
+    seed(5)
+    monkeypatch.setattr(export_step, "DEFAULT_MAX_CARDS", 2)
+    with app.connect() as conn:
+        queue.enqueue(conn, "export", {}, queueing_lock="export")
+        conn.commit()
+    result = drain(app, max_idle_wait_s=1)
+    assert result.by_kind == {"export": 3} and result.dead == 0
+    with app.connect() as conn:
+        sizes = [r["card_count"] for r in conn.execute(
+            "SELECT card_count FROM execution.export_batches ORDER BY created_at, id")]
+        jobs = conn.execute("SELECT state, count(*) AS n FROM queue.jobs GROUP BY 1").fetchall()
+    assert sorted(sizes) == [1, 2, 2]
+    assert {r["state"]: r["n"] for r in jobs} == {"done": 3}
