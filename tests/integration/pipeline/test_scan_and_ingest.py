@@ -128,3 +128,28 @@ def test_unreadable_file_fails_with_reason_and_leaves_nothing(app: App) -> None:
     assert not list(app.store.list("stage/"))
     with app.connect() as conn:
         assert queue.pending_count(conn) == 0
+
+
+def test_demo_sample_every_format_lands(app: App) -> None:
+    from sxp.entrypoints.demo import sample_files
+
+    for path in sample_files():
+        app.store.put_file(f"inbox/demo/{path.name}", path)
+    scan(app)
+    _drain_ingest(app)
+    files = {f["key"].rsplit("/", 1)[-1]: f for f in _files(app)}
+    assert {f["state"] for f in files.values()} == {"ingested"}
+    assert {f["format_hint"] for f in files.values()} == {"jsonl", "json", "csv"}
+    for name, f in files.items():
+        assert f["rows_loaded"] > 300, name
+        assert f["rows_rejected"] > 0, name
+    assert sum(f["rows_deduped"] for f in files.values()) > 50
+    profiles = _profiles(app)
+    assert {p for p, _h in profiles} == {"x", "tiktok", "threads"}
+    assert sum(p["bio_has_contact"] for p in profiles.values()) > 50
+    for profile in profiles.values():
+        for text in (profile["bio"] or "", profile["display_name"] or ""):
+            assert "@example.com" not in text and "555 01" not in text
+    threads = [p for p in profiles.values() if p["platform"] == "threads"]
+    assert any(p["bio"] and "\n" in p["bio"] for p in threads)
+    assert any(p["bio"] and p["bio"].startswith("=HYPERLINK(") for p in threads)

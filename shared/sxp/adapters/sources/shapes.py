@@ -70,7 +70,7 @@ def detect_platform(row: dict[str, Any], hint: str | None) -> str | None:
 
 def map_row(row: dict[str, Any], platform: str | None) -> MappedRow:
     """Any known shape -> generic field names (values still raw)."""
-    if "handle" in row or "profile_url" in row or platform is None:
+    if row.get("handle") is not None or row.get("profile_url") is not None or platform is None:
         return _generic(row)
     if platform == "x":
         return _x(row)
