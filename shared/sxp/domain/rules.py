@@ -18,7 +18,8 @@ candidates are the rules that set it and match: `first_match` takes the first in
 
 Conditions: `{"all": [...]}`, `{"any": [...]}`, `{"not": cond}` or a leaf
 `{"field", "op", "value"}` with op one of eq, ne, in, not_in, gt, gte, lt, lte, exists,
-contains_any (case-insensitive whole-word keyword match on a text field).
+contains_any (case-insensitive whole-word keyword match on a text field; any run of
+whitespace matches a space in a keyword).
 """
 
 from __future__ import annotations
@@ -185,5 +186,6 @@ def _leaf(op: str, actual: Any, expected: Any) -> bool:  # noqa: C901 - one bran
 
 @lru_cache(maxsize=512)
 def _keywords(words: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
+    alternatives = "|".join(r"\s+".join(re.escape(part) for part in w.casefold().split())
+                            for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
