@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import orjson
 
@@ -43,7 +43,7 @@ class RowSink:
         self._pending: list[bytes] = []
 
     def __enter__(self) -> RowSink:
-        self._normalized = gzip.open(self.normalized_path, "wb", compresslevel=1)
+        self._normalized = cast(IO[bytes], gzip.open(self.normalized_path, "wb", compresslevel=1))
         self._rejects = self.rejects_path.open("wb")
         return self
 

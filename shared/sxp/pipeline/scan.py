@@ -8,6 +8,7 @@ is a new file. Import hints ride in the key (see `sxp.pipeline.imports`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sxp.adapters.postgres import queue
 from sxp.adapters.sources.streams import FORMATS
@@ -46,7 +47,7 @@ def scan(app: App) -> ScanResult:
                 continue
             result.listed += 1
             platform, fmt = hints_from_key(obj.key)
-            row = conn.execute(
+            row: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
                 "INSERT INTO social.source_files (bucket, key, etag, size_bytes, platform_hint,"
                 " format_hint) VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (bucket, key, etag) DO NOTHING RETURNING id",

@@ -66,7 +66,7 @@ class StagingWriter:
         self.count = 0
 
     def write(self, line: int, profile: dict[str, Any]) -> None:
-        row = [line]
+        row: list[Any] = [line]
         for name in PROFILE_FIELDS:
             row.append(profile[name])
         row[-2] = orjson.dumps(profile["extra"]).decode()
@@ -110,7 +110,8 @@ def merge_staged(conn: psycopg.Connection, source_file_id: int) -> MergeResult:
         f"  (SELECT count(*) FROM {STAGE_TABLE}) AS staged,"
         "  count(*) FILTER (WHERE inserted) AS inserted,"
         "  count(*) FILTER (WHERE NOT inserted AND changed) AS updated FROM up")
-    row = conn.execute(sql, {"sf": source_file_id}).fetchone()  # type: ignore[arg-type]
+    row: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
+        sql, {"sf": source_file_id}).fetchone()
     assert row is not None
     return MergeResult(staged=int(row["staged"]), distinct=int(row["distinct_rows"]),
                        inserted=int(row["inserted"]), updated=int(row["updated"]))

@@ -20,7 +20,7 @@ _WS = b" \t\r\n"
 TOO_LARGE = b""  # sentinel element: the element was dropped for its size
 
 
-def iter_elements(stream: BinaryIO, max_element: int,
+def iter_elements(stream: BinaryIO, max_element: int,  # noqa: C901 - one byte-level state machine
                   chunk_size: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
     """(line number, element bytes) for each element; TOO_LARGE for oversized ones."""
     buf = b""

@@ -2,7 +2,8 @@
 
 Shapes (see contracts/generic_profile.v1.schema.json for the generic one):
 - X API v2 user object (`GET /2/users/by`): id, username, name, description, location, url,
-  verified, created_at, profile_image_url, public_metrics.{followers,following,tweet,listed,like}_count
+  verified, created_at, profile_image_url,
+  public_metrics.{followers,following,tweet,listed,like}_count
 - TikTok Research API user info (`POST /v2/research/user/info/`): display_name, bio_description,
   bio_url, avatar_url, is_verified, follower_count, following_count, likes_count, video_count;
   the username is the request key, so rows carry it as `username` (or wrap the response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable
@@ -58,8 +58,8 @@ def open_source(raw: BinaryIO, key: str, limit: int) -> io.BufferedReader:
     gzipped = head.startswith(GZIP_MAGIC)
     if key.lower().endswith(".gz") and not gzipped and head:
         raise FileUnreadable("named .gz but not gzip content", q.NOT_GZIP)
-    reader = io.BufferedReader(LimitedReader(_Replay(head, raw), limit, gzipped), 1 << 20)
-    return reader
+    replay = cast(BinaryIO, _Replay(head, raw))
+    return io.BufferedReader(cast(Any, LimitedReader(replay, limit, gzipped)), 1 << 20)
 
 
 def sniff(reader: io.BufferedReader, key: str, hint: str | None) -> str:
