@@ -1,0 +1,133 @@
+"""Ingest benchmark: raw COPY into one jsonb column vs sxp ingest of the same file.
+
+    .venv/bin/python bench/ingest.py --rows 1000000
+
+Generates N synthetic profiles with a fixed seed (5% duplicates in case/URL variants, 1% bad
+rows), writes them as JSONL, then times (a) a raw `COPY` of the file into a scratch table with a
+single jsonb column (the floor no ingest can beat) and (b) `sxp` ingest of the same file from the
+object store to deduped Tier 1 + staged normalized JSONL + rejects. Uses DATABASE_URL if set,
+otherwise an embedded pgserver under a temp dir. Prints rows/s for both, the ratio, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+import orjson
+import psycopg
+
+from sxp.adapters.postgres.migrate import apply_migrations
+from sxp.bootstrap import bootstrap
+from sxp.config import Settings, repo_root
+from sxp.sample.generate import generate_profiles
+
+
+def _with_db(uri: str, database: str) -> str:
+    base, _, query = uri.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{database}" + (f"?{query}" if query else "")
+
+
+def write_rows(path: Path, rows: int, seed: int) -> int:
+    with path.open("wb") as out:
+        batch: list[bytes] = []
+        for row in generate_profiles(rows, seed=seed):
+            batch.append(orjson.dumps(row))
+            if len(batch) >= 10_000:
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+    return path.stat().st_size
+
+
+def raw_copy(uri: str, path: Path) -> float:
+    with psycopg.connect(uri) as conn:
+        conn.execute("CREATE TABLE bench_raw (doc jsonb)")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(
+                "COPY bench_raw (doc) FROM STDIN WITH (FORMAT csv, QUOTE e'\\x01',"
+                " DELIMITER e'\\x02')") as copy, path.open("rb") as src:
+            while chunk := src.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def sxp_ingest(uri: str, home: Path, path: Path) -> tuple[float, dict[str, int]]:
+    from sxp.pipeline.ingest import ingest_file
+    from sxp.pipeline.scan import scan
+
+    settings = Settings(DATABASE_URL=uri, SXP_HOME=home, SXP_LOG_LEVEL="WARNING")
+    app = bootstrap(settings)
+    try:
+        app.store.put_file(f"{settings.inbox_prefix}bench/{path.name}", path)
+        started = time.perf_counter()
+        scan(app)
+        with app.connect() as conn:
+            row = conn.execute("SELECT max(id) AS id FROM social.source_files").fetchone()
+        assert row is not None
+        outcome = ingest_file(app, int(row["id"]))
+        elapsed = time.perf_counter() - started
+        merge = outcome.merge
+        assert merge is not None, outcome
+        return elapsed, {"read": outcome.rows_read, "rejected": outcome.rows_rejected,
+                         "loaded": merge.loaded, "deduped": merge.deduped}
+    finally:
+        app.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sxp-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        admin = os.environ.get("DATABASE_URL")
+        server = None
+        if admin is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import pgserver
+
+                server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
+            admin = server.get_uri()
+        database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        uri = _with_db(admin, database)
+        try:
+            with psycopg.connect(uri) as conn:
+                apply_migrations(conn, repo_root() / "migrations")
+            path = tmp / "profiles.jsonl"
+            size = write_rows(path, args.rows, args.seed)
+            print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
+                  f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
+            copy_s = raw_copy(uri, path)
+            ingest_s, counts = sxp_ingest(uri, tmp / "home", path)
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            if server is not None:
+                server.cleanup()
+    copy_rate, ingest_rate = args.rows / copy_s, args.rows / ingest_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
+    print(f"(b) sxp ingest          : {ingest_s:7.2f} s  {ingest_rate:10,.0f} rows/s  {counts}")
+    print(f"ratio (b)/(a)           : {ingest_rate / copy_rate:.2f}")
+    print(f"peak RSS (this process) : {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
