@@ -1,0 +1,6 @@
+"""DigitalOcean Function sxp/drain — see sxp.entrypoints.functions.drain."""
+from sxp.entrypoints import functions
+
+
+def main(args: dict) -> dict:
+    return functions.drain(args)

@@ -1,0 +1,161 @@
+"""DigitalOcean Functions handlers: parse args, bootstrap once per warm container, call a step.
+
+`packages/sxp/<name>/__main__.py` is a one-liner into the handler of the same name (`import`
+is `import_`, a Python keyword). Scheduled and plain functions return `{"body": {...}}`; web
+functions (`import`, `status`) route through the same Powertools resolver as the API
+container and return `{"statusCode", "headers", "body"}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sxp.bootstrap import App, bootstrap
+from sxp.errors import SxpError
+from sxp.logs import get_logger
+
+log = get_logger("functions")
+
+Handler = Callable[..., dict[str, Any]]
+DEFAULT_DRAIN_S = 240.0  # below the function's 300 s timeout in project.yml
+_TEXT_TYPES = ("json", "text/", "csv", "ndjson", "x-www-form-urlencoded")
+_app_lock = threading.Lock()
+_warm_app: App | None = None
+
+
+def _get_app(app: App | None) -> App:
+    """The injected App, or one built from env vars on first use and kept while warm."""
+    global _warm_app
+    if app is not None:
+        return app
+    with _app_lock:
+        if _warm_app is None:
+            _warm_app = bootstrap()
+        return _warm_app
+
+
+def _body(result: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        result = dataclasses.asdict(result)
+    return {"body": result}
+
+
+def _failure(exc: SxpError) -> dict[str, Any]:
+    return {"statusCode": 500, "body": {"error": exc.reason_code, "message": exc.message}}
+
+
+def scan(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Scheduled: register new inbox objects and queue their ingest."""
+    from sxp.pipeline.scan import scan as scan_inbox
+
+    return _body(scan_inbox(_get_app(app)))
+
+
+def drain(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Claim and run queued jobs (optionally of some kinds) for at most `seconds`."""
+    seconds = float(args.get("seconds") or DEFAULT_DRAIN_S)
+    kinds = args.get("kinds")
+    if isinstance(kinds, str):
+        kinds = [k for k in kinds.split(",") if k]
+    return _body(drain_for(_get_app(app), seconds, kinds or None))
+
+
+def ingest(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    return drain({**args, "kinds": ["ingest"]}, app)
+
+
+def cards(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    return drain({**args, "kinds": ["cards"]}, app)
+
+
+def label(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    return drain({**args, "kinds": ["label"]}, app)
+
+
+def gate(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Form enrichment batches within budget; `{"dry_run": true}` only reports."""
+    from sxp.pipeline.gate import gate as run_gate
+
+    dry_run = str(args.get("dry_run", "")).lower() in ("1", "true", "yes")
+    return _body(run_gate(_get_app(app), dry_run=dry_run))
+
+
+def export(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Scheduled: export ready cards as a Lead Card Batch."""
+    from sxp.pipeline.export import export as run_export
+
+    try:
+        result = run_export(_get_app(app))
+    except SxpError as exc:
+        return _failure(exc)
+    return _body(result if result is not None else {"exported": 0})
+
+
+def import_(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Web (raw): `POST …/sxp/import?platform=&format=&filename=` with the file as body."""
+    return _web(args, "/imports", app)
+
+
+def status(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Web: counts per tier, step and batch state."""
+    return _web({**args, "__ow_method": "get"}, "/status", app)
+
+
+HANDLERS: dict[str, Handler] = {
+    "scan": scan, "drain": drain, "ingest": ingest, "cards": cards, "label": label,
+    "gate": gate, "export": export, "import": import_, "status": status,
+}
+
+
+def _web(args: dict[str, Any], path: str, app: App | None) -> dict[str, Any]:
+    from sxp.entrypoints.api import handle_http_event, http_event
+
+    headers = {str(k).lower(): str(v) for k, v in (args.get("__ow_headers") or {}).items()}
+    event = http_event(str(args.get("__ow_method") or "get"), path,
+                       query=str(args.get("__ow_query") or ""), headers=headers,
+                       body=_raw_body(args.get("__ow_body"), headers.get("content-type", "")))
+    response = handle_http_event(_get_app(app), event)
+    return {"statusCode": response.get("statusCode", 200),
+            "headers": response.get("headers") or {}, "body": response.get("body", "")}
+
+
+def _raw_body(body: Any, content_type: str) -> bytes:
+    """DO passes text bodies as they are and binary ones base64-encoded."""
+    if not body:
+        return b""
+    text = str(body)
+    if any(t in content_type.lower() for t in _TEXT_TYPES):
+        return text.encode()
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return text.encode()
+
+
+def drain_for(app: App, seconds: float, kinds: list[str] | None = None) -> dict[str, Any]:
+    """Run queued jobs one at a time until none is ready or `seconds` have passed."""
+    from sxp.adapters.postgres import queue
+    from sxp.pipeline.runner import new_worker_id, run_claimed
+
+    worker_id = new_worker_id("sxp-fn")
+    deadline = time.monotonic() + seconds
+    outcomes: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    with app.connect() as conn:
+        while time.monotonic() < deadline:
+            job = queue.claim(conn, worker_id, kinds, app.settings.job_lease_s)
+            if job is None:
+                break
+            outcome = run_claimed(app, job, worker_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            by_kind[job.kind] = by_kind.get(job.kind, 0) + 1
+        pending = queue.pending_count(conn, kinds)
+        conn.commit()
+    log.info("drain finished", extra={"worker": worker_id, "outcomes": outcomes,
+                                      "pending": pending})
+    return {"outcomes": outcomes, "by_kind": by_kind, "pending": pending}
