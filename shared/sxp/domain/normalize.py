@@ -44,6 +44,7 @@ EMAIL_RE = re.compile(
 PHONE_RE = re.compile(
     r"(?<![\w.])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4})(?![\w])")
 _SPACES = re.compile(r"[ \t]{2,}")
+_MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
 
 MAX_COUNT = 10_000_000_000
 _COUNT_RE = re.compile(r"^([0-9][0-9.,' \u00a0]*)\s*([kmb]?)$")
@@ -55,7 +56,10 @@ def clean_text(value: object, max_len: int = 4000) -> str | None:
     """NFC text without NULs, control or invisible characters; None when empty."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value)).translate(_STRIP_TEXT).strip()
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isprintable():
+        return text.strip()[:max_len] or None
+    text = unicodedata.normalize("NFC", text).translate(_STRIP_TEXT).strip()
     return text[:max_len] or None
 
 
@@ -63,12 +67,12 @@ def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
     """Remove e-mail addresses and phone numbers; return the text and whether any was found."""
     if not text:
         return text, False
-    lowered = text.lower()
-    if "@" not in text and "at]" not in lowered and "at)" not in lowered \
-            and sum(ch.isdigit() for ch in text) < 7:
-        return text, False
-    scrubbed = PHONE_RE.sub("", EMAIL_RE.sub("", text))
-    if scrubbed == text:
+    scrubbed = text
+    if "@" in text or "at]" in text or "at)" in text or "AT" in text:
+        scrubbed = EMAIL_RE.sub("", scrubbed)
+    if _MAYBE_PHONE.search(scrubbed):
+        scrubbed = PHONE_RE.sub("", scrubbed)
+    if scrubbed is text or scrubbed == text:
         return text, False
     scrubbed = _SPACES.sub(" ", scrubbed).strip(" \t|·•,;:-")
     return scrubbed or None, True
@@ -175,9 +179,17 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
     if isinstance(value, bool):
         raise RowRejected(q.INVALID_TIMESTAMP, "boolean")
     moment: datetime
-    if isinstance(value, int | float) or (isinstance(value, str)
-                                          and re.fullmatch(r"\d{9,13}(\.\d+)?", value.strip())):
-        number = float(value)
+    if isinstance(value, str) and not value.isdigit():
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise RowRejected(q.INVALID_TIMESTAMP, "not ISO 8601") from exc
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    elif isinstance(value, int | float | str):
+        try:
+            number = float(value)
+        except ValueError as exc:
+            raise RowRejected(q.INVALID_TIMESTAMP, "not a number") from exc
         if not math.isfinite(number):
             raise RowRejected(q.INVALID_TIMESTAMP, "not finite")
         seconds = number / 1000 if number > 1e11 else number
@@ -186,14 +198,7 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
         except (OverflowError, OSError, ValueError) as exc:
             raise RowRejected(q.INVALID_TIMESTAMP, "epoch out of range") from exc
     else:
-        text = str(value).strip().replace("Z", "+00:00").replace("z", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise RowRejected(q.INVALID_TIMESTAMP, "not ISO 8601") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        moment = moment.astimezone(UTC)
+        raise RowRejected(q.INVALID_TIMESTAMP, "not a timestamp")
     limit = (now or datetime.now(UTC)) + timedelta(days=1)
     if not _EPOCH_MIN <= moment <= limit:
         raise RowRejected(q.INVALID_TIMESTAMP, "out of plausible range")

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from sxp.adapters.postgres import queue
-from sxp.adapters.postgres.profiles import MergeResult, merge_staged, staging_copy
+from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.readers import read_records
 from sxp.adapters.sources.streams import open_source, sniff
@@ -26,7 +26,7 @@ from sxp.bootstrap import App
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable, StoreError
 from sxp.logs import get_logger
-from sxp.pipeline.ingest_rows import RowSink, process_records
+from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
 
 log = get_logger("sxp.pipeline.ingest")
 
@@ -103,14 +103,16 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
     with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
-        with sink, staging_copy(conn) as staging:
+        with sink, ChunkedMerge(conn, int(source["id"])) as merger:
+            staging = ChunkWriter(merger)
             process_records(records, source["platform_hint"], _as_dt(source["registered_at"]),
                             staging, sink)
+            staging.flush()
     if sink.valid == 0 and sink.rejected == 0:
         raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
     app.store.put_file(normalized_key, sink.normalized_path, "application/gzip")
     app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
-    merge = merge_staged(conn, int(source["id"]))
+    merge = merger.finish()
     conn.execute(
         "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"
         " format_hint = coalesce(format_hint, %s), rows_read = %s, rows_loaded = %s,"

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, cast
+from typing import IO, Protocol
 
 import orjson
 
+from sxp.adapters.postgres.profiles import stage_line
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord
 from sxp.adapters.sources.shapes import detect_platform, expand, map_row
 from sxp.domain import quality as q
@@ -24,11 +25,40 @@ from sxp.logs import scrub_text
 
 
 class ProfileWriter(Protocol):
-    def write(self, line: int, profile: dict[str, Any]) -> None: ...
+    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None: ...
+
+
+class ChunkSubmitter(Protocol):
+    def submit(self, chunk: int, block: bytes) -> None: ...
+
+
+class ChunkWriter:
+    """Encodes staged rows and hands them over in chunks (to the database thread)."""
+
+    def __init__(self, target: ChunkSubmitter, chunk_rows: int = 50_000) -> None:
+        self._target = target
+        self._chunk_rows = chunk_rows
+        self._chunk = 0
+        self._lines: list[bytes] = []
+
+    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None:
+        self._lines.append(stage_line(self._chunk, line, platform, handle, profile_json))
+        if len(self._lines) >= self._chunk_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._target.submit(self._chunk, b"".join(self._lines))
+            self._lines = []
+            self._chunk += 1
 
 
 class RowSink:
-    """Local files for the staged normalized rows (gzip JSONL) and the rejects (JSONL)."""
+    """Local files for the staged normalized rows (gzip JSONL) and the rejects (JSONL).
+
+    The normalized file is a series of gzip members (one per block of rows), which every gzip
+    reader reads as one stream; parser processes can therefore compress their own blocks.
+    """
 
     def __init__(self, normalized_path: Path, rejects_path: Path, file_key: str) -> None:
         self.normalized_path = normalized_path
@@ -43,7 +73,7 @@ class RowSink:
         self._pending: list[bytes] = []
 
     def __enter__(self) -> RowSink:
-        self._normalized = cast(IO[bytes], gzip.open(self.normalized_path, "wb", compresslevel=1))
+        self._normalized = self.normalized_path.open("wb")
         self._rejects = self.rejects_path.open("wb")
         return self
 
@@ -54,26 +84,41 @@ class RowSink:
         self._normalized.close()
         self._rejects.close()
 
-    def accept(self, profile: dict[str, Any]) -> None:
+    def accept(self, profile_json: bytes) -> None:
         self.valid += 1
-        self._pending.append(orjson.dumps(profile, option=orjson.OPT_APPEND_NEWLINE))
-        if len(self._pending) >= 2048:
+        self._pending.append(profile_json)
+        if len(self._pending) >= 4096:
             self._flush()
+
+    def accept_block(self, gzip_member: bytes, valid: int) -> None:
+        """A gzip member of normalized lines compressed elsewhere."""
+        self._flush()
+        self.valid += valid
+        assert self._normalized is not None
+        self._normalized.write(gzip_member)
+
+    def write_rejects(self, block: bytes, rejected: int, reasons: dict[str, int]) -> None:
+        """Already encoded reject lines (from a parser process)."""
+        assert self._rejects is not None
+        self._rejects.write(block)
+        self.rejected += rejected
+        for code, count in reasons.items():
+            self.reasons[code] = self.reasons.get(code, 0) + count
 
     def _flush(self) -> None:
         if self._pending and self._normalized is not None:
-            self._normalized.write(b"".join(self._pending))
+            self._normalized.write(compress_lines(self._pending))
             self._pending.clear()
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
         self.rejected += 1
         self.reasons[code] = self.reasons.get(code, 0) + 1
-        text = scrub_text(raw[:RAW_KEEP].decode("utf-8", "replace").rstrip("\r\n"))
-        record = {"file": self.file_key, "line": line, "reason_code": code,
-                  "detail": detail, "raw": text.replace("\x00", "\\u0000"),
-                  "raw_truncated": len(raw) > RAW_KEEP}
         assert self._rejects is not None
-        self._rejects.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        self._rejects.write(reject_line(self.file_key, line, code, raw, detail))
+
+
+def compress_lines(lines: list[bytes]) -> bytes:
+    return gzip.compress(b"\n".join(lines) + b"\n", compresslevel=1, mtime=0)
 
 
 def process_records(records: Iterable[RawRecord], platform_hint: str | None,
@@ -82,6 +127,7 @@ def process_records(records: Iterable[RawRecord], platform_hint: str | None,
     """Route every record: valid profiles to staging and the sink, the rest to rejects."""
     write = staging.write
     accept = sink.accept
+    dumps = orjson.dumps
     for record in records:
         sink.read += 1
         value = record.value
@@ -99,5 +145,14 @@ def process_records(records: Iterable[RawRecord], platform_hint: str | None,
             except RowRejected as exc:
                 sink.reject(record.line, exc.code, record.raw, exc.detail)
                 continue
-            write(record.line, profile)
-            accept(profile)
+            encoded = dumps(profile)
+            write(record.line, profile["platform"], profile["handle"], encoded)
+            accept(encoded)
+
+
+def reject_line(file_key: str, line: int, code: str, raw: bytes, detail: str = "") -> bytes:
+    """One rejects JSONL line: file, line, reason code, detail, raw row (contacts masked)."""
+    text = scrub_text(raw[:RAW_KEEP].decode("utf-8", "replace").rstrip("\r\n"))
+    record = {"file": file_key, "line": line, "reason_code": code, "detail": detail,
+              "raw": text.replace("\x00", "\\u0000"), "raw_truncated": len(raw) > RAW_KEEP}
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)

@@ -1,46 +1,42 @@
-"""Tier 1 profile repository: bulk COPY into a temp staging table, then one set-based merge.
+"""Tier 1 profile repository: bulk COPY into a temp staging table, set-based merges per chunk.
 
-The merge keeps one row per (platform, handle): within the staged rows the most recent scrape
-wins (ties: the later line); against Tier 1 a row is rewritten only when its content hash differs
-and its scrape is not older. A newer scrape of unchanged content only moves `last_seen`; an
-identical re-delivery writes nothing.
+Rows are staged in chunks; while the caller parses chunk k+1, a database thread COPYs chunk k
+into the staging table and merges it into Tier 1 — all on one connection, in the caller's one
+transaction, so Postgres and Python work at the same time and nothing is visible before commit.
+
+The merge keeps one row per (platform, handle): within a chunk the most recent scrape wins
+(ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten only when its
+content hash differs and its scrape is not older. A newer scrape of unchanged content only moves
+`last_seen` (an older one `first_seen`); an identical re-delivery writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import queue
+import threading
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
-import orjson
 import psycopg
-from psycopg.copy import Copy, QueuedLibpqWriter
 
 from sxp.domain.profiles import PROFILE_FIELDS
 
-_TYPES = {
-    "platform": "text", "handle": "text", "platform_user_id": "text", "display_name": "text",
-    "bio": "text", "bio_url": "text", "location": "text", "avatar_url": "text",
-    "is_verified": "boolean", "followers": "bigint", "following": "bigint", "posts": "bigint",
-    "likes": "bigint", "account_created_at": "timestamptz", "scraped_at": "timestamptz",
-    "bio_has_contact": "boolean", "extra": "jsonb", "content_hash": "text",
-}
 STAGE_TABLE = "pg_temp.stage_profiles"
-_STAGE_COLUMNS = ("line_no", *PROFILE_FIELDS)
+TOUCHED_TABLE = "pg_temp.stage_touched"
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
+# Staged rows travel as `chunk \x02 line \x02 platform \x02 handle \x02 profile-JSON \n` in CSV
+# mode with control-character quote and delimiter: the JSON needs no escaping (orjson escapes
+# every control character) and handles are [a-z0-9_.] only.
+COPY_STAGE = (f"COPY {STAGE_TABLE} (chunk, line_no, platform, handle, doc) FROM STDIN"
+              " WITH (FORMAT csv, DELIMITER e'\\x02', QUOTE e'\\x01')")
 
 
 @dataclass(frozen=True)
 class MergeResult:
     staged: int
     distinct: int
-    inserted: int
-    updated: int
-
-    @property
-    def loaded(self) -> int:
-        return self.inserted + self.updated
+    loaded: int
 
     @property
     def unchanged(self) -> int:
@@ -51,42 +47,13 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def create_staging(conn: psycopg.Connection) -> None:
-    """A temp table living until the end of the caller's transaction."""
-    columns = ", ".join(f"{name} {_TYPES[name]}" for name in PROFILE_FIELDS)
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS stage_profiles (line_no integer, {columns})"
-                 " ON COMMIT DROP")
+def stage_line(chunk: int, line: int, platform: str, handle: str, profile_json: bytes) -> bytes:
+    """One COPY line for the staging table; `profile_json` is orjson output without newline."""
+    return b"%d\x02%d\x02%s\x02%s\x02%s\n" % (chunk, line, platform.encode(), handle.encode(),
+                                              profile_json)
 
 
-class StagingWriter:
-    """Rows go through COPY; a writer thread sends the buffers while the caller parses."""
-
-    def __init__(self, copy: Copy) -> None:
-        self._copy = copy
-        self.count = 0
-
-    def write(self, line: int, profile: dict[str, Any]) -> None:
-        row: list[Any] = [line]
-        for name in PROFILE_FIELDS:
-            row.append(profile[name])
-        row[-2] = orjson.dumps(profile["extra"]).decode()
-        self._copy.write_row(row)
-        self.count += 1
-
-
-@contextmanager
-def staging_copy(conn: psycopg.Connection) -> Iterator[StagingWriter]:
-    create_staging(conn)
-    cur = conn.cursor()
-    statement = f"COPY {STAGE_TABLE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN"
-    with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-        copy.set_types(["integer", *("text" if name == "extra" else _TYPES[name]
-                                     for name in PROFILE_FIELDS)])
-        yield StagingWriter(copy)
-
-
-def merge_staged(conn: psycopg.Connection, source_file_id: int) -> MergeResult:
-    """Upsert the staged rows into Tier 1 in the caller's transaction."""
+def _merge_sql() -> str:
     changed = ("t.content_hash <> EXCLUDED.content_hash"
                " AND EXCLUDED.scraped_at >= t.scraped_at")
     sets = [f"{f} = CASE WHEN {changed} THEN EXCLUDED.{f} ELSE t.{f} END"
@@ -95,9 +62,12 @@ def merge_staged(conn: psycopg.Connection, source_file_id: int) -> MergeResult:
     sets.append("first_seen = least(t.first_seen, EXCLUDED.first_seen)")
     sets.append("last_seen = greatest(t.last_seen, EXCLUDED.last_seen)")
     fields = ", ".join(PROFILE_FIELDS)
-    sql = (
-        f"WITH src AS (SELECT DISTINCT ON (platform, handle) {fields} FROM {STAGE_TABLE}"
-        "   ORDER BY platform, handle, scraped_at DESC, line_no DESC),"
+    typed = ", ".join(f"r.{f}" for f in PROFILE_FIELDS)
+    return (
+        f"WITH src AS (SELECT DISTINCT ON (s.platform, s.handle) {typed} FROM {STAGE_TABLE} s,"
+        "   jsonb_populate_record(NULL::social.raw_social_profiles, s.doc) r"
+        "   WHERE s.chunk = %(chunk)s"
+        "   ORDER BY s.platform, s.handle, r.scraped_at DESC, s.line_no DESC),"
         " up AS ("
         f"  INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
         "    first_seen, last_seen, updated_at)"
@@ -105,13 +75,77 @@ def merge_staged(conn: psycopg.Connection, source_file_id: int) -> MergeResult:
         "  ON CONFLICT (platform, handle) DO UPDATE SET " + ", ".join(sets) +
         f"  WHERE ({changed}) OR EXCLUDED.scraped_at > t.last_seen"
         "   OR EXCLUDED.scraped_at < t.first_seen"
-        "  RETURNING (xmax = 0) AS inserted, (t.updated_at = now()) AS changed)"
-        " SELECT (SELECT count(*) FROM src) AS distinct_rows,"
-        f"  (SELECT count(*) FROM {STAGE_TABLE}) AS staged,"
-        "  count(*) FILTER (WHERE inserted) AS inserted,"
-        "  count(*) FILTER (WHERE NOT inserted AND changed) AS updated FROM up")
-    row: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
-        sql, {"sf": source_file_id}).fetchone()
-    assert row is not None
-    return MergeResult(staged=int(row["staged"]), distinct=int(row["distinct_rows"]),
-                       inserted=int(row["inserted"]), updated=int(row["updated"]))
+        "  RETURNING t.id, t.updated_at = now() AS changed)"
+        f" INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM up WHERE changed")
+
+
+class ChunkedMerge:
+    """Stage and merge chunks on `conn` from a database thread; `finish()` returns the counts.
+
+    Use inside the caller's transaction. `submit` blocks when two chunks are already waiting,
+    which bounds memory to a few chunks whatever the file size.
+    """
+
+    def __init__(self, conn: psycopg.Connection, source_file_id: int) -> None:
+        self._conn = conn
+        self._source_file_id = source_file_id
+        self._sql = _merge_sql()
+        self._queue: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sxp-ingest-db", daemon=True)
+
+    def __enter__(self) -> ChunkedMerge:
+        self._conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (chunk integer, line_no integer,"
+            " platform text, handle text, doc jsonb) ON COMMIT DROP")
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_touched (id bigint)"
+                           " ON COMMIT DROP")
+        # sort for DISTINCT ON in memory; one fsync at commit is plenty for a re-runnable step
+        self._conn.execute("SET LOCAL work_mem = '256MB'")
+        self._conn.execute("SET LOCAL synchronous_commit = off")
+        self._thread.start()
+        return self
+
+    def submit(self, chunk: int, block: bytes) -> None:
+        self._raise_if_failed()
+        while True:
+            try:
+                self._queue.put((chunk, block), timeout=0.5)
+                return
+            except queue.Full:
+                self._raise_if_failed()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if exc is None:
+            self._raise_if_failed()
+
+    def finish(self) -> MergeResult:
+        row: dict[str, Any] | None = self._conn.execute(  # type: ignore[assignment]
+            f"SELECT (SELECT count(*) FROM {STAGE_TABLE}) AS staged,"
+            f" (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {STAGE_TABLE}) k)"
+            "   AS distinct_keys,"
+            f" (SELECT count(DISTINCT id) FROM {TOUCHED_TABLE}) AS loaded").fetchone()
+        assert row is not None
+        return MergeResult(staged=int(row["staged"]), distinct=int(row["distinct_keys"]),
+                           loaded=int(row["loaded"]))
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            chunk, block = item
+            try:
+                with self._conn.cursor() as cur:
+                    with cur.copy(COPY_STAGE) as copy:
+                        copy.write(block)
+                    cur.execute(self._sql,
+                                {"chunk": chunk, "sf": self._source_file_id})
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                self._error = exc

@@ -35,8 +35,8 @@ class ListWriter:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def write(self, line: int, profile: dict[str, Any]) -> None:
-        self.rows.append(profile)
+    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None:
+        self.rows.append(orjson.loads(profile_json))
 
 
 def ingest_bytes(tmp: Path, data: bytes, key: str, hint: str | None = None,
@@ -73,7 +73,7 @@ def test_platform_shapes_map_to_one_model(tmp_path: Path) -> None:
     assert by_platform["threads"]["extra"]["views_count"] == 5
     tiktoks = {r["handle"]: r for r in rows if r["platform"] == "tiktok"}
     assert tiktoks["tt.user"]["followers"] == 1200 and tiktoks["tt.user"]["likes"] == 3_400_000
-    assert tiktoks["gen.user"]["scraped_at"] == WHEN
+    assert tiktoks["gen.user"]["scraped_at"] == WHEN.isoformat()
 
 
 def test_json_array_and_data_object_formats(tmp_path: Path) -> None:
