@@ -138,3 +138,27 @@ def test_enrich_batch_raises_fatal_directly(enrich_app: App, sandbox: SandboxSer
     with pytest.raises(ProviderFatal) as info:
         enrich.enrich_batch(enrich_app, "eb-3")
     assert info.value.status == 401
+
+
+def test_waterfall_apollo_then_skiptrace(settings: Settings, sandbox: SandboxServer) -> None:
+    apollo = start_sandbox("apollo", match_rate=0.6)
+    app = bootstrap(settings.model_copy(update={"skiptrace_base_url": sandbox.base_url,
+                                                "apollo_base_url": apollo.base_url}))
+    try:
+        with app.connect() as conn:
+            card_ids = make_batch(conn, "eb-w", synthetic_people(25), provider="apollo,skiptrace",
+                                  credits_reserved=50)
+        summary = enrich.enrich_batch(app, "eb-w")
+        assert apollo.calls["/api/v1/people/bulk_match"] == 3  # 10 + 10 + 5
+        assert sandbox.calls["/api/v1/property/skip-trace"] == 1  # everyone lacks phones
+        assert summary.credits_spent == apollo.credits_charged + sandbox.credits_charged
+        with app.connect() as conn:
+            providers = {(r["card_id"], r["provider"]) for r in
+                         conn.execute("SELECT card_id, provider FROM contact.contacts")}
+            businesses = conn.execute("SELECT count(*) AS n FROM contact.businesses").fetchone()
+        assert {p for _c, p in providers} == {"apollo", "skiptrace"}
+        assert businesses["n"] == apollo.credits_charged
+        assert {c for c, _p in providers} <= set(card_ids)
+    finally:
+        app.close()
+        apollo.close()

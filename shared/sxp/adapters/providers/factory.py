@@ -24,19 +24,21 @@ DEFAULT_RATE_PER_S = {"skiptrace": 45.0, "apollo": 15.0}
 def build_provider(app: App, name: str) -> EnrichmentProvider:
     if name not in PROVIDERS:
         raise ConfigError(f"unknown enrichment provider: {name}", "unknown_provider")
-    provider: EnrichmentProvider = app.cached(f"provider:{name}", lambda: _build(app, name))
-    return provider
-
-
-def _build(app: App, name: str) -> EnrichmentProvider:
-    settings = app.settings
-    base_url: str | None = getattr(settings, f"{name}_base_url")
-    api_key: str = getattr(settings, f"{name}_api_key")
-    if base_url is None:
+    base_url: str | None = getattr(app.settings, f"{name}_base_url")
+    api_key: str = getattr(app.settings, f"{name}_api_key")
+    if base_url is None:  # `app.cached` is not reentrant: start the sandbox first
         from sxp.sandbox import start_sandbox
 
         sandbox = app.cached(f"sandbox:{name}", lambda: start_sandbox(name, api_key=api_key))
         base_url = sandbox.base_url
+    url: str = base_url
+    provider: EnrichmentProvider = app.cached(f"provider:{name}",
+                                              lambda: _build(app, name, url, api_key))
+    return provider
+
+
+def _build(app: App, name: str, base_url: str, api_key: str) -> EnrichmentProvider:
+    settings = app.settings
     rate = getattr(settings, f"{name}_rate_per_s", None) or DEFAULT_RATE_PER_S[name]
     policy = RetryPolicy(max_attempts=settings.provider_max_attempts,
                          max_total_s=max(30.0, settings.provider_timeout_s * 3))
