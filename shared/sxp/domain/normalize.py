@@ -111,7 +111,10 @@ def normalize_handle(value: object, platform: str | None) -> tuple[str, str | No
     """Normalized handle and the platform a URL revealed (None if it was a bare handle)."""
     if value is None:
         raise RowRejected(q.MISSING_HANDLE)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.strip()
     if not text:
         raise RowRejected(q.MISSING_HANDLE)
     url_platform = None
@@ -132,6 +135,8 @@ def normalize_handle(value: object, platform: str | None) -> tuple[str, str | No
 
 def normalize_count(value: object) -> int | None:
     """12345, "12,345", "1.2K", "3.4M", "1,2 M" -> int; None when absent."""
+    if type(value) is int and 0 <= value <= MAX_COUNT:
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):

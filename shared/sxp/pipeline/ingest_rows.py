@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -25,7 +25,7 @@ from sxp.logs import scrub_text
 
 
 class ProfileWriter(Protocol):
-    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None: ...
+    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None: ...
 
 
 class ChunkSubmitter(Protocol):
@@ -35,14 +35,14 @@ class ChunkSubmitter(Protocol):
 class ChunkWriter:
     """Encodes staged rows and hands them over in chunks (to the database thread)."""
 
-    def __init__(self, target: ChunkSubmitter, chunk_rows: int = 50_000) -> None:
+    def __init__(self, target: ChunkSubmitter, chunk_rows: int = 25_000) -> None:
         self._target = target
         self._chunk_rows = chunk_rows
         self._chunk = 0
         self._lines: list[bytes] = []
 
-    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None:
-        self._lines.append(stage_line(self._chunk, line, platform, handle, profile_json))
+    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
+        self._lines.append(stage_line(self._chunk, line, profile, profile_json))
         if len(self._lines) >= self._chunk_rows:
             self.flush()
 
@@ -146,7 +146,7 @@ def process_records(records: Iterable[RawRecord], platform_hint: str | None,
                 sink.reject(record.line, exc.code, record.raw, exc.detail)
                 continue
             encoded = dumps(profile)
-            write(record.line, profile["platform"], profile["handle"], encoded)
+            write(record.line, profile, encoded)
             accept(encoded)
 
 

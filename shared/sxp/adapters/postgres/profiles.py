@@ -23,12 +23,11 @@ import psycopg
 from sxp.domain.profiles import PROFILE_FIELDS
 
 STAGE_TABLE = "pg_temp.stage_profiles"
-TOUCHED_TABLE = "pg_temp.stage_touched"
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
-# Staged rows travel as `chunk \x02 line \x02 platform \x02 handle \x02 profile-JSON \n` in CSV
+# Staged rows travel as `chunk, line, platform, handle, scraped_at, profile-JSON` in CSV
 # mode with control-character quote and delimiter: the JSON needs no escaping (orjson escapes
 # every control character) and handles are [a-z0-9_.] only.
-COPY_STAGE = (f"COPY {STAGE_TABLE} (chunk, line_no, platform, handle, doc) FROM STDIN"
+COPY_STAGE = (f"COPY {STAGE_TABLE} (chunk, line_no, platform, handle, scraped_at, doc) FROM STDIN"
               " WITH (FORMAT csv, DELIMITER e'\\x02', QUOTE e'\\x01')")
 
 
@@ -47,10 +46,11 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def stage_line(chunk: int, line: int, platform: str, handle: str, profile_json: bytes) -> bytes:
+def stage_line(chunk: int, line: int, profile: dict[str, Any], profile_json: bytes) -> bytes:
     """One COPY line for the staging table; `profile_json` is orjson output without newline."""
-    return b"%d\x02%d\x02%s\x02%s\x02%s\n" % (chunk, line, platform.encode(), handle.encode(),
-                                              profile_json)
+    return b"%d\x02%d\x02%s\x02%s\x02%s\x02%s\n" % (
+        chunk, line, profile["platform"].encode(), profile["handle"].encode(),
+        profile["scraped_at"].isoformat().encode(), profile_json)
 
 
 def _merge_sql() -> str:
@@ -64,19 +64,19 @@ def _merge_sql() -> str:
     fields = ", ".join(PROFILE_FIELDS)
     typed = ", ".join(f"r.{f}" for f in PROFILE_FIELDS)
     return (
-        f"WITH src AS (SELECT DISTINCT ON (s.platform, s.handle) {typed} FROM {STAGE_TABLE} s,"
+        # newest scrape per key first (ties: later line); byte-order keys sort fastest
+        f"WITH src AS (SELECT DISTINCT ON (s.platform COLLATE \"C\", s.handle COLLATE \"C\")"
+        f"   {typed} FROM {STAGE_TABLE} s,"
         "   jsonb_populate_record(NULL::social.raw_social_profiles, s.doc) r"
         "   WHERE s.chunk = %(chunk)s"
-        "   ORDER BY s.platform, s.handle, r.scraped_at DESC, s.line_no DESC),"
-        " up AS ("
-        f"  INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
+        "   ORDER BY s.platform COLLATE \"C\", s.handle COLLATE \"C\", s.scraped_at DESC,"
+        "   s.line_no DESC)"
+        f" INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
         "    first_seen, last_seen, updated_at)"
         f"  SELECT {fields}, %(sf)s, scraped_at, scraped_at, now() FROM src"
         "  ON CONFLICT (platform, handle) DO UPDATE SET " + ", ".join(sets) +
         f"  WHERE ({changed}) OR EXCLUDED.scraped_at > t.last_seen"
-        "   OR EXCLUDED.scraped_at < t.first_seen"
-        "  RETURNING t.id, t.updated_at = now() AS changed)"
-        f" INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM up WHERE changed")
+        "   OR EXCLUDED.scraped_at < t.first_seen")
 
 
 class ChunkedMerge:
@@ -95,11 +95,12 @@ class ChunkedMerge:
         self._thread = threading.Thread(target=self._run, name="sxp-ingest-db", daemon=True)
 
     def __enter__(self) -> ChunkedMerge:
+        # temp tables live in backend-local buffers (8 MB by default): give them room so the
+        # staged chunks never spill to disk; allowed while the session has not used temp tables
+        self._conn.execute("SET LOCAL temp_buffers = '256MB'")
         self._conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (chunk integer, line_no integer,"
-            " platform text, handle text, doc jsonb) ON COMMIT DROP")
-        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_touched (id bigint)"
-                           " ON COMMIT DROP")
+            " platform text, handle text, scraped_at timestamptz, doc jsonb) ON COMMIT DROP")
         # sort for DISTINCT ON in memory; one fsync at commit is plenty for a re-runnable step
         self._conn.execute("SET LOCAL work_mem = '256MB'")
         self._conn.execute("SET LOCAL synchronous_commit = off")
@@ -127,7 +128,9 @@ class ChunkedMerge:
             f"SELECT (SELECT count(*) FROM {STAGE_TABLE}) AS staged,"
             f" (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {STAGE_TABLE}) k)"
             "   AS distinct_keys,"
-            f" (SELECT count(DISTINCT id) FROM {TOUCHED_TABLE}) AS loaded").fetchone()
+            # rows this transaction inserted or rewrote carry updated_at = now() (indexed)
+            " (SELECT count(*) FROM social.raw_social_profiles WHERE updated_at = now())"
+            "   AS loaded").fetchone()
         assert row is not None
         return MergeResult(staged=int(row["staged"]), distinct=int(row["distinct_keys"]),
                            loaded=int(row["loaded"]))

@@ -35,7 +35,7 @@ class ListWriter:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def write(self, line: int, platform: str, handle: str, profile_json: bytes) -> None:
+    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
         self.rows.append(orjson.loads(profile_json))
 
 
