@@ -29,6 +29,8 @@ from sxp.logs import get_logger
 from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
 
 log = get_logger("sxp.pipeline.ingest")
+# rows per staged chunk: the database thread merges one chunk while the next is parsed
+CHUNK_ROWS = 25_000
 
 
 def stage_run(source_file_id: int) -> str:
@@ -104,7 +106,7 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
         with sink, ChunkedMerge(conn, int(source["id"])) as merger:
-            staging = ChunkWriter(merger)
+            staging = ChunkWriter(merger, CHUNK_ROWS)
             process_records(records, source["platform_hint"], _as_dt(source["registered_at"]),
                             staging, sink)
             staging.flush()

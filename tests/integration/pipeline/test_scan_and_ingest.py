@@ -153,3 +153,26 @@ def test_demo_sample_every_format_lands(app: App) -> None:
     threads = [p for p in profiles.values() if p["platform"] == "threads"]
     assert any(p["bio"] and "\n" in p["bio"] for p in threads)
     assert any(p["bio"] and p["bio"].startswith("=HYPERLINK(") for p in threads)
+
+
+def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch: Any) -> None:
+    import sxp.pipeline.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
+    rows = [
+        {**X_ROW, "name": "v1", "scraped_at": "2024-01-01T00:00:00Z"},
+        {**X_ROW, "username": "other_one", "scraped_at": "2024-01-01T00:00:00Z"},
+        {**X_ROW, "username": "SAM_RIVERA", "name": "v3", "scraped_at": "2024-03-01T00:00:00Z"},
+        {**X_ROW, "username": "@sam_rivera", "name": "v2", "scraped_at": "2024-02-01T00:00:00Z"},
+        {**X_ROW, "username": "https://x.com/Other_One", "scraped_at": "2024-01-01T00:00:00Z"},
+    ]
+    app.store.put_bytes("inbox/chunks.jsonl", _jsonl(rows))
+    scan(app)
+    _drain_ingest(app)
+    [source] = _files(app)
+    assert (source["rows_read"], source["rows_loaded"], source["rows_deduped"],
+            source["rows_unchanged"]) == (5, 2, 3, 0)
+    profiles = _profiles(app)
+    assert profiles[("x", "sam_rivera")]["display_name"] == "v3"
+    assert profiles[("x", "sam_rivera")]["first_seen"].month == 1
+    assert profiles[("x", "sam_rivera")]["last_seen"].month == 3
