@@ -166,10 +166,11 @@ def _clean_host(host: str) -> str | None:
     host = host.lower().strip(".")
     if host.startswith("www."):
         host = host[4:]
-    if "." not in host or host in _NON_COMPANY_HOSTS:
+    if "." not in host:
         return None
-    if any(host.endswith("." + blocked) for blocked in _NON_COMPANY_HOSTS):
-        return None
+    labels = host.split(".")
+    if any(".".join(labels[i:]) in _NON_COMPANY_HOSTS for i in range(len(labels) - 1)):
+        return None  # the site itself or one of its subdomains (m.youtube.com)
     return host
 
 

@@ -1,7 +1,7 @@
 """Gate step: choose the cards to enrich within the credit budget and queue their batches.
 
 In ONE transaction, serialized against every other gate by a transaction advisory lock on the
-budget: read today's reservations and releases for the provider from the credit ledger, pick
+budget: read today's reservations and releases (all providers) from the credit ledger, pick
 eligible cards (labels and thresholds from the rules file, enrichability of the provider's
 inputs), mark the others `ineligible` with their reason, form batches of at most
 `enrich_batch_size` (<= 250) cards within min(run budget, what is left of the day budget),
@@ -59,15 +59,17 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
     settings = app.settings
     ruleset: Ruleset = app.cached("ruleset", lambda: load_ruleset(settings))
     provider = settings.enrich_provider
+    providers = provider_chain(provider)
     with app.connect() as conn, conn.transaction():
         if not dry_run:
             repo.lock_budget(conn)
-        reserved, released = repo.ledger_today(conn, provider)
+        # the day budget covers every provider of the environment: nothing can overspend it
+        reserved, released = repo.ledger_today(conn)
         credits = available_credits(per_run=settings.credit_budget_per_run,
                                     per_day=settings.credit_budget_per_day,
                                     reserved_today=reserved, released_today=released)
         cards = repo.gate_candidates(conn, ruleset.version, lock=not dry_run)
-        chosen = _plan(ruleset, cards, provider, credits, settings.credits_per_lookup,
+        chosen = _plan(ruleset, cards, providers, credits, settings.credits_per_lookup,
                        settings.enrich_batch_size)
         result = _result(provider, ruleset, dry_run, credits, chosen)
         result.cost_by_provider = _costs(ruleset, cards, credits, settings.credits_per_lookup,
@@ -76,9 +78,8 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
             return result
         repo.set_reasons(conn, chosen.ineligible, "ineligible")
         repo.set_reasons(conn, dict.fromkeys(chosen.out_of_budget, BUDGET_EXHAUSTED), "new")
-        for card_ids in chosen.batches:
+        for card_ids, batch_credits in zip(chosen.batches, chosen.batch_credits, strict=True):
             batch_id = new_batch_id()
-            batch_credits = len(card_ids) * max(settings.credits_per_lookup, 0)
             repo.create_batch(conn, batch_id=batch_id, provider=provider, card_ids=card_ids,
                               credits=batch_credits)
             queue.enqueue(conn, "enrich", {"batch_id": batch_id},
@@ -100,9 +101,14 @@ def run_job(app: App, job: Job) -> None:
     gate(app, job=job)
 
 
-def _plan(ruleset: Ruleset, cards: list[GateCard], provider: str, credits: int, price: int,
-          batch_size: int) -> GatePlan:
-    return plan(cards, ruleset.gate, provider=provider, available_credits=credits,
+def provider_chain(setting: str) -> tuple[str, ...]:
+    """`SXP_ENRICH_PROVIDER` names one provider or a waterfall: "skiptrace,apollo"."""
+    return tuple(p.strip() for p in setting.split(",") if p.strip())
+
+
+def _plan(ruleset: Ruleset, cards: list[GateCard], providers: tuple[str, ...], credits: int,
+          price: int, batch_size: int) -> GatePlan:
+    return plan(cards, ruleset.gate, providers=providers, available_credits=credits,
                 price_per_lookup=price, batch_size=batch_size)
 
 
@@ -120,7 +126,7 @@ def _costs(ruleset: Ruleset, cards: list[GateCard], credits: int, price: int, ba
            ) -> dict[str, dict[str, int]]:
     costs = {}
     for name in PROVIDER_NEEDS:
-        option = _plan(ruleset, cards, name, credits, price, batch_size)
+        option = _plan(ruleset, cards, (name,), credits, price, batch_size)
         costs[name] = {"eligible": option.eligible, "cards": option.cards_queued,
                        "batches": len(option.batches), "credits": option.credits}
     return costs

@@ -28,17 +28,17 @@ def card(i: int, label: str | None = "enrich_now", readiness: float = 0.5,
     (card(1, domain=None), None),  # skip trace needs no domain
 ])
 def test_ineligible_reasons(c: GateCard, reason: str | None) -> None:
-    assert ineligible_reason(c, POLICY, "skiptrace") == reason
+    assert ineligible_reason(c, POLICY, ("skiptrace",)) == reason
 
 
 def test_apollo_needs_a_domain() -> None:
-    assert ineligible_reason(card(1, domain=None), POLICY, "apollo") == "no_domain"
-    assert ineligible_reason(card(1, state=None), POLICY, "apollo") is None
+    assert ineligible_reason(card(1, domain=None), POLICY, ("apollo",)) == "no_domain"
+    assert ineligible_reason(card(1, state=None), POLICY, ("apollo",)) is None
 
 
 def test_batches_capped_and_budget_respected() -> None:
     cards = [card(i) for i in range(1, 601)] + [card(900, label="hold")]
-    got = plan(cards, POLICY, provider="skiptrace", available_credits=1000, price_per_lookup=2,
+    got = plan(cards, POLICY, providers=("skiptrace",), available_credits=1000, price_per_lookup=2,
                batch_size=250)
     assert [len(b) for b in got.batches] == [250, 250]
     assert got.credits == 1000 and len(got.out_of_budget) == 100
@@ -49,17 +49,17 @@ def test_batches_capped_and_budget_respected() -> None:
 def test_best_cards_are_bought_first() -> None:
     cards = [card(1, label="enrich_later", confidence=0.99), card(2, confidence=0.6),
              card(3, confidence=0.9), card(4, confidence=0.9, readiness=0.9)]
-    got = plan(cards, POLICY, provider="skiptrace", available_credits=3, price_per_lookup=1,
+    got = plan(cards, POLICY, providers=("skiptrace",), available_credits=3, price_per_lookup=1,
                batch_size=250)
     assert got.batches == [[4, 3, 2]] and got.out_of_budget == [1]
 
 
 def test_free_lookups_and_empty_budget() -> None:
     cards = [card(i) for i in range(10)]
-    free = plan(cards, POLICY, provider="skiptrace", available_credits=0, price_per_lookup=0,
+    free = plan(cards, POLICY, providers=("skiptrace",), available_credits=0, price_per_lookup=0,
                 batch_size=4)
     assert [len(b) for b in free.batches] == [4, 4, 2] and free.credits == 0
-    broke = plan(cards, POLICY, provider="skiptrace", available_credits=0, price_per_lookup=1,
+    broke = plan(cards, POLICY, providers=("skiptrace",), available_credits=0, price_per_lookup=1,
                  batch_size=4)
     assert broke.batches == [] and len(broke.out_of_budget) == 10
 
@@ -67,7 +67,7 @@ def test_free_lookups_and_empty_budget() -> None:
 @pytest.mark.parametrize("size", [0, 251])
 def test_batch_size_must_fit_the_contract(size: int) -> None:
     with pytest.raises(ValueError, match="batch size"):
-        plan([], POLICY, provider="skiptrace", available_credits=1, price_per_lookup=1,
+        plan([], POLICY, providers=("skiptrace",), available_credits=1, price_per_lookup=1,
              batch_size=size)
 
 
@@ -82,3 +82,19 @@ def test_available_credits(run: int, day: int, reserved: int, released: int,
                            expected: int) -> None:
     assert available_credits(per_run=run, per_day=day, reserved_today=reserved,
                              released_today=released) == expected
+
+
+def test_waterfall_reserves_the_worst_case() -> None:
+    both = card(1)  # skip trace and Apollo can both take it: 2 lookups
+    skip_only = card(2, domain=None)
+    apollo_only = card(3, state=None)
+    neither = card(4, first_name=None)
+    chain = ("skiptrace", "apollo")
+    assert ineligible_reason(apollo_only, POLICY, chain) is None
+    assert ineligible_reason(neither, POLICY, chain) == "no_person_name"
+    got = plan([both, skip_only, apollo_only, neither], POLICY, providers=chain,
+               available_credits=100, price_per_lookup=5, batch_size=2)
+    assert got.batches == [[1, 2], [3]] and got.batch_credits == [15, 5] and got.credits == 20
+    tight = plan([both, skip_only], POLICY, providers=chain, available_credits=14,
+                 price_per_lookup=5, batch_size=250)
+    assert tight.batches == [[1]] and tight.out_of_budget == [2]

@@ -134,13 +134,14 @@ def lock_budget(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('sxp:gate:credit-budget', 0))")
 
 
-def ledger_today(conn: psycopg.Connection, provider: str) -> tuple[int, int]:
-    """(reserved, released) credits of `provider` for today's budget day."""
+def ledger_today(conn: psycopg.Connection, provider: str | None = None) -> tuple[int, int]:
+    """(reserved, released) credits for today's budget day, of one provider or of all."""
     row = conn.execute(
         "SELECT coalesce(sum(credits) FILTER (WHERE entry = 'reserve'), 0) AS reserved,"
         " coalesce(sum(credits) FILTER (WHERE entry = 'release'), 0) AS released"
-        " FROM execution.credit_ledger WHERE provider = %s AND budget_day = current_date",
-        (provider,)).fetchone()
+        " FROM execution.credit_ledger WHERE budget_day = current_date"
+        " AND (%(provider)s::text IS NULL OR provider = %(provider)s::text)",
+        {"provider": provider}).fetchone()
     assert row is not None
     return int(row["reserved"]), int(row["released"])  # type: ignore[call-overload]
 

@@ -205,3 +205,16 @@ def test_enriched_cards_are_never_gated_again(app: App, make_profiles: ProfileMa
     assert gate(app).eligible == 0
     assert _one(app, "SELECT count(*) FROM execution.lead_cards WHERE enrich_state = 'enriched'"
                 ) == 3
+
+
+def test_waterfall_reserves_every_usable_provider(gate_app: Any,
+                                                  make_profiles: ProfileMaker) -> None:
+    app = gate_app(enrich_provider="skiptrace,apollo", credits_per_lookup=2)
+    make_profiles(4)  # name, US city and a company link: both providers can look them up
+    make_profiles(3, start=10, bio_url=None)  # no domain: skip trace only
+    build_cards(app)
+    label_cards(app)
+    result = gate(app)
+    assert result.cards_queued == 7 and result.credits_reserved == 4 * 4 + 3 * 2
+    assert _one(app, "SELECT provider FROM execution.enrichment_batches") == "skiptrace,apollo"
+    assert _one(app, "SELECT sum(credits) FROM execution.credit_ledger") == 22
