@@ -3,7 +3,7 @@
 A profile gets a card when it has none, and its card is refreshed when the profile's
 content_hash changed (`lead_cards.profile_hash` is the hash the card was built from). One job
 brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
-cards it built are also staged as `stage/sf-<source_file_id>/cards/part-00000.jsonl.gz`.
+cards it built are also staged as `stage/file-<source_file_id:08d>/cards/part-00000.jsonl.gz` (ingest's run name).
 All writes, the `label` job and the completion of this job commit in one transaction.
 """
 
@@ -37,7 +37,10 @@ class CardsResult:
 
 
 def stage_key(app: App, source_file_id: int | None) -> str:
-    run = f"sf-{source_file_id}" if source_file_id is not None else "cards"
+    """`stage/<run>/cards/part-00000.jsonl.gz`, the run named as ingest names it."""
+    from sxp.pipeline.ingest import stage_run
+
+    run = stage_run(source_file_id) if source_file_id is not None else "cards"
     return f"{app.settings.stage_prefix}{run}/cards/part-00000.jsonl.gz"
 
 
