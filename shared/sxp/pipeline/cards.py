@@ -3,7 +3,8 @@
 A profile gets a card when it has none, and its card is refreshed when the profile's
 content_hash changed (`lead_cards.profile_hash` is the hash the card was built from). One job
 brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
-cards it built are also staged as `stage/file-<source_file_id:08d>/cards/part-00000.jsonl.gz` (ingest's run name).
+cards it built are also staged as `stage/<run>/cards/part-00000.jsonl.gz`, with the run named
+as ingest names it (`file-<source_file_id:08d>`).
 All writes, the `label` job and the completion of this job commit in one transaction.
 """
 
