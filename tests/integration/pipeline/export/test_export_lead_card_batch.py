@@ -141,3 +141,18 @@ def test_export_job_completes_and_requeues_while_cards_remain(app: App, seed: Se
         jobs = conn.execute("SELECT state, count(*) AS n FROM queue.jobs GROUP BY 1").fetchall()
     assert sorted(sizes) == [1, 2, 2]
     assert {r["state"]: r["n"] for r in jobs} == {"done": 3}
+
+
+def test_two_exports_racing_export_each_card_once(app: App, seed: Seed) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    seed(6)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: export_step.export(app), range(2)))
+    exported = [r for r in results if r is not None]
+    assert sum(r.record_count for r in exported) == 6
+    with app.connect() as conn:
+        rows = conn.execute(
+            "SELECT count(DISTINCT export_batch_id) AS batches, count(*) AS cards"
+            " FROM execution.lead_cards WHERE exported_at IS NOT NULL").fetchone()
+    assert rows is not None and rows["cards"] == 6 and rows["batches"] == len(exported)

@@ -101,3 +101,18 @@ def test_count_mismatch_and_invalid_manifest_fail(app: App, seed: Seed) -> None:
     with pytest.raises(BundleInvalid, match="schema_version") as info:
         verify_bundle(app, result.manifest_url)
     assert info.value.reason_code == "manifest_invalid"
+
+
+def test_export_and_verify_on_the_local_folder_store(settings, seed: Seed) -> None:  # type: ignore[no-untyped-def]
+    from sxp.bootstrap import bootstrap
+
+    local = bootstrap(settings.model_copy(update={"spaces_endpoint": None}))
+    try:
+        seed(2)
+        result = export_step.export(local)
+        assert result is not None and Path(result.manifest_url).is_file()
+        assert verify_bundle(local, result.manifest_url).record_count == 2
+        index = Path(local.store.url("exports/test/index.json"))
+        assert orjson.loads(index.read_bytes())["manifests"][0]["batch_id"] == result.batch_id
+    finally:
+        local.close()
