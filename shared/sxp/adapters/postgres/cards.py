@@ -119,11 +119,19 @@ def copy_labels(conn: psycopg.Connection, rows: Iterable[tuple[Any, ...]]) -> No
 
 
 def apply_label_copy(conn: psycopg.Connection, ruleset_version: str) -> int:
+    """Store new labels. A relabeled card the gate had refused (and that was not exported yet)
+    goes back to `new` so the next gate decides again; queued or enriched cards keep their state.
+    """
     return conn.execute(
         "UPDATE execution.lead_cards c SET persona = t.persona, tribe = t.tribe,"
         " audience_pool = t.audience_pool, execution_label = t.execution_label,"
         " ruleset_version = %s, rules_fired = t.rules_fired, labeled_hash = t.labeled_hash,"
-        " labeled_at = now(), updated_at = now() FROM tmp_labels t WHERE c.id = t.card_id",
+        " labeled_at = now(), updated_at = now(),"
+        " enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL"
+        "   THEN 'new' ELSE c.enrich_state END,"
+        " enrich_reason = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL"
+        "   THEN NULL ELSE c.enrich_reason END"
+        " FROM tmp_labels t WHERE c.id = t.card_id",
         (ruleset_version,)).rowcount
 
 

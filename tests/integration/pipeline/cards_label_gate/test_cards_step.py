@@ -50,7 +50,8 @@ def test_changed_profile_refreshes_its_card_only(app: App, make_profiles: Profil
     assert rows[ids[2]]["profile_hash"] == "changed"
     assert rows[ids[2]]["enrich_inputs"]["state"] is None
     assert rows[ids[2]]["enrich_state"] == "new"  # reconsidered by the next gate
-    assert result.stage_key is not None and result.stage_key.endswith("file-00000008/cards/part-00000.jsonl.gz")
+    assert result.stage_key is not None
+    assert result.stage_key.endswith("file-00000008/cards/part-00000.jsonl.gz")
     lines = gzip.decompress(app.store.get_bytes(result.stage_key)).splitlines()
     assert [orjson.loads(line)["profile_id"] for line in lines] == [ids[2]]
 

@@ -218,3 +218,28 @@ def test_waterfall_reserves_every_usable_provider(gate_app: Any,
     assert result.cards_queued == 7 and result.credits_reserved == 4 * 4 + 3 * 2
     assert _one(app, "SELECT provider FROM execution.enrichment_batches") == "skiptrace,apollo"
     assert _one(app, "SELECT sum(credits) FROM execution.credit_ledger") == 22
+
+
+def test_refused_card_is_reconsidered_after_a_new_ruleset(gate_app: Any, settings: Settings,
+                                                          make_profiles: ProfileMaker,
+                                                          tmp_path: Any) -> None:
+    import json
+    from importlib import resources
+
+    app = gate_app()
+    make_profiles(2, bio="Just vibes here")  # general audience -> export_only -> refused
+    build_cards(app)
+    label_cards(app)
+    assert gate(app).ineligible == {"label_export_only": 2}
+    rules = json.loads(resources.files("sxp").joinpath("rules", "v1.json").read_text())
+    rules["version"] = "2026.12-test"
+    rules["rules"].append({"id": "exec.everyone_named_us", "priority": 45,
+                           "when": {"field": "has_person_name", "op": "eq", "value": True},
+                           "set": {"execution_label": "enrich_later"}})
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(rules))
+    newer = gate_app(rules_file=path)
+    assert label_cards(newer).cards_labeled == 2
+    assert _one(newer, "SELECT count(*) FROM execution.lead_cards WHERE enrich_state = 'new'"
+                       " AND enrich_reason IS NULL") == 2
+    assert gate(newer).cards_queued == 2
