@@ -88,9 +88,14 @@ def _load_source(conn: psycopg.Connection, source_file_id: int) -> dict[str, Any
 
 def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Path,
             job_id: int | None) -> IngestOutcome:
-    locked = conn.execute("SELECT state FROM social.source_files WHERE id = %s FOR UPDATE",
-                          (source["id"],)).fetchone()
+    locked: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
+        "SELECT state FROM social.source_files WHERE id = %s FOR UPDATE",
+        (source["id"],)).fetchone()
     assert locked is not None
+    if locked["state"] in ("ingested", "failed"):  # another worker finished it meanwhile
+        if job_id is not None:
+            queue.complete(conn, job_id)
+        return IngestOutcome(int(source["id"]), str(locked["state"]))
     settings = app.settings
     run = stage_run(int(source["id"]))
     normalized_key = f"{settings.stage_prefix}{run}/normalized/part-00000.jsonl.gz"
