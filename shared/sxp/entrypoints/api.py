@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import signal
 import threading
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -170,6 +171,10 @@ def serve_api(app: App, host: str = "127.0.0.1", port: int = 8080) -> None:
     server = start_http_server(lambda event: handle_http_event(app, event), host, port,
                                max_body_bytes=MAX_IMPORT_BYTES)
     log.info("api listening", extra={"url": server.base_url})
+    if threading.current_thread() is threading.main_thread():
+        # App Platform stops containers with SIGTERM: finish in-flight requests, then exit
+        signal.signal(signal.SIGTERM,
+                      lambda *_: threading.Thread(target=server.close, daemon=True).start())
     try:
         server.wait()
     finally:

@@ -23,6 +23,8 @@ EventHandler = Callable[[dict[str, Any]], dict[str, Any]]
 class HttpServer:
     def __init__(self, server: ThreadingHTTPServer) -> None:
         self._server = server
+        self._closing = threading.Lock()
+        self._closed = False
         self._thread = threading.Thread(target=server.serve_forever, name="sxp-http",
                                         daemon=True)
         self._thread.start()
@@ -33,8 +35,12 @@ class HttpServer:
         self._thread.join()
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._server.shutdown()
+            self._server.server_close()
         self._thread.join()
 
 
