@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 
-EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                      r"@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$")
+EMAIL_RE = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$"
+)
 LINE_TYPES = {
-    "mobile": "mobile", "wireless": "mobile", "cell": "mobile", "cellular": "mobile",
-    "land line": "landline", "landline": "landline", "fixed": "landline", "fixed line": "landline",
-    "voip": "voip", "toll free": "toll_free", "toll-free": "toll_free", "pager": "other",
+    "mobile": "mobile",
+    "wireless": "mobile",
+    "cell": "mobile",
+    "cellular": "mobile",
+    "land line": "landline",
+    "landline": "landline",
+    "fixed": "landline",
+    "fixed line": "landline",
+    "voip": "voip",
+    "toll free": "toll_free",
+    "toll-free": "toll_free",
+    "pager": "other",
 }
 
 

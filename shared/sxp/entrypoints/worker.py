@@ -23,9 +23,15 @@ log = get_logger("worker")
 IDLE_POLL_S = 0.5
 
 
-def run_worker(app: App, *, concurrency: int, kinds: list[str] | None = None,
-               stop_when_idle: bool = False, worker_id: str | None = None,
-               stop: threading.Event | None = None) -> int:
+def run_worker(
+    app: App,
+    *,
+    concurrency: int,
+    kinds: list[str] | None = None,
+    stop_when_idle: bool = False,
+    worker_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Process jobs until stopped (or, with `stop_when_idle`, until none is pending).
 
     Returns the number of jobs processed (done, retried or dead)."""
@@ -34,11 +40,14 @@ def run_worker(app: App, *, concurrency: int, kinds: list[str] | None = None,
     restore = _install_signal_handlers(stop)
     processed = 0
     running: set[Future[str]] = set()
-    log.info("worker started", extra={"worker": worker_id, "concurrency": concurrency,
-                                      "kinds": kinds})
+    log.info(
+        "worker started", extra={"worker": worker_id, "concurrency": concurrency, "kinds": kinds}
+    )
     try:
-        with app.connect() as conn, ThreadPoolExecutor(concurrency,
-                                                       thread_name_prefix="sxp-job") as pool:
+        with (
+            app.connect() as conn,
+            ThreadPoolExecutor(concurrency, thread_name_prefix="sxp-job") as pool,
+        ):
             while not stop.is_set():
                 if len(running) >= concurrency:
                     finished, running = _wait(running, None)
@@ -65,8 +74,9 @@ def run_worker(app: App, *, concurrency: int, kinds: list[str] | None = None,
     return processed
 
 
-def _wait(running: set[Future[str]], timeout: float | None
-          ) -> tuple[set[Future[str]], set[Future[str]]]:
+def _wait(
+    running: set[Future[str]], timeout: float | None
+) -> tuple[set[Future[str]], set[Future[str]]]:
     if not running:
         return set(), set()
     done, not_done = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
@@ -90,4 +100,3 @@ def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
             signal.signal(sig, handler)
 
     return restore
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import psycopg
 
@@ -25,8 +26,10 @@ from sxp.logs import get_logger
 from sxp.pipeline import enrich_settle as settle
 
 log = get_logger("enrich")
-REQUIRED_INPUTS = {"skiptrace": ("first_name", "last_name", "city", "state"),
-                   "apollo": ("first_name", "last_name", "domain")}
+REQUIRED_INPUTS = {
+    "skiptrace": ("first_name", "last_name", "city", "state"),
+    "apollo": ("first_name", "last_name", "domain"),
+}
 BATCH_LOCK_NS = 0x5358_0E00
 
 
@@ -45,8 +48,9 @@ class Lookups:
     def satisfied(self, card_id: int) -> bool:
         """Waterfall stop rule: an e-mail and a phone were found for the card."""
         found = [r for _p, r, _c in self.answers.get(card_id, []) if r.person]
-        return any(r.person and r.person.emails for r in found) and \
-            any(r.person and r.person.phones for r in found)
+        return any(r.person and r.person.emails for r in found) and any(
+            r.person and r.person.phones for r in found
+        )
 
 
 def run_job(app: App, job: Job) -> None:
@@ -55,18 +59,19 @@ def run_job(app: App, job: Job) -> None:
         enrich_batch(app, batch_id, job_id=job.id)
     except ProviderRetryable as exc:
         if job.attempts >= job.max_attempts and exc.reason_code != "batch_busy":
-            _close_failed(app, batch_id, exc, state="dead", job_id=None)
+            _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
         raise
 
 
-def enrich_batch(app: App, batch_id: str, *, job_id: int | None = None,
-                 actor: str | None = None) -> settle.EnrichSummary:
-    with app.connect() as conn:
+def enrich_batch(
+    app: App, batch_id: str, *, job_id: int | None = None, actor: str | None = None
+) -> settle.EnrichSummary:
+    with cast("psycopg.Connection[Any]", app.connect()) as conn:
         conn.autocommit = True
-        if not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS ok",
-                            (BATCH_LOCK_NS, batch_id)).fetchone()["ok"]:  # type: ignore[index]
-            raise ProviderRetryable(f"batch {batch_id} is being enriched elsewhere", "batch_busy",
-                                    retry_after_s=30)
+        if not _lock_batch(conn, batch_id):
+            raise ProviderRetryable(
+                f"batch {batch_id} is being enriched elsewhere", "batch_busy", retry_after_s=30
+            )
         batch = settle.load_batch(conn, batch_id)
         if batch is None:
             raise InputError(f"unknown enrichment batch {batch_id}", "unknown_batch")
@@ -77,34 +82,66 @@ def enrich_batch(app: App, batch_id: str, *, job_id: int | None = None,
                     queue.complete(conn, job_id)
             return settle.summary_of(batch)
         with conn.transaction():
-            conn.execute("UPDATE execution.enrichment_batches SET state = 'running'"
-                         " WHERE id = %s AND state = 'reserved'", (batch_id,))
+            conn.execute(
+                "UPDATE execution.enrichment_batches SET state = 'running'"
+                " WHERE id = %s AND state = 'reserved'",
+                (batch_id,),
+            )
         cards = settle.load_cards(conn, batch_id)
         try:
             lookups = _look_up(app, conn, batch_id, str(batch["provider"]), cards)
         except ProviderFatal as exc:
             settle.close_failed(conn, batch, exc, actor=actor, state="failed")
             raise
-        return settle.close_done(conn, batch, cards, lookups.answers, actor=actor, job_id=job_id,
-                                 calls=(lookups.calls_made, lookups.calls_reused))
+        return settle.close_done(
+            conn,
+            batch,
+            cards,
+            lookups.answers,
+            actor=actor,
+            job_id=job_id,
+            calls=(lookups.calls_made, lookups.calls_reused),
+        )
 
 
-def _look_up(app: App, conn: psycopg.Connection, batch_id: str, providers: str,
-             cards: list[LookupRequest]) -> Lookups:
+def _lock_batch(conn: psycopg.Connection[Any], batch_id: str) -> bool:
+    """One enrichment of a batch at a time (a stale lease must not pay for the same calls)."""
+    row = conn.execute(
+        "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS ok", (BATCH_LOCK_NS, batch_id)
+    ).fetchone()
+    return bool(row and row["ok"])
+
+
+def _look_up(
+    app: App,
+    conn: psycopg.Connection[Any],
+    batch_id: str,
+    providers: str,
+    cards: list[LookupRequest],
+) -> Lookups:
     lookups = Lookups()
     for name in [p.strip() for p in providers.split(",") if p.strip()]:
         provider = build_provider(app, name)
         needed = REQUIRED_INPUTS.get(name, ())
-        pending = [c for c in cards if not lookups.satisfied(c.card_id)
-                   and all(getattr(c, k) for k in needed)]
+        pending = [
+            c
+            for c in cards
+            if not lookups.satisfied(c.card_id) and all(getattr(c, k) for k in needed)
+        ]
         for start in range(0, len(pending), provider.max_batch):
-            _call_once(conn, provider, batch_id, pending[start:start + provider.max_batch],
-                       lookups)
+            _call_once(
+                conn, provider, batch_id, pending[start : start + provider.max_batch], lookups
+            )
     return lookups
 
 
-def _call_once(conn: psycopg.Connection, provider: EnrichmentProvider, batch_id: str,
-               chunk: list[LookupRequest], lookups: Lookups) -> None:
+def _call_once(
+    conn: psycopg.Connection[Any],
+    provider: EnrichmentProvider,
+    batch_id: str,
+    chunk: list[LookupRequest],
+    lookups: Lookups,
+) -> None:
     """Reuse a stored answer for the same request, or call and store it before applying."""
     from sxp.adapters.providers.base import request_hash
 
@@ -120,11 +157,11 @@ def _call_once(conn: psycopg.Connection, provider: EnrichmentProvider, batch_id:
     lookups.add(provider.name, call_id, response.results)
 
 
-def _close_failed(app: App, batch_id: str, exc: ProviderError, *, state: str,
-                  job_id: int | None) -> None:
+def _close_failed(
+    app: App, batch_id: str, exc: ProviderError, *, state: str, job_id: int | None
+) -> None:
     with app.connect() as conn:
         conn.autocommit = True
         batch = settle.load_batch(conn, batch_id)
         if batch is not None and batch["state"] in ("reserved", "running"):
-            settle.close_failed(conn, batch, exc, actor=settle.job_actor(conn, job_id),
-                                state=state)
+            settle.close_failed(conn, batch, exc, actor=settle.job_actor(conn, job_id), state=state)

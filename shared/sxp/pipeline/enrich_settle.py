@@ -16,7 +16,7 @@ from sxp.logs import get_logger
 
 log = get_logger("enrich")
 SERVICE = "sxp-worker"
-INPUT_KEYS = ("first_name", "last_name", "city", "state", "domain")
+INPUT_KEYS = ("first_name", "last_name", "city", "state", "zip", "domain")
 
 
 @dataclass
@@ -33,27 +33,32 @@ class EnrichSummary:
     calls_reused: int = 0
 
 
-def load_batch(conn: psycopg.Connection, batch_id: str) -> dict[str, Any] | None:
+def load_batch(conn: psycopg.Connection[Any], batch_id: str) -> dict[str, Any] | None:
     row: dict[str, Any] | None = conn.execute(
         "SELECT id, provider, state, card_count, credits_reserved, credits_spent,"
         " cards_enriched, cards_not_found FROM execution.enrichment_batches WHERE id = %s",
-        (batch_id,)).fetchone()
+        (batch_id,),
+    ).fetchone()
     return row
 
 
-def load_cards(conn: psycopg.Connection, batch_id: str) -> list[LookupRequest]:
-    rows = conn.execute("SELECT id, enrich_inputs FROM execution.lead_cards"
-                        " WHERE enrichment_batch_id = %s ORDER BY id", (batch_id,)).fetchall()
+def load_cards(conn: psycopg.Connection[Any], batch_id: str) -> list[LookupRequest]:
+    rows = conn.execute(
+        "SELECT id, enrich_inputs FROM execution.lead_cards"
+        " WHERE enrichment_batch_id = %s ORDER BY id",
+        (batch_id,),
+    ).fetchall()
     cards = []
     for row in rows:
         inputs = row["enrich_inputs"] if isinstance(row["enrich_inputs"], dict) else {}
-        values = {k: (str(inputs[k]).strip() or None) if inputs.get(k) else None
-                  for k in INPUT_KEYS}
+        values = {
+            k: (str(inputs[k]).strip() or None) if inputs.get(k) else None for k in INPUT_KEYS
+        }
         cards.append(LookupRequest(card_id=int(row["id"]), **values))
     return cards
 
 
-def job_actor(conn: psycopg.Connection, job_id: int | None) -> str:
+def job_actor(conn: psycopg.Connection[Any], job_id: int | None) -> str:
     if job_id is not None:
         row = conn.execute("SELECT locked_by FROM queue.jobs WHERE id = %s", (job_id,)).fetchone()
         if row and row["locked_by"]:
@@ -62,16 +67,28 @@ def job_actor(conn: psycopg.Connection, job_id: int | None) -> str:
 
 
 def summary_of(batch: dict[str, Any]) -> EnrichSummary:
-    return EnrichSummary(batch_id=str(batch["id"]), state=str(batch["state"]),
-                         cards=int(batch["card_count"]), enriched=int(batch["cards_enriched"]),
-                         not_found=int(batch["cards_not_found"]), dnc=0,
-                         credits_reserved=int(batch["credits_reserved"]),
-                         credits_spent=int(batch["credits_spent"]))
+    return EnrichSummary(
+        batch_id=str(batch["id"]),
+        state=str(batch["state"]),
+        cards=int(batch["card_count"]),
+        enriched=int(batch["cards_enriched"]),
+        not_found=int(batch["cards_not_found"]),
+        dnc=0,
+        credits_reserved=int(batch["credits_reserved"]),
+        credits_spent=int(batch["credits_spent"]),
+    )
 
 
-def close_done(conn: psycopg.Connection, batch: dict[str, Any], cards: list[LookupRequest],
-               answers: dict[int, list[tuple[str, LookupResult, int]]], *, actor: str,
-               job_id: int | None, calls: tuple[int, int]) -> EnrichSummary:
+def close_done(
+    conn: psycopg.Connection[Any],
+    batch: dict[str, Any],
+    cards: list[LookupRequest],
+    answers: dict[int, list[tuple[str, LookupResult, int]]],
+    *,
+    actor: str,
+    job_id: int | None,
+    calls: tuple[int, int],
+) -> EnrichSummary:
     batch_id = str(batch["id"])
     fetched_at = datetime.now(UTC)
     enriched = not_found = dnc_cards = 0
@@ -82,8 +99,9 @@ def close_done(conn: psycopg.Connection, batch: dict[str, Any], cards: list[Look
             for provider, result, call_id in card_answers:
                 call_ids.add(call_id)
                 if result.matched:
-                    contacts.upsert_result(conn, result, provider=provider, call_id=call_id,
-                                           fetched_at=fetched_at)
+                    contacts.upsert_result(
+                        conn, result, provider=provider, call_id=call_id, fetched_at=fetched_at
+                    )
             matched = any(r.matched for _p, r, _c in card_answers)
             dnc = _card_dnc([r for _p, r, _c in card_answers])
             enriched += matched
@@ -93,31 +111,57 @@ def close_done(conn: psycopg.Connection, batch: dict[str, Any], cards: list[Look
             conn.execute(
                 "UPDATE execution.lead_cards SET enrich_state = %s, enrich_reason = %s,"
                 " enriched_at = now(), dnc = %s, updated_at = now() WHERE id = %s",
-                ("enriched" if matched else "not_found", reason, dnc, card.card_id))
+                ("enriched" if matched else "not_found", reason, dnc, card.card_id),
+            )
         contacts.mark_applied(conn, sorted(call_ids))
         spent, reserved = _settle_ledger(conn, batch)
         conn.execute(
             "UPDATE execution.enrichment_batches SET state = 'done', credits_spent = %s,"
             " cards_enriched = %s, cards_not_found = %s, last_error = NULL, finished_at = now()"
-            " WHERE id = %s", (spent, enriched, not_found, batch_id))
-        summary = EnrichSummary(batch_id, "done", len(cards), enriched, not_found, dnc_cards,
-                                reserved, spent, *calls)
+            " WHERE id = %s",
+            (spent, enriched, not_found, batch_id),
+        )
+        summary = EnrichSummary(
+            batch_id, "done", len(cards), enriched, not_found, dnc_cards, reserved, spent, *calls
+        )
         details = {k: v for k, v in asdict(summary).items() if k not in ("batch_id", "state")}
-        record_event(conn, event_type="enrichment", actor=actor, service=SERVICE,
-                     batch_id=batch_id, outcome="done",
-                     details={**details, "provider": batch["provider"]})
+        record_event(
+            conn,
+            event_type="enrichment",
+            actor=actor,
+            service=SERVICE,
+            batch_id=batch_id,
+            outcome="done",
+            details={**details, "provider": batch["provider"]},
+        )
         queue.enqueue(conn, "export", {}, queueing_lock="export")
         if job_id is not None:
             queue.complete(conn, job_id)
-    log.info("enrichment batch done", extra={
-        "batch_id": batch_id, "provider": batch["provider"], "cards": len(cards),
-        "enriched": enriched, "not_found": not_found, "credits_spent": spent,
-        "credits_reserved": reserved, "calls_made": calls[0], "calls_reused": calls[1]})
+    log.info(
+        "enrichment batch done",
+        extra={
+            "batch_id": batch_id,
+            "provider": batch["provider"],
+            "cards": len(cards),
+            "enriched": enriched,
+            "not_found": not_found,
+            "credits_spent": spent,
+            "credits_reserved": reserved,
+            "calls_made": calls[0],
+            "calls_reused": calls[1],
+        },
+    )
     return summary
 
 
-def close_failed(conn: psycopg.Connection, batch: dict[str, Any], exc: ProviderError, *,
-                 actor: str, state: str) -> None:
+def close_failed(
+    conn: psycopg.Connection[Any],
+    batch: dict[str, Any],
+    exc: ProviderError,
+    *,
+    actor: str,
+    state: str,
+) -> None:
     """A batch that cannot finish: release what was not spent, mark its cards, audit once."""
     batch_id = str(batch["id"])
     with conn.transaction():
@@ -125,19 +169,41 @@ def close_failed(conn: psycopg.Connection, batch: dict[str, Any], exc: ProviderE
         conn.execute(
             "UPDATE execution.enrichment_batches SET state = %s, credits_spent = %s,"
             " last_error = %s, finished_at = now() WHERE id = %s",
-            (state, spent, f"{exc.reason_code}: HTTP {exc.status}", batch_id))
+            (state, spent, f"{exc.reason_code}: HTTP {exc.status}", batch_id),
+        )
         conn.execute(
             "UPDATE execution.lead_cards SET enrich_state = 'failed', enrich_reason = %s,"
             " updated_at = now() WHERE enrichment_batch_id = %s AND enrich_state = 'queued'",
-            (exc.reason_code, batch_id))
-        record_event(conn, event_type="enrichment", actor=actor, service=SERVICE,
-                     batch_id=batch_id, outcome=state,
-                     details={"provider": batch["provider"], "reason_code": exc.reason_code,
-                              "status_code": exc.status, "cards": batch["card_count"],
-                              "credits_reserved": reserved, "credits_spent": spent})
-    log.warning("enrichment batch %s", state, extra={
-        "batch_id": batch_id, "provider": batch["provider"], "reason_code": exc.reason_code,
-        "status_code": exc.status, "credits_spent": spent, "credits_reserved": reserved})
+            (exc.reason_code, batch_id),
+        )
+        record_event(
+            conn,
+            event_type="enrichment",
+            actor=actor,
+            service=SERVICE,
+            batch_id=batch_id,
+            outcome=state,
+            details={
+                "provider": batch["provider"],
+                "reason_code": exc.reason_code,
+                "status_code": exc.status,
+                "cards": batch["card_count"],
+                "credits_reserved": reserved,
+                "credits_spent": spent,
+            },
+        )
+    log.warning(
+        "enrichment batch %s",
+        state,
+        extra={
+            "batch_id": batch_id,
+            "provider": batch["provider"],
+            "reason_code": exc.reason_code,
+            "status_code": exc.status,
+            "credits_spent": spent,
+            "credits_reserved": reserved,
+        },
+    )
 
 
 def _card_dnc(results: list[LookupResult]) -> bool | None:
@@ -147,7 +213,7 @@ def _card_dnc(results: list[LookupResult]) -> bool | None:
     return any(p.dnc for p in phones)
 
 
-def _settle_ledger(conn: psycopg.Connection, batch: dict[str, Any]) -> tuple[int, int]:
+def _settle_ledger(conn: psycopg.Connection[Any], batch: dict[str, Any]) -> tuple[int, int]:
     """`spend` = credits paid by this batch's calls; `release` = reserved − spent. Once each."""
     batch_id = str(batch["id"])
     spent = contacts.batch_credits(conn, batch_id)
@@ -158,5 +224,6 @@ def _settle_ledger(conn: psycopg.Connection, batch: dict[str, Any]) -> tuple[int
             " VALUES (%s, %s, %s, %s, coalesce((SELECT budget_day FROM execution.credit_ledger"
             "  WHERE batch_id = %s AND entry = 'reserve'), current_date))"
             " ON CONFLICT (batch_id, entry) DO NOTHING",
-            (batch["provider"], batch_id, entry, credits, batch_id))
+            (batch["provider"], batch_id, entry, credits, batch_id),
+        )
     return spent, reserved

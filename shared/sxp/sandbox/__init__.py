@@ -12,14 +12,26 @@ SANDBOX_KEYS = {"skiptrace": "sandbox-skiptrace-key", "apollo": "sandbox-apollo-
 __all__ = ["FAULTS", "Fault", "SandboxServer", "start_sandbox"]
 
 
-def start_sandbox(kind: str, *, port: int = 0, latency_s: float = 0.0,
-                  rate_per_s: float | None = None, fault_plan: Iterable[Fault | str] | None = None,
-                  overrides: dict[tuple[str, str], dict[str, Any]] | None = None,
-                  api_key: str | None = None, match_rate: float | None = None) -> SandboxServer:
+def start_sandbox(
+    kind: str,
+    *,
+    port: int = 0,
+    latency_s: float = 0.0,
+    rate_per_s: float | None = None,
+    fault_plan: Iterable[Fault | str] | None = None,
+    overrides: dict[tuple[str, str], dict[str, Any]] | None = None,
+    api_key: str | None = None,
+    match_rate: float | None = None,
+) -> SandboxServer:
     """Start an emulator in a background thread on 127.0.0.1; close it with `.close()`."""
-    options: dict[str, Any] = {"port": port, "latency_s": latency_s, "rate_per_s": rate_per_s,
-                               "fault_plan": fault_plan, "overrides": overrides,
-                               "api_key": api_key or SANDBOX_KEYS.get(kind, "")}
+    options: dict[str, Any] = {
+        "port": port,
+        "latency_s": latency_s,
+        "rate_per_s": rate_per_s,
+        "fault_plan": fault_plan,
+        "overrides": overrides,
+        "api_key": api_key or SANDBOX_KEYS.get(kind, ""),
+    }
     if match_rate is not None:
         options["match_rate"] = match_rate
     if kind == "skiptrace":

@@ -13,22 +13,32 @@ from sxp.sandbox import synthetic
 from sxp.sandbox.server import Fault, Reply, Request, SandboxServer
 
 MAX_BULK = 10
-INDUSTRIES = ("marketing & advertising", "computer software", "retail", "health, wellness & fitness",
-              "entertainment", "apparel & fashion")
+INDUSTRIES = (
+    "marketing & advertising",
+    "computer software",
+    "retail",
+    "health, wellness & fitness",
+    "entertainment",
+    "apparel & fashion",
+)
 
 Overrides = dict[tuple[str, str], dict[str, Any]]
 
 
-def build(*, api_key: str, match_rate: float = 0.6, overrides: Overrides | None = None,
-          **options: Any) -> SandboxServer:
+def build(
+    *, api_key: str, match_rate: float = 0.6, overrides: Overrides | None = None, **options: Any
+) -> SandboxServer:
     planted = {(f.lower(), last.lower()): v for (f, last), v in (overrides or {}).items()}
     server: SandboxServer
 
     def headers() -> dict[str, str]:
         limit = int((server.rate_per_s or 1000 / 60) * 60)
         used = server.window_usage()
-        return {"x-rate-limit-minute": str(limit), "x-minute-usage": str(used),
-                "x-minute-requests-left": str(max(0, limit - used))}
+        return {
+            "x-rate-limit-minute": str(limit),
+            "x-minute-usage": str(used),
+            "x-minute-requests-left": str(max(0, limit - used)),
+        }
 
     def people_match(request: Request) -> Reply:
         if not isinstance(request.body, dict):
@@ -42,14 +52,23 @@ def build(*, api_key: str, match_rate: float = 0.6, overrides: Overrides | None 
         details = body.get("details") if isinstance(body, dict) else None
         if not isinstance(details, list) or not details or len(details) > MAX_BULK:
             return _error(422, f"details must hold 1..{MAX_BULK} records")
-        matches = [_person(d if isinstance(d, dict) else {}, match_rate, planted)
-                   for d in details]
+        matches = [_person(d if isinstance(d, dict) else {}, match_rate, planted) for d in details]
         found = sum(1 for m in matches if m)
         server.charge(found)
-        return Reply(200, {"status": "success", "error_code": None, "error_message": None,
-                           "total_requested_enrichments": len(details),
-                           "unique_enriched_records": found, "missing_records": len(details) - found,
-                           "credits_consumed": found, "matches": matches}, headers())
+        return Reply(
+            200,
+            {
+                "status": "success",
+                "error_code": None,
+                "error_message": None,
+                "total_requested_enrichments": len(details),
+                "unique_enriched_records": found,
+                "missing_records": len(details) - found,
+                "credits_consumed": found,
+                "matches": matches,
+            },
+            headers(),
+        )
 
     def org_enrich(request: Request) -> Reply:
         domain = (request.query.get("domain") or [""])[0]
@@ -66,23 +85,37 @@ def build(*, api_key: str, match_rate: float = 0.6, overrides: Overrides | None 
             return _error(422, f"domains must hold 1..{MAX_BULK} domains")
         orgs = [o for o in (_organization(str(d), match_rate) for d in domains) if o]
         server.charge(len(orgs))
-        return Reply(200, {"status": "success", "total_requested_domains": len(domains),
-                           "unique_domains": len(set(domains)), "unique_enriched_records": len(orgs),
-                           "missing_records": len(domains) - len(orgs), "organizations": orgs},
-                     headers())
+        return Reply(
+            200,
+            {
+                "status": "success",
+                "total_requested_domains": len(domains),
+                "unique_domains": len(set(domains)),
+                "unique_enriched_records": len(orgs),
+                "missing_records": len(domains) - len(orgs),
+                "organizations": orgs,
+            },
+            headers(),
+        )
 
     server = SandboxServer(
-        {("POST", "/api/v1/people/match"): people_match,
-         ("POST", "/api/v1/people/bulk_match"): bulk_match,
-         ("GET", "/api/v1/organizations/enrich"): org_enrich,
-         ("POST", "/api/v1/organizations/bulk_enrich"): org_bulk},
+        {
+            ("POST", "/api/v1/people/match"): people_match,
+            ("POST", "/api/v1/people/bulk_match"): bulk_match,
+            ("GET", "/api/v1/organizations/enrich"): org_enrich,
+            ("POST", "/api/v1/organizations/bulk_enrich"): org_bulk,
+        },
         authorize=lambda r: r.headers.get("x-api-key") == api_key,
-        fault_reply=_fault_reply, limited_reply=_limited, **options)
+        fault_reply=_fault_reply,
+        limited_reply=_limited,
+        **options,
+    )
     return server
 
 
-def _person(detail: dict[str, Any], rate: float,
-            planted: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any] | None:
+def _person(
+    detail: dict[str, Any], rate: float, planted: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Any] | None:
     first = str(detail.get("first_name") or "").strip()
     last = str(detail.get("last_name") or "").strip()
     domain = str(detail.get("domain") or "").strip().lower()
@@ -101,12 +134,17 @@ def _person(detail: dict[str, Any], rate: float,
 
 def _base_person(first: str, last: str, domain: str, seed: int, rate: float) -> dict[str, Any]:
     org = _organization(domain, 1.0) if domain else None
-    return {"id": f"ap{seed % 10**12:012d}", "first_name": first.title(),
-            "last_name": last.title(), "name": f"{first.title()} {last.title()}",
-            "title": "Founder" if seed % 2 else "Creator",
-            "email": synthetic.email(first, last, seed, "example.net") if seed % 3 else None,
-            "email_status": "verified" if seed % 3 else "unavailable",
-            "organization_id": org["id"] if org else None, "organization": org}
+    return {
+        "id": f"ap{seed % 10**12:012d}",
+        "first_name": first.title(),
+        "last_name": last.title(),
+        "name": f"{first.title()} {last.title()}",
+        "title": "Founder" if seed % 2 else "Creator",
+        "email": synthetic.email(first, last, seed, "example.net") if seed % 3 else None,
+        "email_status": "verified" if seed % 3 else "unavailable",
+        "organization_id": org["id"] if org else None,
+        "organization": org,
+    }
 
 
 def _organization(domain: str, rate: float) -> dict[str, Any] | None:
@@ -115,12 +153,17 @@ def _organization(domain: str, rate: float) -> dict[str, Any] | None:
         return None
     seed = synthetic.digest("org", domain)
     label = domain.split(".")[0]
-    return {"id": f"org{seed % 10**10:010d}", "name": label.replace("-", " ").title(),
-            "primary_domain": domain, "website_url": f"http://www.{domain}",
-            "industry": INDUSTRIES[seed % len(INDUSTRIES)],
-            "estimated_num_employees": 1 + seed % 500,
-            "city": "Austin" if seed % 2 else "Denver", "state": "Texas" if seed % 2 else "Colorado",
-            "country": "United States"}
+    return {
+        "id": f"org{seed % 10**10:010d}",
+        "name": label.replace("-", " ").title(),
+        "primary_domain": domain,
+        "website_url": f"http://www.{domain}",
+        "industry": INDUSTRIES[seed % len(INDUSTRIES)],
+        "estimated_num_employees": 1 + seed % 500,
+        "city": "Austin" if seed % 2 else "Denver",
+        "state": "Texas" if seed % 2 else "Colorado",
+        "country": "United States",
+    }
 
 
 def _error(code: int, text: str) -> Reply:
@@ -129,8 +172,12 @@ def _error(code: int, text: str) -> Reply:
 
 def _fault_reply(fault: Fault) -> Reply:
     status = fault.status or 500
-    texts = {401: "Invalid access credentials.", 402: "Insufficient credits.",
-             422: "Unprocessable entity.", 429: "The maximum number of api calls allowed has been exceeded."}
+    texts = {
+        401: "Invalid access credentials.",
+        402: "Insufficient credits.",
+        422: "Unprocessable entity.",
+        429: "The maximum number of api calls allowed has been exceeded.",
+    }
     reply = _error(status, texts.get(status, "Something went wrong."))
     if status == 429:
         reply.headers["x-minute-requests-left"] = "0"

@@ -31,10 +31,16 @@ class Fault:
 
 
 FAULTS: dict[str, Fault] = {
-    "401": Fault(401), "402": Fault(402), "422": Fault(422),
-    "429": Fault(429), "429-retry-after": Fault(429, retry_after=1),
-    "500": Fault(500), "502": Fault(502), "503": Fault(503),
-    "slow": Fault(delay_s=2.0), "malformed": Fault(malformed=True),
+    "401": Fault(401),
+    "402": Fault(402),
+    "422": Fault(422),
+    "429": Fault(429),
+    "429-retry-after": Fault(429, retry_after=1),
+    "500": Fault(500),
+    "502": Fault(502),
+    "503": Fault(503),
+    "slow": Fault(delay_s=2.0),
+    "malformed": Fault(malformed=True),
 }
 
 
@@ -63,10 +69,18 @@ Limiter = Callable[["SandboxServer"], Reply]
 class SandboxServer:
     """The running emulator: `base_url`, `calls` (per route and status), `close()`."""
 
-    def __init__(self, routes: dict[tuple[str, str], Handler], *, authorize: Authorizer,
-                 fault_reply: Callable[[Fault], Reply], limited_reply: Callable[[float], Reply],
-                 port: int = 0, latency_s: float = 0.0, rate_per_s: float | None = None,
-                 fault_plan: Iterable[Fault | str] | None = None) -> None:
+    def __init__(
+        self,
+        routes: dict[tuple[str, str], Handler],
+        *,
+        authorize: Authorizer,
+        fault_reply: Callable[[Fault], Reply],
+        limited_reply: Callable[[float], Reply],
+        port: int = 0,
+        latency_s: float = 0.0,
+        rate_per_s: float | None = None,
+        fault_plan: Iterable[Fault | str] | None = None,
+    ) -> None:
         self.routes = routes
         self.authorize = authorize
         self.fault_reply = fault_reply
@@ -81,8 +95,9 @@ class SandboxServer:
         self.plan(*(fault_plan or ()))
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="sandbox", daemon=True
+        )
         self._thread.start()
 
     @property
@@ -179,8 +194,13 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(data) if data else None
             except ValueError:
                 body = ValueError("invalid JSON")
-            request = Request(method, parts.path, parse_qs(parts.query),
-                              {k.lower(): v for k, v in self.headers.items()}, body)
+            request = Request(
+                method,
+                parts.path,
+                parse_qs(parts.query),
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
             reply = server.handle(request)
             server.count_status(reply.status)
             payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()

@@ -15,15 +15,22 @@ from sxp.sandbox.server import Fault, Reply, Request, SandboxServer
 
 PATH = "/api/v1/property/skip-trace"
 MAX_REQUESTS = 100
-STATUS_TEXT = {401: "Unauthorized", 402: "Payment Required: quota exhausted",
-               422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Error",
-               502: "Bad Gateway", 503: "Service Unavailable"}
+STATUS_TEXT = {
+    401: "Unauthorized",
+    402: "Payment Required: quota exhausted",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 Overrides = dict[tuple[str, str], dict[str, Any]]
 
 
-def build(*, api_key: str, match_rate: float = 0.7, overrides: Overrides | None = None,
-          **options: Any) -> SandboxServer:
+def build(
+    *, api_key: str, match_rate: float = 0.7, overrides: Overrides | None = None, **options: Any
+) -> SandboxServer:
     planted = {(f.lower(), last.lower()): v for (f, last), v in (overrides or {}).items()}
     server: SandboxServer
 
@@ -36,29 +43,48 @@ def build(*, api_key: str, match_rate: float = 0.7, overrides: Overrides | None 
         persons = [_answer(r, match_rate, planted, include_tcpa) for r in reqs]
         matched = sum(1 for p in persons if p["meta"]["matched"])
         server.charge(matched)
-        return Reply(200, {
-            "status": {"code": 200, "text": "OK"},
-            "results": {"persons": persons,
-                        "meta": {"requestCount": len(reqs), "matchCount": matched,
-                                 "noMatchCount": len(reqs) - matched, "errorCount": 0}}})
+        return Reply(
+            200,
+            {
+                "status": {"code": 200, "text": "OK"},
+                "results": {
+                    "persons": persons,
+                    "meta": {
+                        "requestCount": len(reqs),
+                        "matchCount": matched,
+                        "noMatchCount": len(reqs) - matched,
+                        "errorCount": 0,
+                    },
+                },
+            },
+        )
 
     server = SandboxServer(
         {("POST", PATH): skip_trace},
         authorize=lambda r: r.headers.get("authorization") == f"Bearer {api_key}",
-        fault_reply=_fault_reply, limited_reply=_limited, **options)
+        fault_reply=_fault_reply,
+        limited_reply=_limited,
+        **options,
+    )
     return server
 
 
-def _answer(req: Any, rate: float, planted: dict[tuple[str, str], dict[str, Any]],
-            include_tcpa: bool) -> dict[str, Any]:
+def _answer(
+    req: Any, rate: float, planted: dict[tuple[str, str], dict[str, Any]], include_tcpa: bool
+) -> dict[str, Any]:
     req = req if isinstance(req, dict) else {}
     name = req.get("name") or {}
     addr = req.get("propertyAddress") or {}
     first, last = str(name.get("first") or ""), str(name.get("last") or "")
     city, state = str(addr.get("city") or ""), str(addr.get("state") or "").upper()
     meta = {"requestId": req.get("requestId"), "matched": False}
-    person: dict[str, Any] = {"meta": meta, "name": {"first": first, "last": last},
-                              "propertyAddress": addr, "phones": [], "emails": []}
+    person: dict[str, Any] = {
+        "meta": meta,
+        "name": {"first": first, "last": last},
+        "propertyAddress": addr,
+        "phones": [],
+        "emails": [],
+    }
     plant = planted.get((first.lower(), last.lower()))
     if plant is not None:
         meta["matched"] = bool(plant.get("matched", True))
@@ -75,10 +101,16 @@ def _answer(req: Any, rate: float, planted: dict[tuple[str, str], dict[str, Any]
     meta["matched"] = True
     phones = []
     for i in range(1 + seed % 3):
-        phones.append({"number": synthetic.phone(seed, i),
-                       "type": synthetic.LINE_TYPES[(seed >> (i + 11)) % 3], "rank": i + 1,
-                       "dnc": (seed >> (i + 17)) % 5 == 0, "tcpa": (seed >> (i + 23)) % 11 == 0,
-                       "reachable": (seed >> (i + 29)) % 4 != 0})
+        phones.append(
+            {
+                "number": synthetic.phone(seed, i),
+                "type": synthetic.LINE_TYPES[(seed >> (i + 11)) % 3],
+                "rank": i + 1,
+                "dnc": (seed >> (i + 17)) % 5 == 0,
+                "tcpa": (seed >> (i + 23)) % 11 == 0,
+                "reachable": (seed >> (i + 29)) % 4 != 0,
+            }
+        )
     person["phones"] = [p for p in phones if include_tcpa or not p["tcpa"]]
     person["emails"] = [{"email": synthetic.email(first, last, seed)}] if seed % 4 else []
     return person

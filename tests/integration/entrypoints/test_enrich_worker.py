@@ -48,20 +48,26 @@ def _enqueue_batches(app: App, n: int, size: int) -> None:
 
 def _ledger_matches_calls(app: App) -> tuple[int, int]:
     with app.connect() as conn:
-        spend = conn.execute("SELECT coalesce(sum(credits), 0) AS n FROM execution.credit_ledger"
-                             " WHERE entry = 'spend'").fetchone()["n"]
-        calls = conn.execute("SELECT coalesce(sum(credits), 0) AS n"
-                             " FROM contact.provider_calls").fetchone()["n"]
+        spend = conn.execute(
+            "SELECT coalesce(sum(credits), 0) AS n FROM execution.credit_ledger"
+            " WHERE entry = 'spend'"
+        ).fetchone()["n"]
+        calls = conn.execute(
+            "SELECT coalesce(sum(credits), 0) AS n FROM contact.provider_calls"
+        ).fetchone()["n"]
     return int(spend), int(calls)
 
 
-def test_worker_processes_batches_concurrently_until_idle(worker_app: App,
-                                                          sandbox: SandboxServer) -> None:
+def test_worker_processes_batches_concurrently_until_idle(
+    worker_app: App, sandbox: SandboxServer
+) -> None:
     _enqueue_batches(worker_app, 4, 30)
     processed = run_worker(worker_app, concurrency=3, kinds=["enrich"], stop_when_idle=True)
     assert processed == 4
     with worker_app.connect() as conn:
-        states = [r["state"] for r in conn.execute("SELECT state FROM execution.enrichment_batches")]
+        states = [
+            r["state"] for r in conn.execute("SELECT state FROM execution.enrichment_batches")
+        ]
         audit = conn.execute("SELECT count(*) AS n FROM audit.audit_log").fetchone()["n"]
     assert states == ["done"] * 4 and audit == 4
     spend, calls = _ledger_matches_calls(worker_app)
@@ -76,21 +82,34 @@ def test_sigterm_stops_the_worker_gracefully(worker_app: App) -> None:
 
 
 def test_worker_killed_mid_batch_then_restarted_counts_credits_once(
-        worker_app: App, worker_settings: Settings, sandbox: SandboxServer) -> None:
+    worker_app: App, worker_settings: Settings, sandbox: SandboxServer
+) -> None:
     sandbox.latency_s = 0.4
     with worker_app.connect() as conn:
         make_batch(conn, "kill-1", synthetic_people(250))
         queue.enqueue(conn, "enrich", {"batch_id": "kill-1"}, queueing_lock="enrich:kill-1")
         conn.commit()
-    env = {**os.environ, "DATABASE_URL": worker_settings.database_url or "",
-           "SPACES_ENDPOINT": worker_settings.spaces_endpoint or "",
-           "SPACES_BUCKET": worker_settings.spaces_bucket, "SPACES_KEY": "testing",
-           "SPACES_SECRET": "testing", "SKIPTRACE_BASE_URL": sandbox.base_url,
-           "SXP_HOME": str(worker_settings.home), "SXP_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_settings.database_url or "",
+        "SPACES_ENDPOINT": worker_settings.spaces_endpoint or "",
+        "SPACES_BUCKET": worker_settings.spaces_bucket,
+        "SPACES_KEY": "testing",
+        "SPACES_SECRET": "testing",
+        "SKIPTRACE_BASE_URL": sandbox.base_url,
+        "SXP_HOME": str(worker_settings.home),
+        "SXP_LOG_LEVEL": "WARNING",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from sxp.bootstrap import bootstrap\n"
-         "from sxp.entrypoints.worker import run_worker\n"
-         "run_worker(bootstrap(), concurrency=1, kinds=['enrich'])"], env=env)
+        [
+            sys.executable,
+            "-c",
+            "from sxp.bootstrap import bootstrap\n"
+            "from sxp.entrypoints.worker import run_worker\n"
+            "run_worker(bootstrap(), concurrency=1, kinds=['enrich'])",
+        ],
+        env=env,
+    )
     try:
         with worker_app.connect() as conn:
             for _ in range(300):  # wait until the first chunk's answer is stored
@@ -104,8 +123,10 @@ def test_worker_killed_mid_batch_then_restarted_counts_credits_once(
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     with worker_app.connect() as conn:
-        assert conn.execute("SELECT state FROM execution.enrichment_batches").fetchone()["state"] \
+        assert (
+            conn.execute("SELECT state FROM execution.enrichment_batches").fetchone()["state"]
             == "running"
+        )
         conn.execute("UPDATE queue.jobs SET lease_until = now() - interval '1 second'")  # expire
         conn.commit()
     sandbox.latency_s = 0.0
@@ -118,15 +139,23 @@ def test_worker_killed_mid_batch_then_restarted_counts_credits_once(
         conn.commit()
     run_worker(worker_app, concurrency=1, kinds=["enrich"], stop_when_idle=True)
     with worker_app.connect() as conn:
-        rows = {r["id"]: r for r in conn.execute(
-            "SELECT id, state, credits_spent, cards_enriched, cards_not_found"
-            " FROM execution.enrichment_batches")}
-        calls = conn.execute("SELECT batch_id, count(*) AS n, sum(credits) AS credits"
-                             " FROM contact.provider_calls GROUP BY batch_id").fetchall()
-        ledger = conn.execute("SELECT count(*) AS n FROM execution.credit_ledger"
-                              " WHERE batch_id = 'kill-1'").fetchone()["n"]
-        audit = conn.execute("SELECT count(*) AS n FROM audit.audit_log"
-                             " WHERE batch_id = 'kill-1'").fetchone()["n"]
+        rows = {
+            r["id"]: r
+            for r in conn.execute(
+                "SELECT id, state, credits_spent, cards_enriched, cards_not_found"
+                " FROM execution.enrichment_batches"
+            )
+        }
+        calls = conn.execute(
+            "SELECT batch_id, count(*) AS n, sum(credits) AS credits"
+            " FROM contact.provider_calls GROUP BY batch_id"
+        ).fetchall()
+        ledger = conn.execute(
+            "SELECT count(*) AS n FROM execution.credit_ledger WHERE batch_id = 'kill-1'"
+        ).fetchone()["n"]
+        audit = conn.execute(
+            "SELECT count(*) AS n FROM audit.audit_log WHERE batch_id = 'kill-1'"
+        ).fetchone()["n"]
     killed, ref = rows["kill-1"], rows["ref-1"]
     assert killed["state"] == ref["state"] == "done"
     for col in ("credits_spent", "cards_enriched", "cards_not_found"):

@@ -22,12 +22,26 @@ CANARY_FIRST, CANARY_LAST = "Canaryzq", "Birdsong"
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox("skiptrace", match_rate=0.7, overrides={
-        (CANARY_FIRST, CANARY_LAST): {
-            "phones": [{"number": "(415) 555-0142", "type": "Mobile", "rank": 1, "dnc": True,
-                        "tcpa": False, "reachable": True}],
-            "emails": [CANARY_EMAIL.upper()]},
-        ("Nomatch", "Person"): {"matched": False}})
+    server = start_sandbox(
+        "skiptrace",
+        match_rate=0.7,
+        overrides={
+            (CANARY_FIRST, CANARY_LAST): {
+                "phones": [
+                    {
+                        "number": "(415) 555-0142",
+                        "type": "Mobile",
+                        "rank": 1,
+                        "dnc": True,
+                        "tcpa": False,
+                        "reachable": True,
+                    }
+                ],
+                "emails": [CANARY_EMAIL.upper()],
+            },
+            ("Nomatch", "Person"): {"matched": False},
+        },
+    )
     yield server
     server.close()
 
@@ -41,8 +55,12 @@ def enrich_app(settings: Settings, sandbox: SandboxServer) -> Iterator[App]:
 
 def _people() -> list[dict[str, object]]:
     people = synthetic_people(140)
-    people[3] = {"first_name": CANARY_FIRST, "last_name": CANARY_LAST, "city": "Austin",
-                 "state": "TX"}
+    people[3] = {
+        "first_name": CANARY_FIRST,
+        "last_name": CANARY_LAST,
+        "city": "Austin",
+        "state": "TX",
+    }
     people[4] = {"first_name": "Nomatch", "last_name": "Person", "city": "Austin", "state": "TX"}
     people[5] = {"first_name": "Ines", "last_name": "Abroad", "city": "Lyon", "state": "ARA"}
     people[6] = {"first_name": "Solo"}  # not enough inputs: never sent
@@ -50,7 +68,8 @@ def _people() -> list[dict[str, object]]:
 
 
 def test_batch_enriched_stored_settled_audited_and_rerun_pays_nothing(
-        enrich_app: App, sandbox: SandboxServer) -> None:
+    enrich_app: App, sandbox: SandboxServer
+) -> None:
     logs = io.StringIO()
     configure_logging("DEBUG", stream=logs)
     with enrich_app.connect() as conn:
@@ -66,16 +85,21 @@ def test_batch_enriched_stored_settled_audited_and_rerun_pays_nothing(
         batch = conn.execute("SELECT * FROM execution.enrichment_batches").fetchone()
         cards = {r["id"]: r for r in conn.execute("SELECT * FROM execution.lead_cards")}
         contacts = conn.execute("SELECT * FROM contact.contacts ORDER BY card_id").fetchall()
-        ledger = {r["entry"]: r["credits"] for r in
-                  conn.execute("SELECT entry, credits FROM execution.credit_ledger")}
+        ledger = {
+            r["entry"]: r["credits"]
+            for r in conn.execute("SELECT entry, credits FROM execution.credit_ledger")
+        }
         audit = conn.execute("SELECT * FROM audit.audit_log").fetchall()
         jobs = conn.execute("SELECT kind, state FROM queue.jobs ORDER BY id").fetchall()
 
     assert batch["state"] == "done"
     assert batch["cards_enriched"] + batch["cards_not_found"] == 140
     assert batch["cards_enriched"] == len(contacts) == sandbox.credits_charged
-    assert ledger == {"reserve": 140, "spend": sandbox.credits_charged,
-                      "release": 140 - sandbox.credits_charged}
+    assert ledger == {
+        "reserve": 140,
+        "spend": sandbox.credits_charged,
+        "release": 140 - sandbox.credits_charged,
+    }
     assert batch["credits_spent"] == sandbox.credits_charged
     canary = next(c for c in contacts if c["card_id"] == card_ids[3])
     assert canary["emails"] == [{"address": CANARY_EMAIL, "status": None}]
@@ -107,11 +131,14 @@ def test_batch_enriched_stored_settled_audited_and_rerun_pays_nothing(
     assert summary.credits_spent == sandbox.credits_charged
     with enrich_app.connect() as conn:
         assert conn.execute("SELECT count(*) AS n FROM audit.audit_log").fetchone()["n"] == 1
-        assert conn.execute("SELECT count(*) AS n FROM contact.contacts").fetchone()["n"] == len(contacts)
+        assert conn.execute("SELECT count(*) AS n FROM contact.contacts").fetchone()["n"] == len(
+            contacts
+        )
 
 
 def test_fatal_provider_error_fails_batch_and_releases_credits(
-        enrich_app: App, sandbox: SandboxServer) -> None:
+    enrich_app: App, sandbox: SandboxServer
+) -> None:
     sandbox.plan("402")
     with enrich_app.connect() as conn:
         make_batch(conn, "eb-2", synthetic_people(12))
@@ -120,10 +147,16 @@ def test_fatal_provider_error_fails_batch_and_releases_credits(
     result = runner.drain(enrich_app, kinds=["enrich"])
     assert result.dead == 1
     with enrich_app.connect() as conn:
-        batch = conn.execute("SELECT state, last_error FROM execution.enrichment_batches").fetchone()
-        ledger = {r["entry"]: r["credits"] for r in
-                  conn.execute("SELECT entry, credits FROM execution.credit_ledger")}
-        states = {r["enrich_state"] for r in conn.execute("SELECT enrich_state FROM execution.lead_cards")}
+        batch = conn.execute(
+            "SELECT state, last_error FROM execution.enrichment_batches"
+        ).fetchone()
+        ledger = {
+            r["entry"]: r["credits"]
+            for r in conn.execute("SELECT entry, credits FROM execution.credit_ledger")
+        }
+        states = {
+            r["enrich_state"] for r in conn.execute("SELECT enrich_state FROM execution.lead_cards")
+        }
         audit = conn.execute("SELECT outcome FROM audit.audit_log").fetchall()
     assert batch["state"] == "failed" and "provider_quota_exhausted" in batch["last_error"]
     assert ledger == {"reserve": 12, "spend": 0, "release": 12}
@@ -142,19 +175,25 @@ def test_enrich_batch_raises_fatal_directly(enrich_app: App, sandbox: SandboxSer
 
 def test_waterfall_apollo_then_skiptrace(settings: Settings, sandbox: SandboxServer) -> None:
     apollo = start_sandbox("apollo", match_rate=0.6)
-    app = bootstrap(settings.model_copy(update={"skiptrace_base_url": sandbox.base_url,
-                                                "apollo_base_url": apollo.base_url}))
+    app = bootstrap(
+        settings.model_copy(
+            update={"skiptrace_base_url": sandbox.base_url, "apollo_base_url": apollo.base_url}
+        )
+    )
     try:
         with app.connect() as conn:
-            card_ids = make_batch(conn, "eb-w", synthetic_people(25), provider="apollo,skiptrace",
-                                  credits_reserved=50)
+            card_ids = make_batch(
+                conn, "eb-w", synthetic_people(25), provider="apollo,skiptrace", credits_reserved=50
+            )
         summary = enrich.enrich_batch(app, "eb-w")
         assert apollo.calls["/api/v1/people/bulk_match"] == 3  # 10 + 10 + 5
         assert sandbox.calls["/api/v1/property/skip-trace"] == 1  # everyone lacks phones
         assert summary.credits_spent == apollo.credits_charged + sandbox.credits_charged
         with app.connect() as conn:
-            providers = {(r["card_id"], r["provider"]) for r in
-                         conn.execute("SELECT card_id, provider FROM contact.contacts")}
+            providers = {
+                (r["card_id"], r["provider"])
+                for r in conn.execute("SELECT card_id, provider FROM contact.contacts")
+            }
             businesses = conn.execute("SELECT count(*) AS n FROM contact.businesses").fetchone()
         assert {p for _c, p in providers} == {"apollo", "skiptrace"}
         assert businesses["n"] == apollo.credits_charged

@@ -12,48 +12,71 @@ from psycopg.types.json import Jsonb
 from sxp.adapters.providers.base import LookupResponse, LookupResult
 
 
-def find_call(conn: psycopg.Connection, request_hash: str) -> tuple[int, LookupResponse] | None:
+def find_call(
+    conn: psycopg.Connection[Any], request_hash: str
+) -> tuple[int, LookupResponse] | None:
     """A call already paid for with the same request hash: its id and stored response."""
     row: dict[str, Any] | None = conn.execute(
         "SELECT id, response FROM contact.provider_calls WHERE request_hash = %s"
-        " AND outcome IN ('ok', 'no_match') AND response IS NOT NULL", (request_hash,)).fetchone()
+        " AND outcome IN ('ok', 'no_match') AND response IS NOT NULL",
+        (request_hash,),
+    ).fetchone()
     if row is None:
         return None
     return int(row["id"]), LookupResponse.model_validate(row["response"])
 
 
-def record_call(conn: psycopg.Connection, response: LookupResponse, batch_id: str,
-                card_ids: Sequence[int]) -> int:
+def record_call(
+    conn: psycopg.Connection[Any], response: LookupResponse, batch_id: str, card_ids: Sequence[int]
+) -> int:
     """Store a provider response before anything is applied from it; returns the call id."""
     row: dict[str, Any] | None = conn.execute(
         "INSERT INTO contact.provider_calls (provider, request_hash, batch_id, card_ids,"
         " status_code, outcome, credits, response) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (request_hash) DO NOTHING RETURNING id",
-        (response.provider, response.request_hash, batch_id, list(card_ids),
-         response.status_code, "ok" if response.matched else "no_match", response.credits_used,
-         Jsonb(response.model_dump(mode="json")))).fetchone()
+        (
+            response.provider,
+            response.request_hash,
+            batch_id,
+            list(card_ids),
+            response.status_code,
+            "ok" if response.matched else "no_match",
+            response.credits_used,
+            Jsonb(response.model_dump(mode="json")),
+        ),
+    ).fetchone()
     if row is None:
-        row = conn.execute("SELECT id FROM contact.provider_calls WHERE request_hash = %s",
-                           (response.request_hash,)).fetchone()
+        row = conn.execute(
+            "SELECT id FROM contact.provider_calls WHERE request_hash = %s",
+            (response.request_hash,),
+        ).fetchone()
     assert row is not None
     return int(row["id"])
 
 
-def batch_credits(conn: psycopg.Connection, batch_id: str) -> int:
+def batch_credits(conn: psycopg.Connection[Any], batch_id: str) -> int:
     """Credits actually paid by calls made for this batch (reused calls are not paid again)."""
     row: dict[str, Any] | None = conn.execute(
         "SELECT coalesce(sum(credits), 0) AS n FROM contact.provider_calls WHERE batch_id = %s",
-        (batch_id,)).fetchone()
+        (batch_id,),
+    ).fetchone()
     return int(row["n"]) if row else 0
 
 
-def mark_applied(conn: psycopg.Connection, call_ids: Sequence[int]) -> None:
-    conn.execute("UPDATE contact.provider_calls SET applied = true WHERE id = ANY(%s)",
-                 (list(call_ids),))
+def mark_applied(conn: psycopg.Connection[Any], call_ids: Sequence[int]) -> None:
+    conn.execute(
+        "UPDATE contact.provider_calls SET applied = true WHERE id = ANY(%s)", (list(call_ids),)
+    )
 
 
-def upsert_result(conn: psycopg.Connection, result: LookupResult, *, provider: str,
-                  call_id: int, fetched_at: datetime) -> None:
+def upsert_result(
+    conn: psycopg.Connection[Any],
+    result: LookupResult,
+    *,
+    provider: str,
+    call_id: int,
+    fetched_at: datetime,
+) -> None:
     """Write one card's person and business for a provider (idempotent on (card_id, provider))."""
     if result.person is not None:
         p = result.person
@@ -66,9 +89,19 @@ def upsert_result(conn: psycopg.Connection, result: LookupResult, *, provider: s
             " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
             " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
             " emails = EXCLUDED.emails, phones = EXCLUDED.phones",
-            (result.card_id, provider, p.provider_record_id, call_id, fetched_at, p.confidence,
-             p.first_name, p.last_name, Jsonb([e.model_dump() for e in p.emails]),
-             Jsonb([ph.model_dump() for ph in p.phones])))
+            (
+                result.card_id,
+                provider,
+                p.provider_record_id,
+                call_id,
+                fetched_at,
+                p.confidence,
+                p.first_name,
+                p.last_name,
+                Jsonb([e.model_dump() for e in p.emails]),
+                Jsonb([ph.model_dump() for ph in p.phones]),
+            ),
+        )
     if result.business is not None:
         b = result.business
         conn.execute(
@@ -81,5 +114,18 @@ def upsert_result(conn: psycopg.Connection, result: LookupResult, *, provider: s
             " name = EXCLUDED.name, domain = EXCLUDED.domain, industry = EXCLUDED.industry,"
             " employee_count = EXCLUDED.employee_count, city = EXCLUDED.city,"
             " state = EXCLUDED.state",
-            (result.card_id, provider, b.provider_record_id, call_id, fetched_at, b.confidence,
-             b.name, b.domain, b.industry, b.employee_count, b.city, b.state))
+            (
+                result.card_id,
+                provider,
+                b.provider_record_id,
+                call_id,
+                fetched_at,
+                b.confidence,
+                b.name,
+                b.domain,
+                b.industry,
+                b.employee_count,
+                b.city,
+                b.state,
+            ),
+        )

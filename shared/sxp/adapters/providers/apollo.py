@@ -12,8 +12,15 @@ from typing import Any
 
 import httpx
 
-from sxp.adapters.providers.base import (Business, Email, LookupRequest, LookupResponse,
-                                         LookupResult, Person, request_hash)
+from sxp.adapters.providers.base import (
+    Business,
+    Email,
+    LookupRequest,
+    LookupResponse,
+    LookupResult,
+    Person,
+    request_hash,
+)
 from sxp.adapters.providers.resilience import ResilientCaller
 from sxp.domain.contact_points import normalize_email
 from sxp.errors import ProviderRetryable
@@ -25,20 +32,33 @@ class ApolloProvider:
     name = "apollo"
     max_batch = 10
 
-    def __init__(self, base_url: str, api_key: str, *, caller: ResilientCaller,
-                 timeout_s: float = 10.0, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        caller: ResilientCaller,
+        timeout_s: float = 10.0,
+        client: httpx.Client | None = None,
+    ) -> None:
         self.caller = caller
         self._client = client or httpx.Client(
-            base_url=base_url, timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            headers={"X-Api-Key": api_key, "Accept": "application/json",
-                     "Cache-Control": "no-cache"})
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            headers={
+                "X-Api-Key": api_key,
+                "Accept": "application/json",
+                "Cache-Control": "no-cache",
+            },
+        )
 
     def lookup(self, requests: Sequence[LookupRequest]) -> LookupResponse:
         if not 1 <= len(requests) <= self.max_batch:
             raise ValueError(f"apollo bulk_match takes 1..{self.max_batch} people per call")
         body = build_request_body(requests)
-        status, payload = self.caller.call(lambda: self._client.post(BULK_MATCH, json=body),
-                                           records=len(requests))
+        status, payload = self.caller.call(
+            lambda: self._client.post(BULK_MATCH, json=body), records=len(requests)
+        )
         return parse_response(requests, payload, status)
 
     def close(self) -> None:
@@ -49,16 +69,21 @@ class ApolloProvider:
 def build_request_body(requests: Sequence[LookupRequest]) -> dict[str, Any]:
     details = []
     for r in requests:
-        detail: dict[str, Any] = {"id": str(r.card_id), "first_name": r.first_name,
-                                  "last_name": r.last_name, "domain": r.domain}
+        detail: dict[str, Any] = {
+            "id": str(r.card_id),
+            "first_name": r.first_name,
+            "last_name": r.last_name,
+            "domain": r.domain,
+        }
         details.append({k: v for k, v in detail.items() if v})
     return {"details": details, "reveal_personal_emails": True, "reveal_phone_number": False}
 
 
 def parse_response(requests: Sequence[LookupRequest], payload: Any, status: int) -> LookupResponse:
     if not isinstance(payload, dict) or not isinstance(payload.get("matches"), list):
-        raise ProviderRetryable("apollo answered without matches[]", "provider_malformed_response",
-                                status=status)
+        raise ProviderRetryable(
+            "apollo answered without matches[]", "provider_malformed_response", status=status
+        )
     matches = payload["matches"]
     aligned = len(matches) == len(requests)
     results = []
@@ -66,19 +91,25 @@ def parse_response(requests: Sequence[LookupRequest], payload: Any, status: int)
         match = matches[index] if aligned else _find(matches, request)
         results.append(_result(request, match if isinstance(match, dict) else None))
     credits = payload.get("credits_consumed")
-    return LookupResponse(provider=ApolloProvider.name,
-                          request_hash=request_hash(ApolloProvider.name, requests),
-                          status_code=status, results=results,
-                          credits_used=int(credits) if isinstance(credits, int | float)
-                          else sum(1 for r in results if r.matched))
+    return LookupResponse(
+        provider=ApolloProvider.name,
+        request_hash=request_hash(ApolloProvider.name, requests),
+        status_code=status,
+        results=results,
+        credits_used=int(credits)
+        if isinstance(credits, int | float)
+        else sum(1 for r in results if r.matched),
+    )
 
 
 def _find(matches: list[Any], request: LookupRequest) -> Any:
     """Unaligned answers: pair by name (Apollo echoes first and last name)."""
     for match in matches:
-        if isinstance(match, dict) and \
-                str(match.get("first_name") or "").lower() == (request.first_name or "").lower() and \
-                str(match.get("last_name") or "").lower() == (request.last_name or "").lower():
+        if (
+            isinstance(match, dict)
+            and str(match.get("first_name") or "").lower() == (request.first_name or "").lower()
+            and str(match.get("last_name") or "").lower() == (request.last_name or "").lower()
+        ):
             return match
     return None
 
@@ -88,9 +119,14 @@ def _result(request: LookupRequest, match: dict[str, Any] | None) -> LookupResul
         return LookupResult(card_id=request.card_id)
     email = normalize_email(match.get("email"))
     emails = [Email(address=email, status=match.get("email_status"))] if email else []
-    person = Person(provider_record_id=match.get("id"), first_name=match.get("first_name"),
-                    last_name=match.get("last_name"), title=match.get("title"), emails=emails,
-                    confidence=0.9 if match.get("email_status") == "verified" else 0.6)
+    person = Person(
+        provider_record_id=match.get("id"),
+        first_name=match.get("first_name"),
+        last_name=match.get("last_name"),
+        title=match.get("title"),
+        emails=emails,
+        confidence=0.9 if match.get("email_status") == "verified" else 0.6,
+    )
     org = match.get("organization")
     business = _business(org) if isinstance(org, dict) else None
     return LookupResult(card_id=request.card_id, matched=True, person=person, business=business)
@@ -98,8 +134,13 @@ def _result(request: LookupRequest, match: dict[str, Any] | None) -> LookupResul
 
 def _business(org: dict[str, Any]) -> Business:
     employees = org.get("estimated_num_employees")
-    return Business(provider_record_id=org.get("id"), name=org.get("name"),
-                    domain=(org.get("primary_domain") or None),
-                    industry=org.get("industry"),
-                    employee_count=employees if isinstance(employees, int) else None,
-                    city=org.get("city"), state=org.get("state"), confidence=0.8)
+    return Business(
+        provider_record_id=org.get("id"),
+        name=org.get("name"),
+        domain=(org.get("primary_domain") or None),
+        industry=org.get("industry"),
+        employee_count=employees if isinstance(employees, int) else None,
+        city=org.get("city"),
+        state=org.get("state"),
+        confidence=0.8,
+    )

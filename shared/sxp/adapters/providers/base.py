@@ -21,6 +21,7 @@ class LookupRequest(BaseModel):
     last_name: str | None = None
     city: str | None = None
     state: str | None = None
+    zip: str | None = None
     domain: str | None = None
 
 
@@ -96,4 +97,6 @@ class EnrichmentProvider(Protocol):
 def request_hash(provider: str, requests: Sequence[LookupRequest]) -> str:
     """Stable hash of what is asked: the same cards with the same inputs hash the same."""
     canonical = [r.model_dump() for r in sorted(requests, key=lambda r: r.card_id)]
-    return hashlib.sha256(orjson.dumps([provider, canonical], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(
+        orjson.dumps([provider, canonical], option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()

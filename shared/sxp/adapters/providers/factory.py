@@ -10,8 +10,12 @@ from typing import Any
 
 from sxp.adapters.providers.apollo import ApolloProvider
 from sxp.adapters.providers.base import EnrichmentProvider
-from sxp.adapters.providers.resilience import (RateLimiter, ResilientCaller, RetryPolicy,
-                                               build_breaker)
+from sxp.adapters.providers.resilience import (
+    RateLimiter,
+    ResilientCaller,
+    RetryPolicy,
+    build_breaker,
+)
 from sxp.adapters.providers.skiptrace import SkipTraceProvider
 from sxp.bootstrap import App
 from sxp.errors import ConfigError
@@ -21,7 +25,8 @@ PROVIDERS: dict[str, Any] = {"skiptrace": SkipTraceProvider, "apollo": ApolloPro
 DEFAULT_RATE_PER_S = {"skiptrace": 45.0, "apollo": 15.0}
 
 
-def build_provider(app: App, name: str) -> EnrichmentProvider:
+def build_provider(app: App, name: str, *, rate_per_s: float | None = None) -> EnrichmentProvider:
+    """The App's adapter for `name` (built on first use; `rate_per_s` applies to that build)."""
     if name not in PROVIDERS:
         raise ConfigError(f"unknown enrichment provider: {name}", "unknown_provider")
     base_url: str | None = getattr(app.settings, f"{name}_base_url")
@@ -32,20 +37,27 @@ def build_provider(app: App, name: str) -> EnrichmentProvider:
         sandbox = app.cached(f"sandbox:{name}", lambda: start_sandbox(name, api_key=api_key))
         base_url = sandbox.base_url
     url: str = base_url
-    provider: EnrichmentProvider = app.cached(f"provider:{name}",
-                                              lambda: _build(app, name, url, api_key))
+    provider: EnrichmentProvider = app.cached(
+        f"provider:{name}", lambda: _build(app, name, url, api_key, rate_per_s)
+    )
     return provider
 
 
-def _build(app: App, name: str, base_url: str, api_key: str) -> EnrichmentProvider:
+def _build(
+    app: App, name: str, base_url: str, api_key: str, rate_per_s: float | None
+) -> EnrichmentProvider:
     settings = app.settings
-    rate = getattr(settings, f"{name}_rate_per_s", None) or DEFAULT_RATE_PER_S[name]
-    policy = RetryPolicy(max_attempts=settings.provider_max_attempts,
-                         max_total_s=max(30.0, settings.provider_timeout_s * 3))
-    caller = ResilientCaller(name, limiter=RateLimiter(rate), breaker=_breaker(app, name),
-                             policy=policy)
-    adapter: EnrichmentProvider = PROVIDERS[name](base_url, api_key, caller=caller,
-                                                  timeout_s=settings.provider_timeout_s)
+    rate = rate_per_s or getattr(settings, f"{name}_rate_per_s", None) or DEFAULT_RATE_PER_S[name]
+    policy = RetryPolicy(
+        max_attempts=settings.provider_max_attempts,
+        max_total_s=max(30.0, settings.provider_timeout_s * 3),
+    )
+    caller = ResilientCaller(
+        name, limiter=RateLimiter(rate), breaker=_breaker(app, name), policy=policy
+    )
+    adapter: EnrichmentProvider = PROVIDERS[name](
+        base_url, api_key, caller=caller, timeout_s=settings.provider_timeout_s
+    )
     return adapter
 
 

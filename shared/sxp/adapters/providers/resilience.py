@@ -10,21 +10,33 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
 import pybreaker
-from tenacity import (RetryCallState, Retrying, retry_if_exception, stop_after_attempt,
-                      stop_after_delay, wait_exponential_jitter)
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 from sxp.errors import ProviderError, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 
 log = get_logger("providers")
 T = TypeVar("T")
-FATAL_REASONS = {401: "provider_unauthorized", 403: "provider_unauthorized",
-                 402: "provider_quota_exhausted", 400: "provider_rejected_request",
-                 404: "provider_rejected_request", 422: "provider_rejected_request"}
+FATAL_REASONS = {
+    401: "provider_unauthorized",
+    403: "provider_unauthorized",
+    402: "provider_quota_exhausted",
+    400: "provider_rejected_request",
+    404: "provider_rejected_request",
+    422: "provider_rejected_request",
+}
 CIRCUIT_OPEN = "provider_circuit_open"
 
 
@@ -62,16 +74,23 @@ def classify(response: httpx.Response, provider: str) -> Any:
     if status == 429 or status >= 500:
         retry_after = _retry_after(response.headers.get("Retry-After"))
         reason = "provider_rate_limited" if status == 429 else "provider_unavailable"
-        raise ProviderRetryable(f"{provider} answered HTTP {status}", reason, status=status,
-                                retry_after_s=retry_after)
+        raise ProviderRetryable(
+            f"{provider} answered HTTP {status}", reason, status=status, retry_after_s=retry_after
+        )
     if status >= 400:
-        raise ProviderFatal(f"{provider} answered HTTP {status}",
-                            FATAL_REASONS.get(status, "provider_rejected_request"), status=status)
+        raise ProviderFatal(
+            f"{provider} answered HTTP {status}",
+            FATAL_REASONS.get(status, "provider_rejected_request"),
+            status=status,
+        )
     try:
         return response.json()
     except ValueError:
-        raise ProviderRetryable(f"{provider} answered HTTP {status} with a body that is not JSON",
-                                "provider_malformed_response", status=status) from None
+        raise ProviderRetryable(
+            f"{provider} answered HTTP {status} with a body that is not JSON",
+            "provider_malformed_response",
+            status=status,
+        ) from None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -86,8 +105,14 @@ def _retry_after(value: str | None) -> float | None:
 class ResilientCaller:
     """Runs one provider call through limiter, breaker and retries; logs no bodies."""
 
-    def __init__(self, provider: str, *, limiter: RateLimiter, breaker: pybreaker.CircuitBreaker,
-                 policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        provider: str,
+        *,
+        limiter: RateLimiter,
+        breaker: pybreaker.CircuitBreaker,
+        policy: RetryPolicy,
+    ) -> None:
         self.provider = provider
         self.limiter = limiter
         self.breaker = breaker
@@ -95,53 +120,106 @@ class ResilientCaller:
 
     def call(self, send: Callable[[], httpx.Response], *, records: int) -> tuple[int, Any]:
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.max_total_s),
-            wait=self._wait, retry=retry_if_exception(_should_retry), reraise=True)
+            stop=stop_after_attempt(self.policy.max_attempts)
+            | stop_after_delay(self.policy.max_total_s),
+            wait=self._wait,
+            retry=retry_if_exception(_should_retry),
+            reraise=True,
+        )
         result: tuple[int, Any] = retrying(self._attempt, send, records)
         return result
 
     def close(self) -> None:
-        storage = getattr(self.breaker, "_state_storage", None)
-        if hasattr(storage, "close"):
-            storage.close()
+        close = getattr(getattr(self.breaker, "_state_storage", None), "close", None)
+        if callable(close):
+            close()
 
     def _attempt(self, send: Callable[[], httpx.Response], records: int) -> tuple[int, Any]:
+        self._check_circuit()
         self.limiter.acquire()
         started = time.monotonic()
         status: int | None = None
         try:
-            response = self.breaker.call(_send_once, send, self.provider)
+            try:
+                response = _send_once(send, self.provider)
+            except ProviderRetryable as exc:
+                status = exc.status
+                self._record(exc)
+                raise
             status = response.status_code
+            self._record(None)
             return status, classify(response, self.provider)
-        except pybreaker.CircuitBreakerError:
-            raise ProviderRetryable(f"{self.provider} circuit is open", CIRCUIT_OPEN,
-                                    retry_after_s=float(self.breaker.reset_timeout)) from None
-        except ProviderError as exc:
-            status = exc.status
-            raise
         finally:
-            log.info("provider call", extra={
-                "provider": self.provider, "status_code": status, "records": records,
-                "latency_ms": round((time.monotonic() - started) * 1000, 1)})
+            log.info(
+                "provider call",
+                extra={
+                    "provider": self.provider,
+                    "status_code": status,
+                    "records": records,
+                    "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+
+    def _check_circuit(self) -> None:
+        """Fail fast while open; after the reset timeout let calls through as trials.
+
+        The HTTP exchange itself runs outside the breaker: pybreaker holds a lock for the whole
+        of `breaker.call`, which would serialize every concurrent provider call."""
+        if self.breaker.current_state != pybreaker.STATE_OPEN:
+            return
+        opened_at = self.breaker._state_storage.opened_at  # noqa: SLF001 - no public accessor
+        reset = timedelta(seconds=float(self.breaker.reset_timeout))
+        if opened_at is None or datetime.now(UTC) < opened_at + reset:
+            raise ProviderRetryable(
+                f"{self.provider} circuit is open",
+                CIRCUIT_OPEN,
+                retry_after_s=float(self.breaker.reset_timeout),
+            )
+
+    def _record(self, failure: ProviderRetryable | None) -> None:
+        """Tell the breaker how the exchange went (counts, trips, closes after a trial)."""
+        try:
+            if failure is None:
+                self.breaker.call(_succeed)
+            else:
+                self.breaker.call(_reraise, failure)
+        except pybreaker.CircuitBreakerError:
+            if failure is not None:
+                raise ProviderRetryable(
+                    f"{self.provider} circuit opened",
+                    CIRCUIT_OPEN,
+                    status=failure.status,
+                    retry_after_s=float(self.breaker.reset_timeout),
+                ) from None
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ProviderError) and exc.retry_after_s is not None:
             return min(exc.retry_after_s, self.policy.max_retry_after_s)
-        backoff = wait_exponential_jitter(initial=self.policy.backoff_initial_s,
-                                          max=self.policy.backoff_max_s)
+        backoff = wait_exponential_jitter(
+            initial=self.policy.backoff_initial_s, max=self.policy.backoff_max_s
+        )
         return float(backoff(state))
 
 
+def _succeed() -> None:
+    return None
+
+
+def _reraise(exc: ProviderRetryable) -> None:
+    raise exc
+
+
 def _send_once(send: Callable[[], httpx.Response], provider: str) -> httpx.Response:
-    """One HTTP exchange; inside the breaker so 5xx, timeouts and bad bodies count as failures."""
+    """One HTTP exchange; 429, 5xx, timeouts and connection errors raise ProviderRetryable."""
     try:
         response = send()
     except httpx.TimeoutException:
         raise ProviderRetryable(f"{provider} timed out", "provider_timeout") from None
     except httpx.TransportError as exc:
-        raise ProviderRetryable(f"{provider} unreachable: {type(exc).__name__}",
-                                "provider_unreachable") from None
+        raise ProviderRetryable(
+            f"{provider} unreachable: {type(exc).__name__}", "provider_unreachable"
+        ) from None
     if response.status_code == 429 or response.status_code >= 500:
         classify(response, provider)
     return response
@@ -151,9 +229,18 @@ def _should_retry(exc: BaseException) -> bool:
     return isinstance(exc, ProviderRetryable) and exc.reason_code != CIRCUIT_OPEN
 
 
-def build_breaker(provider: str, *, fail_max: int = 5, reset_timeout_s: float = 30.0,
-                  storage: pybreaker.CircuitBreakerStorage | None = None) -> pybreaker.CircuitBreaker:
-    """Only retryable failures count against the breaker; a 401 says nothing about health."""
-    return pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset_timeout_s,
-                                    exclude=[ProviderFatal], state_storage=storage,
-                                    name=provider, throw_new_error_on_trip=True)
+def build_breaker(
+    provider: str,
+    *,
+    fail_max: int = 5,
+    reset_timeout_s: float = 30.0,
+    storage: pybreaker.CircuitBreakerStorage | None = None,
+) -> pybreaker.CircuitBreaker:
+    """Only retryable failures are reported to the breaker; a 401 says nothing about health."""
+    return pybreaker.CircuitBreaker(
+        fail_max=fail_max,
+        reset_timeout=reset_timeout_s,
+        state_storage=storage,
+        name=provider,
+        throw_new_error_on_trip=True,
+    )

@@ -15,8 +15,16 @@ BULK = "/api/v1/people/bulk_match"
 
 @pytest.fixture
 def server() -> Iterator[SandboxServer]:
-    srv = start_sandbox("apollo", match_rate=0.6, overrides={
-        ("Planted", "Founder"): {"email": "Planted.Founder@Example.NET", "email_status": "verified"}})
+    srv = start_sandbox(
+        "apollo",
+        match_rate=0.6,
+        overrides={
+            ("Planted", "Founder"): {
+                "email": "Planted.Founder@Example.NET",
+                "email_status": "verified",
+            }
+        },
+    )
     yield srv
     srv.close()
 
@@ -75,13 +83,18 @@ def test_emulator_rate_limit_headers_and_org_endpoints(server: SandboxServer) ->
     headers = {"X-Api-Key": SANDBOX_KEYS["apollo"]}
     with httpx.Client(base_url=server.base_url, headers=headers) as client:
         one = client.get("/api/v1/organizations/enrich", params={"domain": "brand1.example"})
-        bulk = client.post("/api/v1/organizations/bulk_enrich",
-                           json={"domains": [f"brand{i}.example" for i in range(10)]})
-        match = client.post("/api/v1/people/match",
-                            json={"first_name": "Planted", "last_name": "Founder",
-                                  "domain": "brand1.example"})
-        too_many = client.post("/api/v1/organizations/bulk_enrich",
-                               json={"domains": [f"b{i}.example" for i in range(11)]})
+        bulk = client.post(
+            "/api/v1/organizations/bulk_enrich",
+            json={"domains": [f"brand{i}.example" for i in range(10)]},
+        )
+        match = client.post(
+            "/api/v1/people/match",
+            json={"first_name": "Planted", "last_name": "Founder", "domain": "brand1.example"},
+        )
+        too_many = client.post(
+            "/api/v1/organizations/bulk_enrich",
+            json={"domains": [f"b{i}.example" for i in range(11)]},
+        )
     assert one.status_code == 200 and "x-minute-requests-left" in one.headers
     assert bulk.json()["total_requested_domains"] == 10
     assert len(bulk.json()["organizations"]) + bulk.json()["missing_records"] == 10
@@ -93,7 +106,9 @@ def test_emulator_rate_limit_answers_429() -> None:
     srv = start_sandbox("apollo", rate_per_s=2)
     headers = {"X-Api-Key": SANDBOX_KEYS["apollo"]}
     with httpx.Client(base_url=srv.base_url, headers=headers) as client:
-        codes = [client.get("/api/v1/organizations/enrich",
-                            params={"domain": "x.example"}).status_code for _ in range(3)]
+        codes = [
+            client.get("/api/v1/organizations/enrich", params={"domain": "x.example"}).status_code
+            for _ in range(3)
+        ]
     srv.close()
     assert codes[:2] == [200, 200] and codes[2] == 429

@@ -15,12 +15,25 @@ def test_embedded_default_starts_the_sandbox_and_reuses_the_adapter(app: App) ->
     assert app.settings.skiptrace_base_url is None
     provider = build_provider(app, "skiptrace")
     assert build_provider(app, "skiptrace") is provider
-    response = provider.lookup([LookupRequest(card_id=1, first_name="Rowan", last_name="Demoson",
-                                              city="Austin", state="TX")])
+    response = provider.lookup(
+        [
+            LookupRequest(
+                card_id=1, first_name="Rowan", last_name="Demoson", city="Austin", state="TX"
+            )
+        ]
+    )
     assert response.status_code == 200
     apollo = build_provider(app, "apollo")
-    assert apollo.lookup([LookupRequest(card_id=2, first_name="Rowan", last_name="Demoson",
-                                        domain="demo.example")]).status_code == 200
+    assert (
+        apollo.lookup(
+            [
+                LookupRequest(
+                    card_id=2, first_name="Rowan", last_name="Demoson", domain="demo.example"
+                )
+            ]
+        ).status_code
+        == 200
+    )
     with pytest.raises(ConfigError):
         build_provider(app, "nope")
 
@@ -30,10 +43,18 @@ def _boom() -> None:
 
 
 def test_breaker_state_is_shared_through_postgres(app: App) -> None:
-    one = build_breaker("shared-test", fail_max=2, reset_timeout_s=60,
-                        storage=PostgresBreakerStorage("shared-test", app.connect))
-    other = build_breaker("shared-test", fail_max=2, reset_timeout_s=60,
-                          storage=PostgresBreakerStorage("shared-test", app.connect))
+    one = build_breaker(
+        "shared-test",
+        fail_max=2,
+        reset_timeout_s=60,
+        storage=PostgresBreakerStorage("shared-test", app.connect),
+    )
+    other = build_breaker(
+        "shared-test",
+        fail_max=2,
+        reset_timeout_s=60,
+        storage=PostgresBreakerStorage("shared-test", app.connect),
+    )
     with pytest.raises(RuntimeError):
         one.call(_boom)
     assert other.fail_counter == 1
@@ -43,8 +64,9 @@ def test_breaker_state_is_shared_through_postgres(app: App) -> None:
     with pytest.raises(pybreaker.CircuitBreakerError):
         other.call(lambda: None)
     with app.connect() as conn:
-        row = conn.execute("SELECT state, opened_at FROM execution.provider_breakers"
-                           " WHERE name = 'shared-test'").fetchone()
+        row = conn.execute(
+            "SELECT state, opened_at FROM execution.provider_breakers WHERE name = 'shared-test'"
+        ).fetchone()
     assert row["state"] == "open" and row["opened_at"] is not None
     one.close()
     other.close()

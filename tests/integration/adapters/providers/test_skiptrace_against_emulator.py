@@ -14,13 +14,33 @@ PATH = "/api/v1/property/skip-trace"
 
 @pytest.fixture
 def server() -> Iterator[SandboxServer]:
-    srv = start_sandbox("skiptrace", match_rate=0.7, overrides={
-        ("Planted", "Person"): {"phones": [
-            {"number": "512-555-0199", "type": "Wireless", "rank": 2, "dnc": False, "tcpa": True},
-            {"number": "+1 (512) 555-0100", "type": "Land Line", "rank": 1, "dnc": True,
-             "tcpa": False, "reachable": True},
-            {"number": "not a phone", "type": "Mobile"}],
-            "emails": ["Planted.Person@Example.COM", "bad@@example"]}})
+    srv = start_sandbox(
+        "skiptrace",
+        match_rate=0.7,
+        overrides={
+            ("Planted", "Person"): {
+                "phones": [
+                    {
+                        "number": "512-555-0199",
+                        "type": "Wireless",
+                        "rank": 2,
+                        "dnc": False,
+                        "tcpa": True,
+                    },
+                    {
+                        "number": "+1 (512) 555-0100",
+                        "type": "Land Line",
+                        "rank": 1,
+                        "dnc": True,
+                        "tcpa": False,
+                        "reachable": True,
+                    },
+                    {"number": "not a phone", "type": "Mobile"},
+                ],
+                "emails": ["Planted.Person@Example.COM", "bad@@example"],
+            }
+        },
+    )
     yield srv
     srv.close()
 
@@ -58,13 +78,17 @@ def test_non_us_and_unmatched_come_back_unbilled(server: SandboxServer) -> None:
     adapter.close()
 
 
-@pytest.mark.parametrize(("fault", "status", "reason"), [
-    ("401", 401, "provider_unauthorized"),
-    ("402", 402, "provider_quota_exhausted"),
-    ("422", 422, "provider_rejected_request"),
-])
-def test_fatal_statuses_are_not_retried(server: SandboxServer, fault: str, status: int,
-                                        reason: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "status", "reason"),
+    [
+        ("401", 401, "provider_unauthorized"),
+        ("402", 402, "provider_quota_exhausted"),
+        ("422", 422, "provider_rejected_request"),
+    ],
+)
+def test_fatal_statuses_are_not_retried(
+    server: SandboxServer, fault: str, status: int, reason: str
+) -> None:
     server.plan(fault)
     adapter = skiptrace(server)
     with pytest.raises(ProviderFatal) as info:

@@ -6,10 +6,17 @@ from sxp.adapters.providers import apollo, skiptrace
 from sxp.adapters.providers.base import LookupRequest, LookupResponse, request_hash
 from sxp.errors import ProviderRetryable
 
-REQS = [LookupRequest(card_id=7, first_name="Avery", last_name="Testwood", city="Austin",
-                      state="TX", domain="glow.example"),
-        LookupRequest(card_id=9, first_name="Quinn", last_name="Mockford", city="Denver",
-                      state="CO")]
+REQS = [
+    LookupRequest(
+        card_id=7,
+        first_name="Avery",
+        last_name="Testwood",
+        city="Austin",
+        state="TX",
+        domain="glow.example",
+    ),
+    LookupRequest(card_id=9, first_name="Quinn", last_name="Mockford", city="Denver", state="CO"),
+]
 
 
 def test_skiptrace_request_body_shape() -> None:
@@ -22,13 +29,29 @@ def test_skiptrace_request_body_shape() -> None:
 
 
 def test_skiptrace_response_is_mapped_per_request_id() -> None:
-    payload = {"results": {"persons": [
-        {"meta": {"requestId": "9", "matched": False}},
-        {"meta": {"requestId": "7", "matched": True}, "name": {"first": "Avery", "last": "Testwood"},
-         "phones": [{"number": "(303) 555-0101", "type": "Mobile", "rank": 1, "dnc": True,
-                     "tcpa": False, "reachable": True},
-                    {"number": "garbage", "type": "Mobile"}],
-         "emails": [{"email": "AVERY@EXAMPLE.COM"}, {"email": "avery@example.com"}]}]}}
+    payload = {
+        "results": {
+            "persons": [
+                {"meta": {"requestId": "9", "matched": False}},
+                {
+                    "meta": {"requestId": "7", "matched": True},
+                    "name": {"first": "Avery", "last": "Testwood"},
+                    "phones": [
+                        {
+                            "number": "(303) 555-0101",
+                            "type": "Mobile",
+                            "rank": 1,
+                            "dnc": True,
+                            "tcpa": False,
+                            "reachable": True,
+                        },
+                        {"number": "garbage", "type": "Mobile"},
+                    ],
+                    "emails": [{"email": "AVERY@EXAMPLE.COM"}, {"email": "avery@example.com"}],
+                },
+            ]
+        }
+    }
     response = skiptrace.parse_response(REQS, payload, 200)
     by_card = {r.card_id: r for r in response.results}
     assert not by_card[9].matched
@@ -51,11 +74,25 @@ def test_apollo_request_and_unaligned_matches() -> None:
     body = apollo.build_request_body(REQS)
     assert body["details"][1] == {"id": "9", "first_name": "Quinn", "last_name": "Mockford"}
     assert body["reveal_phone_number"] is False
-    payload = {"matches": [{"id": "p1", "first_name": "Quinn", "last_name": "Mockford",
-                            "email": "Quinn@Example.net", "email_status": "verified",
-                            "organization": {"id": "o1", "name": "Glow", "primary_domain":
-                                             "glow.example", "estimated_num_employees": 12}}],
-               "credits_consumed": 1, "missing_records": 1}
+    payload = {
+        "matches": [
+            {
+                "id": "p1",
+                "first_name": "Quinn",
+                "last_name": "Mockford",
+                "email": "Quinn@Example.net",
+                "email_status": "verified",
+                "organization": {
+                    "id": "o1",
+                    "name": "Glow",
+                    "primary_domain": "glow.example",
+                    "estimated_num_employees": 12,
+                },
+            }
+        ],
+        "credits_consumed": 1,
+        "missing_records": 1,
+    }
     response = apollo.parse_response(REQS, payload, 200)
     assert [r.matched for r in response.results] == [False, True]
     quinn = response.results[1]

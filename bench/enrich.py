@@ -1,0 +1,190 @@
+"""Enrichment benchmark: N cards through the worker against a rate-limited, slow emulator.
+
+The skip-trace emulator adds `--latency` seconds per call and allows `--calls-per-s` bulk calls
+per second (429 past that). The adapter's client-side limiter runs at `--client-share` of that
+rate so the steady state should see no 429. Batches hold `--batch-size` cards (a multiple of the
+100-record bulk size keeps every call full). Prints records/s against the allowed rate, the 429s
+seen, and credits spent against credits reserved. Uses DATABASE_URL if set, otherwise an
+embedded pgserver under a temp dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.migrate import apply_migrations
+from sxp.adapters.providers.factory import build_provider
+from sxp.bootstrap import App, bootstrap
+from sxp.config import Settings, repo_root
+from sxp.entrypoints.worker import run_worker
+from sxp.sandbox import start_sandbox
+
+STATES = ("TX", "CA", "NY", "FL", "IL", "WA", "CO", "GA")
+
+
+def _with_db(uri: str, database: str) -> str:
+    base, _, query = uri.partition("?")
+    head, _, _old = base.rpartition("/")
+    return f"{head}/{database}" + (f"?{query}" if query else "")
+
+
+def seed_batches(app: App, cards: int, batch_size: int) -> int:
+    """Synthetic profiles, cards with enrich inputs, batches with reservations, one job each."""
+    with app.connect() as conn:
+        conn.execute(
+            "INSERT INTO social.raw_social_profiles (platform, handle, scraped_at, content_hash)"
+            " SELECT 'x', 'bench_creator_' || g, now(), md5(g::text)"
+            " FROM generate_series(1, %s) AS g",
+            (cards,),
+        )
+        conn.execute(
+            "INSERT INTO execution.lead_cards (profile_id, platform, handle, profile_hash,"
+            " readiness, readiness_score, base_confidence, execution_label, labeled_at,"
+            " enrich_state, enrichment_batch_id, enrich_inputs)"
+            " SELECT p.id, 'x', p.handle, p.content_hash, 'ready', 0.9, 0.8, 'enrich', now(),"
+            "  'queued', 'bench-' || lpad(((row_number() OVER (ORDER BY p.id) - 1) / %s)::text,"
+            "  4, '0'), jsonb_build_object('first_name', 'Bench' || p.id, 'last_name', 'Synthson',"
+            "  'city', 'Austin', 'state', (%s::text[])[1 + p.id %% 8])"
+            " FROM social.raw_social_profiles p",
+            (batch_size, list(STATES)),
+        )
+        batches = conn.execute(
+            "INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)"
+            " SELECT enrichment_batch_id, 'skiptrace', count(*), count(*)"
+            " FROM execution.lead_cards GROUP BY enrichment_batch_id RETURNING id"
+        ).fetchall()
+        conn.execute(
+            "INSERT INTO execution.credit_ledger (provider, batch_id, entry, credits)"
+            " SELECT provider, id, 'reserve', credits_reserved"
+            " FROM execution.enrichment_batches"
+        )
+        for row in batches:
+            queue.enqueue(
+                conn, "enrich", {"batch_id": row["id"]}, queueing_lock=f"enrich:{row['id']}"
+            )
+        conn.commit()
+    return len(batches)
+
+
+def totals(app: App) -> dict[str, Any]:
+    with app.connect() as conn:
+        ledger = {
+            r["entry"]: int(r["n"])
+            for r in conn.execute(
+                "SELECT entry, sum(credits) AS n FROM execution.credit_ledger GROUP BY entry"
+            )
+        }
+        batch = conn.execute(
+            "SELECT count(*) FILTER (WHERE state = 'done') AS done,"
+            " sum(cards_enriched) AS enriched, sum(cards_not_found) AS not_found"
+            " FROM execution.enrichment_batches"
+        ).fetchone()
+    assert batch is not None
+    return {"ledger": ledger, **{k: int(v or 0) for k, v in batch.items()}}
+
+
+def run(uri: str, home: Path, args: argparse.Namespace) -> dict[str, Any]:
+    sandbox = start_sandbox("skiptrace", latency_s=args.latency, rate_per_s=args.calls_per_s)
+    settings = Settings(
+        DATABASE_URL=uri,
+        SXP_HOME=home,
+        SXP_LOG_LEVEL="WARNING",
+        SKIPTRACE_BASE_URL=sandbox.base_url,
+    )
+    app = bootstrap(settings)
+    try:
+        n_batches = seed_batches(app, args.cards, args.batch_size)
+        build_provider(app, "skiptrace", rate_per_s=args.calls_per_s * args.client_share)
+        started = time.perf_counter()
+        processed = run_worker(
+            app, concurrency=args.concurrency, kinds=["enrich"], stop_when_idle=True
+        )
+        elapsed = time.perf_counter() - started
+        return {
+            "elapsed": elapsed,
+            "batches": n_batches,
+            "processed": processed,
+            "calls": sandbox.calls["total"],
+            "429s": sandbox.calls["status:429"],
+            "charged": sandbox.credits_charged,
+            **totals(app),
+        }
+    finally:
+        app.close()
+        sandbox.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cards", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.150)
+    parser.add_argument("--calls-per-s", type=float, default=10.0)
+    parser.add_argument("--client-share", type=float, default=0.97)
+    parser.add_argument("--concurrency", type=int, default=6)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sxp-bench-enrich-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        admin = os.environ.get("DATABASE_URL")
+        server = None
+        if admin is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import pgserver
+
+                server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
+            admin = server.get_uri()
+        database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        uri = _with_db(admin, database)
+        try:
+            with psycopg.connect(uri) as conn:
+                apply_migrations(conn, repo_root() / "migrations")
+            result = run(uri, tmp / "home", args)
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            if server is not None:
+                server.cleanup()
+    allowed = args.calls_per_s * 100
+    achieved = args.cards / result["elapsed"]
+    ledger = result["ledger"]
+    print(
+        f"cards: {args.cards:,} in {result['batches']} batches of {args.batch_size}; "
+        f"emulator: {args.latency * 1000:.0f} ms latency, {args.calls_per_s:g} bulk calls/s; "
+        f"worker concurrency {args.concurrency}"
+    )
+    print(f"elapsed               : {result['elapsed']:.2f} s  ({result['calls']} provider calls)")
+    print(
+        f"records/s             : {achieved:,.0f} of {allowed:,.0f} allowed "
+        f"= {achieved / allowed:.2f} (target >= 0.90)"
+    )
+    print(f"429s seen             : {result['429s']} (target 0)")
+    print(
+        f"credits               : reserved {ledger.get('reserve', 0)}, spent "
+        f"{ledger.get('spend', 0)} (emulator billed {result['charged']}), released "
+        f"{ledger.get('release', 0)}; spent + released == reserved: "
+        f"{ledger.get('spend', 0) + ledger.get('release', 0) == ledger.get('reserve', 0)}"
+    )
+    print(
+        f"batches done          : {result['done']}/{result['batches']}  enriched "
+        f"{result['enriched']}, not found {result['not_found']}"
+    )
+    ok = result["429s"] == 0 and ledger.get("spend", 0) == result["charged"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
