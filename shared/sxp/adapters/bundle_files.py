@@ -38,11 +38,12 @@ class WrittenBundle:
     manifest_key: str
     manifest_sha256: str
     records_key: str
+    rejected: list[tuple[int, str]]  # cards left out: (card id, reason)
 
 
 def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch_id: str,
-                 env: str, created_at: datetime, folder: str,
-                 gzip_records: bool = True) -> WrittenBundle:
+                 env: str, created_at: datetime, folder: str, gzip_records: bool = True,
+                 rejected: list[tuple[int, str]] | None = None) -> WrittenBundle:
     """Stream records to a temp file, upload it, then upload the manifest describing it."""
     name = RECORDS_FILE if gzip_records else RECORDS_FILE.removesuffix(".gz")
     fd, tmp = tempfile.mkstemp(prefix="sxp-export-", suffix=f"-{name}")
@@ -64,7 +65,8 @@ def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch
     body = manifest_bytes(manifest)
     manifest_key = folder + MANIFEST_FILE
     store.put_bytes(manifest_key, body, content_type="application/json")
-    return WrittenBundle(manifest, manifest_key, hashlib.sha256(body).hexdigest(), records_key)
+    return WrittenBundle(manifest, manifest_key, hashlib.sha256(body).hexdigest(), records_key,
+                         list(rejected or []))
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:

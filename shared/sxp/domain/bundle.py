@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 RECORD_SCHEMA_VERSION: Final = "lead_card.v1"
 MANIFEST_SCHEMA_VERSION: Final = "lead_card_batch.v1"
@@ -172,6 +172,14 @@ def merge_index(env: str, existing: list[IndexEntry], new: list[IndexEntry],
     by_batch.update({e.batch_id: e for e in new})
     ordered = sorted(by_batch.values(), key=lambda e: (e.created_at, e.batch_id))
     return ExportIndex(env=env, updated_at=updated_at, manifests=ordered)
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
+    """Field locations and messages only: never the input values (they may hold PII)."""
+    parts = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+             for err in exc.errors(include_input=False)[:limit]]
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 
 
 def lead_card_batch_schemas() -> dict[str, dict[str, Any]]:

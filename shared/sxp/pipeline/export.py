@@ -85,7 +85,9 @@ def write_export_batch(app: App, conn: repo.Conn,
                        batch: repo.ExportBatch) -> WrittenBundle:
     """Phase 2: write records, manifest and the updated index to the object store."""
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
-    written = write_bundle(app.store, repo.iter_batch_records(conn, batch.id), batch_id=batch.id,
+    rejected: list[tuple[int, str]] = []
+    records = repo.iter_batch_records(conn, batch.id, rejected)
+    written = write_bundle(app.store, records, rejected=rejected, batch_id=batch.id,
                            env=batch.env, created_at=batch.created_at, folder=folder,
                            gzip_records=app.settings.export_gzip)
     conn.commit()
@@ -106,11 +108,14 @@ def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch,
     with conn.transaction():
         repo.publish_batch(conn, batch, manifest_sha256=written.manifest_sha256,
                            files=[f.model_dump(mode="json") for f in manifest.files],
-                           counts=manifest.counts_by_execution_label)
+                           counts=manifest.counts_by_execution_label,
+                           record_count=manifest.record_count, rejected=written.rejected)
         record_event(conn, event_type="handoff", actor="sxp-export", service="export",
                      batch_id=batch.id, outcome="ok", checksum=written.manifest_sha256,
                      details={"record_count": manifest.record_count,
-                              "manifest_key": batch.manifest_key, "transport": "file"})
+                              "manifest_key": batch.manifest_key, "transport": "file",
+                              **({"cards_rejected": len(written.rejected)}
+                                 if written.rejected else {})})
         _finish_job(conn, job)
 
 
@@ -137,6 +142,10 @@ def _export_locked(app: App, conn: repo.Conn, *, job: Job | None,
     resumed = batch.resumed
     written = write_export_batch(app, conn, batch)
     publish_export_batch(conn, batch, written, job)
+    if written.rejected:
+        log.warning("export left out invalid cards", extra={
+            "batch_id": batch.id, "card_ids": [card_id for card_id, _ in written.rejected][:50],
+            "cards_rejected": len(written.rejected)})
     log.info("export published", extra={"batch_id": batch.id, "resumed": resumed,
                                         "record_count": written.manifest.record_count,
                                         "manifest_sha256": written.manifest_sha256})

@@ -20,7 +20,12 @@ from pydantic import ValidationError
 from sxp.adapters.bundle_files import HashingReader, iter_lines
 from sxp.adapters.objectstore.base import ObjectStore
 from sxp.bootstrap import App
-from sxp.domain.bundle import LeadCardRecord, Manifest, ManifestFile
+from sxp.domain.bundle import (
+    LeadCardRecord,
+    Manifest,
+    ManifestFile,
+    describe_validation_error,
+)
 from sxp.errors import BundleInvalid, StoreError
 
 MAX_LISTED_RECORD_PROBLEMS = 20
@@ -54,7 +59,7 @@ def verify_bundle(app_or_store: App | ObjectStore | None, manifest_ref: str) -> 
         manifest = Manifest.model_validate_json(raw_manifest)
     except ValidationError as exc:
         raise BundleInvalid(f"{manifest_ref}: manifest does not match lead_card_batch.v1: "
-                            f"{_brief(exc)}", "manifest_invalid") from exc
+                            f"{describe_validation_error(exc)}", "manifest_invalid") from exc
     problems: list[str] = []
     labels: Counter[str] = Counter()
     total = 0
@@ -111,18 +116,11 @@ def _check_record(path: str, number: int, line: bytes, labels: Counter[str],
         record = LeadCardRecord.model_validate_json(line)
     except ValidationError as exc:
         if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
-            problems.append(f"{path} line {number}: not a lead_card.v1 record: {_brief(exc)}")
+            problems.append(f"{path} line {number}: not a lead_card.v1 record: "
+                            f"{describe_validation_error(exc)}")
         return 1
     labels[record.labels.execution_label or "unlabeled"] += 1
     return 0
-
-
-def _brief(exc: ValidationError) -> str:
-    """Field locations and messages only: never echo input values (they may hold PII)."""
-    parts = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-             for err in exc.errors(include_input=False)[:5]]
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 
 
 def _opener(source: App | ObjectStore | None, ref: str) -> tuple[Opener, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from pydantic import ValidationError
 
 from sxp.domain.bundle import (
     Business,
@@ -26,6 +27,7 @@ from sxp.domain.bundle import (
     Profile,
     Provenance,
     Scores,
+    describe_validation_error,
 )
 
 Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
@@ -33,7 +35,7 @@ READY_STATES = ("enriched", "not_found", "ineligible")
 EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
 
 _READY_WHERE = (
-    "export_batch_id IS NULL AND labeled_at IS NOT NULL"
+    "export_batch_id IS NULL AND export_error IS NULL AND labeled_at IS NOT NULL"
     " AND enrich_state IN ('enriched', 'not_found', 'ineligible')")
 
 
@@ -114,26 +116,41 @@ ORDER BY lc.id
 """
 
 
-def iter_batch_records(conn: Conn, batch_id: str,
+def iter_batch_records(conn: Conn, batch_id: str, rejected: list[tuple[int, str]],
                        fetch_size: int = 2000) -> Iterator[LeadCardRecord]:
-    """Stream the batch's cards as Lead Card records (server-side cursor, card id order)."""
+    """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
+
+    A card whose data does not make a valid record is skipped and added to `rejected` as
+    (card id, reason without values); `publish_batch` takes it out of the batch.
+    """
     with conn.transaction(), conn.cursor(name=f"export_{batch_id}") as cur:
         cur.itersize = fetch_size
         cur.execute(_RECORDS_SQL, (batch_id,))
         for row in cur:
-            yield record_from_row(row)
+            try:
+                yield record_from_row(row)
+            except ValidationError as exc:
+                rejected.append((int(row["id"]), describe_validation_error(exc)))
 
 
 def publish_batch(conn: Conn, batch: ExportBatch, *, manifest_sha256: str,
-                  files: list[dict[str, Any]], counts: dict[str, int]) -> None:
-    """Mark the batch's cards exported and the batch published, in the caller's transaction."""
+                  files: list[dict[str, Any]], counts: dict[str, int], record_count: int,
+                  rejected: list[tuple[int, str]]) -> None:
+    """Mark the batch's cards exported and the batch published, in the caller's transaction.
+
+    Rejected cards leave the batch with their reason in `export_error`."""
+    for card_id, reason in rejected:
+        conn.execute(
+            "UPDATE execution.lead_cards SET export_batch_id = NULL, export_error = %s,"
+            " updated_at = now() WHERE id = %s AND export_batch_id = %s",
+            (reason[:1000], card_id, batch.id))
     conn.execute(
         "UPDATE execution.lead_cards SET exported_at = now(), updated_at = now()"
         " WHERE export_batch_id = %s AND exported_at IS NULL", (batch.id,))
     conn.execute(
         "UPDATE execution.export_batches SET state = 'published', manifest_sha256 = %s,"
-        " files = %s, counts_by_execution_label = %s, published_at = now()"
-        " WHERE id = %s", (manifest_sha256, Jsonb(files), Jsonb(counts), batch.id))
+        " files = %s, counts_by_execution_label = %s, card_count = %s, published_at = now()"
+        " WHERE id = %s", (manifest_sha256, Jsonb(files), Jsonb(counts), record_count, batch.id))
 
 
 def published_entries(conn: Conn, env: str) -> list[IndexEntry]:

@@ -156,3 +156,29 @@ def test_two_exports_racing_export_each_card_once(app: App, seed: Seed) -> None:
             "SELECT count(DISTINCT export_batch_id) AS batches, count(*) AS cards"
             " FROM execution.lead_cards WHERE exported_at IS NOT NULL").fetchone()
     assert rows is not None and rows["cards"] == 6 and rows["batches"] == len(exported)
+
+
+def test_a_card_with_invalid_data_is_left_out_with_its_reason(app: App, seed: Seed) -> None:
+    from sxp.pipeline.verify import verify_bundle
+
+    good = seed(2)
+    (bad,) = seed(1, 2)
+    with app.connect() as conn:
+        conn.execute("UPDATE execution.lead_cards SET readiness_score = 1.5 WHERE id = %s", (bad,))
+        conn.commit()
+    result = export_step.export(app)
+    assert result is not None and result.record_count == 2
+    assert verify_bundle(app, result.manifest_url).record_count == 2
+    with app.connect() as conn:
+        card = conn.execute("SELECT export_batch_id, export_error FROM execution.lead_cards"
+                            " WHERE id = %s", (bad,)).fetchone()
+        batch = conn.execute("SELECT card_count FROM execution.export_batches").fetchone()
+        audit = conn.execute("SELECT details FROM audit.audit_log").fetchone()
+        exported = conn.execute("SELECT id FROM execution.lead_cards WHERE exported_at IS NOT NULL"
+                                " ORDER BY id").fetchall()
+    assert card is not None and card["export_batch_id"] is None
+    assert "readiness_score" in card["export_error"] and "1.5" not in card["export_error"]
+    assert batch is not None and batch["card_count"] == 2
+    assert audit is not None and audit["details"]["cards_rejected"] == 1
+    assert [r["id"] for r in exported] == good
+    assert export_step.export(app) is None
