@@ -119,7 +119,7 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
         raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
     app.store.put_file(normalized_key, sink.normalized_path, "application/gzip")
     app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
-    merge = merger.finish()
+    merge = merger.finish(sink.valid)
     conn.execute(
         "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"
         " format_hint = coalesce(format_hint, %s), rows_read = %s, rows_loaded = %s,"

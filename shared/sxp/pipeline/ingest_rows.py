@@ -33,23 +33,37 @@ class ChunkSubmitter(Protocol):
 
 
 class ChunkWriter:
-    """Encodes staged rows and hands them over in chunks (to the database thread)."""
+    """Encodes staged rows and hands them over in chunks (to the database thread).
+
+    Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the later
+    line — so the database merges distinct keys without sorting; memory stays one chunk.
+    """
 
     def __init__(self, target: ChunkSubmitter, chunk_rows: int = 25_000) -> None:
         self._target = target
         self._chunk_rows = chunk_rows
         self._chunk = 0
-        self._lines: list[bytes] = []
+        self._rows = 0
+        self._best: dict[tuple[str, str], tuple[Any, int, bytes]] = {}
 
     def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
-        self._lines.append(stage_line(self._chunk, line, profile, profile_json))
-        if len(self._lines) >= self._chunk_rows:
+        key = (profile["platform"], profile["handle"])
+        scraped = profile["scraped_at"]
+        current = self._best.get(key)
+        if current is None or (scraped, line) >= (current[0], current[1]):
+            # keep the exact-size COPY line, not orjson's over-allocated output buffer
+            self._best[key] = (scraped, line,
+                               stage_line(self._chunk, line, key, scraped, profile_json))
+        self._rows += 1
+        if self._rows >= self._chunk_rows:
             self.flush()
 
     def flush(self) -> None:
-        if self._lines:
-            self._target.submit(self._chunk, b"".join(self._lines))
-            self._lines = []
+        if self._best:
+            block = b"".join([staged for _scraped, _line, staged in self._best.values()])
+            self._target.submit(self._chunk, block)
+            self._best = {}
+            self._rows = 0
             self._chunk += 1
 
 
@@ -87,7 +101,7 @@ class RowSink:
     def accept(self, profile_json: bytes) -> None:
         self.valid += 1
         self._pending.append(profile_json)
-        if len(self._pending) >= 4096:
+        if len(self._pending) >= 1024:  # orjson buffers are over-allocated: flush often
             self._flush()
 
     def accept_block(self, gzip_member: bytes, valid: int) -> None:

@@ -4,10 +4,11 @@ Rows are staged in chunks; while the caller parses chunk k+1, a database thread 
 into the staging table and merges it into Tier 1 — all on one connection, in the caller's one
 transaction, so Postgres and Python work at the same time and nothing is visible before commit.
 
-The merge keeps one row per (platform, handle): within a chunk the most recent scrape wins
-(ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten only when its
-content hash differs and its scrape is not older. A newer scrape of unchanged content only moves
-`last_seen` (an older one `first_seen`); an identical re-delivery writes nothing.
+The merge keeps one row per (platform, handle): within a chunk the writer keeps only the most
+recent scrape (ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten
+only when its content hash differs and its scrape is not older. A newer scrape of unchanged
+content only moves `last_seen` (an older one `first_seen`); an identical re-delivery writes
+nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -46,11 +48,12 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def stage_line(chunk: int, line: int, profile: dict[str, Any], profile_json: bytes) -> bytes:
+def stage_line(chunk: int, line: int, key: tuple[str, str], scraped_at: datetime,
+               profile_json: bytes) -> bytes:
     """One COPY line for the staging table; `profile_json` is orjson output without newline."""
     return b"%d\x02%d\x02%s\x02%s\x02%s\x02%s\n" % (
-        chunk, line, profile["platform"].encode(), profile["handle"].encode(),
-        profile["scraped_at"].isoformat().encode(), profile_json)
+        chunk, line, key[0].encode(), key[1].encode(), scraped_at.isoformat().encode(),
+        profile_json)
 
 
 def _merge_sql() -> str:
@@ -64,13 +67,10 @@ def _merge_sql() -> str:
     fields = ", ".join(PROFILE_FIELDS)
     typed = ", ".join(f"r.{f}" for f in PROFILE_FIELDS)
     return (
-        # newest scrape per key first (ties: later line); byte-order keys sort fastest
-        f"WITH src AS (SELECT DISTINCT ON (s.platform COLLATE \"C\", s.handle COLLATE \"C\")"
-        f"   {typed} FROM {STAGE_TABLE} s,"
+        # a chunk holds one row per key already (the writer kept the newest scrape)
+        f"WITH src AS (SELECT {typed} FROM {STAGE_TABLE} s,"
         "   jsonb_populate_record(NULL::social.raw_social_profiles, s.doc) r"
-        "   WHERE s.chunk = %(chunk)s"
-        "   ORDER BY s.platform COLLATE \"C\", s.handle COLLATE \"C\", s.scraped_at DESC,"
-        "   s.line_no DESC)"
+        "   WHERE s.chunk = %(chunk)s)"
         f" INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
         "    first_seen, last_seen, updated_at)"
         f"  SELECT {fields}, %(sf)s, scraped_at, scraped_at, now() FROM src"
@@ -101,7 +101,7 @@ class ChunkedMerge:
         self._conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (chunk integer, line_no integer,"
             " platform text, handle text, scraped_at timestamptz, doc jsonb) ON COMMIT DROP")
-        # sort for DISTINCT ON in memory; one fsync at commit is plenty for a re-runnable step
+        # hash the final key count in memory; one fsync at commit suffices for a re-runnable step
         self._conn.execute("SET LOCAL work_mem = '256MB'")
         self._conn.execute("SET LOCAL synchronous_commit = off")
         self._thread.start()
@@ -123,16 +123,16 @@ class ChunkedMerge:
         if exc is None:
             self._raise_if_failed()
 
-    def finish(self) -> MergeResult:
+    def finish(self, staged: int) -> MergeResult:
+        """Counts once every chunk is merged; `staged` is the number of valid rows written."""
         row: dict[str, Any] | None = self._conn.execute(  # type: ignore[assignment]
-            f"SELECT (SELECT count(*) FROM {STAGE_TABLE}) AS staged,"
-            f" (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {STAGE_TABLE}) k)"
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {STAGE_TABLE}) k)"
             "   AS distinct_keys,"
             # rows this transaction inserted or rewrote carry updated_at = now() (indexed)
             " (SELECT count(*) FROM social.raw_social_profiles WHERE updated_at = now())"
             "   AS loaded").fetchone()
         assert row is not None
-        return MergeResult(staged=int(row["staged"]), distinct=int(row["distinct_keys"]),
+        return MergeResult(staged=staged, distinct=int(row["distinct_keys"]),
                            loaded=int(row["loaded"]))
 
     def _raise_if_failed(self) -> None:
