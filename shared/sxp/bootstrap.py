@@ -27,7 +27,7 @@ class App:
     connect: ConnectionFactory
     store: ObjectStore
     _closers: list[Any] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def connect_as(self, role: str | None) -> psycopg.Connection:
