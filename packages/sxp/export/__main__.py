@@ -2,5 +2,5 @@
 from sxp.entrypoints import functions
 
 
-def main(args: dict) -> dict:
+def main(args: dict, context: object = None) -> dict:  # DO passes (event, context)
     return functions.export(args)
