@@ -29,7 +29,7 @@ _UPSERT_CARDS = """
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
     readiness_score, base_confidence, signals, enrich_inputs)
 SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
-    signals, enrich_inputs FROM tmp_cards
+    signals, enrich_inputs FROM tmp_cards ORDER BY profile_id
 ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
@@ -122,6 +122,9 @@ def apply_label_copy(conn: psycopg.Connection, ruleset_version: str) -> int:
     """Store new labels. A relabeled card the gate had refused (and that was not exported yet)
     goes back to `new` so the next gate decides again; queued or enriched cards keep their state.
     """
+    # lock in id order, as the gate does, so a label and a gate running together cannot deadlock
+    conn.execute("SELECT id FROM execution.lead_cards WHERE id IN (SELECT card_id FROM tmp_labels)"
+                 " ORDER BY id FOR UPDATE")
     return conn.execute(
         "UPDATE execution.lead_cards c SET persona = t.persona, tribe = t.tribe,"
         " audience_pool = t.audience_pool, execution_label = t.execution_label,"
