@@ -20,6 +20,7 @@ from sxp.adapters.postgres import contacts, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, LookupResult
 from sxp.adapters.providers.factory import build_provider
+from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
 from sxp.errors import InputError, ProviderError, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
@@ -31,6 +32,7 @@ REQUIRED_INPUTS = {
     "apollo": ("first_name", "last_name", "domain"),
 }
 BATCH_LOCK_NS = 0x5358_0E00
+WAIT_REASONS = PROVIDER_WAIT_REASONS | {"batch_busy"}
 
 
 @dataclass
@@ -58,9 +60,33 @@ def run_job(app: App, job: Job) -> None:
     try:
         enrich_batch(app, batch_id, job_id=job.id)
     except ProviderRetryable as exc:
-        if job.attempts >= job.max_attempts and exc.reason_code != "batch_busy":
+        if exc.reason_code in WAIT_REASONS:
+            _postpone(app, job, exc)
+            return
+        if job.attempts >= job.max_attempts:
             _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
         raise
+
+
+def _postpone(app: App, job: Job, exc: ProviderRetryable) -> None:
+    """Circuit open, error budget spent or batch busy: wait without spending an attempt."""
+    with app.connect() as conn:
+        conn.execute(
+            "UPDATE queue.jobs SET state = 'todo', attempts = greatest(attempts - 1, 0),"
+            " run_after = now() + make_interval(secs => %s), last_error = %s,"
+            " locked_by = NULL, lease_until = NULL, updated_at = now()"
+            " WHERE id = %s AND state = 'doing'",
+            (exc.retry_after_s or 30.0, exc.reason_code, job.id),
+        )
+        conn.commit()
+    log.info(
+        "enrichment batch waiting",
+        extra={
+            "batch_id": job.payload.get("batch_id"),
+            "reason_code": exc.reason_code,
+            "retry_in_s": exc.retry_after_s,
+        },
+    )
 
 
 def enrich_batch(

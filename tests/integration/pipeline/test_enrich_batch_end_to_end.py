@@ -201,3 +201,31 @@ def test_waterfall_apollo_then_skiptrace(settings: Settings, sandbox: SandboxSer
     finally:
         app.close()
         apollo.close()
+
+
+def test_open_circuit_makes_the_job_wait_without_spending_an_attempt(
+    enrich_app: App, sandbox: SandboxServer
+) -> None:
+    with enrich_app.connect() as conn:
+        make_batch(conn, "eb-open", synthetic_people(5))
+        queue.enqueue(conn, "enrich", {"batch_id": "eb-open"}, queueing_lock="enrich:eb-open")
+        # another worker tripped the shared breaker a moment ago
+        conn.execute(
+            "INSERT INTO execution.provider_breakers (name, state, fail_counter, opened_at)"
+            " VALUES ('skiptrace', 'open', 5, now())"
+        )
+        conn.commit()
+        job = queue.claim(conn, "test-worker", ["enrich"])
+    assert job is not None
+    runner.run_claimed(enrich_app, job, "test-worker")
+    assert sandbox.calls["total"] == 0
+    with enrich_app.connect() as conn:
+        row = conn.execute("SELECT state, attempts, last_error FROM queue.jobs").fetchone()
+        batch = conn.execute("SELECT state FROM execution.enrichment_batches").fetchone()
+        ledger = conn.execute("SELECT count(*) AS n FROM execution.credit_ledger").fetchone()
+    assert (row["state"], row["attempts"], row["last_error"]) == (
+        "todo",
+        0,
+        "provider_circuit_open",
+    )
+    assert batch["state"] == "running" and ledger["n"] == 1  # only the reservation

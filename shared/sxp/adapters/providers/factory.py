@@ -52,8 +52,14 @@ def _build(
         max_attempts=settings.provider_max_attempts,
         max_total_s=max(30.0, settings.provider_timeout_s * 3),
     )
+    from sxp.adapters.postgres.provider_health import PostgresErrorBudget
+
     caller = ResilientCaller(
-        name, limiter=RateLimiter(rate), breaker=_breaker(app, name), policy=policy
+        name,
+        limiter=RateLimiter(rate),
+        breaker=_breaker(app, name),
+        policy=policy,
+        budget=PostgresErrorBudget(name, app.connect),
     )
     adapter: EnrichmentProvider = PROVIDERS[name](
         base_url, api_key, caller=caller, timeout_s=settings.provider_timeout_s

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import pybreaker
@@ -38,6 +38,8 @@ FATAL_REASONS = {
     422: "provider_rejected_request",
 }
 CIRCUIT_OPEN = "provider_circuit_open"
+BUDGET_SPENT = "provider_error_budget_spent"
+WAIT_REASONS = frozenset({CIRCUIT_OPEN, BUDGET_SPENT})  # the job waits; no retry in-process
 
 
 class RateLimiter:
@@ -102,6 +104,16 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+class ErrorBudget(Protocol):
+    """Outcome counts shared by every worker; `spent()` pauses the adapter."""
+
+    def record(self, ok: bool) -> None: ...
+
+    def spent(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 class ResilientCaller:
     """Runs one provider call through limiter, breaker and retries; logs no bodies."""
 
@@ -112,11 +124,15 @@ class ResilientCaller:
         limiter: RateLimiter,
         breaker: pybreaker.CircuitBreaker,
         policy: RetryPolicy,
+        budget: ErrorBudget | None = None,
+        pause_s: float = 300.0,
     ) -> None:
         self.provider = provider
         self.limiter = limiter
         self.breaker = breaker
         self.policy = policy
+        self.budget = budget
+        self.pause_s = pause_s
 
     def call(self, send: Callable[[], httpx.Response], *, records: int) -> tuple[int, Any]:
         retrying = Retrying(
@@ -133,9 +149,17 @@ class ResilientCaller:
         close = getattr(getattr(self.breaker, "_state_storage", None), "close", None)
         if callable(close):
             close()
+        if self.budget is not None:
+            self.budget.close()
 
     def _attempt(self, send: Callable[[], httpx.Response], records: int) -> tuple[int, Any]:
         self._check_circuit()
+        if self.budget is not None and self.budget.spent():
+            raise ProviderRetryable(
+                f"{self.provider} error budget spent: paused",
+                BUDGET_SPENT,
+                retry_after_s=self.pause_s,
+            )
         self.limiter.acquire()
         started = time.monotonic()
         status: int | None = None
@@ -144,11 +168,18 @@ class ResilientCaller:
                 response = _send_once(send, self.provider)
             except ProviderRetryable as exc:
                 status = exc.status
+                self._count(ok=False)
                 self._record(exc)
                 raise
             status = response.status_code
             self._record(None)
-            return status, classify(response, self.provider)
+            try:
+                body = classify(response, self.provider)
+            except ProviderRetryable:
+                self._count(ok=False)
+                raise
+            self._count(ok=True)
+            return status, body
         finally:
             log.info(
                 "provider call",
@@ -159,6 +190,10 @@ class ResilientCaller:
                     "latency_ms": round((time.monotonic() - started) * 1000, 1),
                 },
             )
+
+    def _count(self, *, ok: bool) -> None:
+        if self.budget is not None:
+            self.budget.record(ok)
 
     def _check_circuit(self) -> None:
         """Fail fast while open; after the reset timeout let calls through as trials.
@@ -226,7 +261,7 @@ def _send_once(send: Callable[[], httpx.Response], provider: str) -> httpx.Respo
 
 
 def _should_retry(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderRetryable) and exc.reason_code != CIRCUIT_OPEN
+    return isinstance(exc, ProviderRetryable) and exc.reason_code not in WAIT_REASONS
 
 
 def build_breaker(
