@@ -19,7 +19,8 @@ def seed_ready_card(app: App) -> Callable[[], None]:
                 " INSERT INTO execution.lead_cards (profile_id, platform, handle, profile_hash,"
                 " readiness, readiness_score, base_confidence, execution_label, labeled_at,"
                 " enrich_state) SELECT id, 'x', 'synthetic_api', 'h', 'ready', 0.5, 0.5,"
-                " 'export_only', now(), 'ineligible' FROM p")
+                " 'export_only', now(), 'ineligible' FROM p"
+            )
             conn.commit()
 
     return _seed

@@ -14,31 +14,49 @@ from sxp.entrypoints import functions
 
 def test_import_web_function_takes_text_and_binary_bodies(app: App) -> None:
     rows = '{"username": "synthetic_fn"}\n'
-    text = functions.import_({"__ow_method": "post", "__ow_path": "",
-                              "__ow_query": "platform=x&filename=fn-drop.jsonl",
-                              "__ow_headers": {"content-type": "application/x-ndjson"},
-                              "__ow_body": rows}, app)
+    text = functions.import_(
+        {
+            "__ow_method": "post",
+            "__ow_path": "",
+            "__ow_query": "platform=x&filename=fn-drop.jsonl",
+            "__ow_headers": {"content-type": "application/x-ndjson"},
+            "__ow_body": rows,
+        },
+        app,
+    )
     assert text["statusCode"] == 202, text
     key = json.loads(text["body"])["key"]
     assert key.startswith("inbox/platform=x/") and app.store.get_bytes(key) == rows.encode()
 
     packed = gzip.compress(b"username\nsynthetic_gz\n")
-    binary = functions.import_({"__ow_method": "post", "__ow_query": "format=csv",
-                                "__ow_headers": {"content-type": "application/gzip"},
-                                "__ow_body": base64.b64encode(packed).decode()}, app)
+    binary = functions.import_(
+        {
+            "__ow_method": "post",
+            "__ow_query": "format=csv",
+            "__ow_headers": {"content-type": "application/gzip"},
+            "__ow_body": base64.b64encode(packed).decode(),
+        },
+        app,
+    )
     assert binary["statusCode"] == 202
     assert app.store.get_bytes(json.loads(binary["body"])["key"]) == packed
 
-    bad = functions.import_({"__ow_method": "post", "__ow_query": "platform=myspace",
-                             "__ow_headers": {"content-type": "text/csv"}, "__ow_body": "a"}, app)
+    bad = functions.import_(
+        {
+            "__ow_method": "post",
+            "__ow_query": "platform=myspace",
+            "__ow_headers": {"content-type": "text/csv"},
+            "__ow_body": "a",
+        },
+        app,
+    )
     assert bad["statusCode"] == 400 and json.loads(bad["body"])["error"] == "unknown_platform"
 
     scanned = functions.scan({}, app)["body"]
     assert scanned["registered"] == 2
 
 
-def test_status_export_and_drain_functions(app: App,
-                                           seed_ready_card: Callable[[], None]) -> None:
+def test_status_export_and_drain_functions(app: App, seed_ready_card: Callable[[], None]) -> None:
     status = functions.status({"__ow_method": "get"}, app)
     assert status["statusCode"] == 200
     assert json.loads(status["body"])["tiers"]["tier3_lead_cards"] == 0
