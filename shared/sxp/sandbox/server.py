@@ -124,11 +124,11 @@ class SandboxServer:
         if route is None:
             return Reply(404, {"error": "not found"})
         self._count(request.path)
+        wait = self._rate_check()  # counted on arrival, like a provider's gateway
         if self.latency_s:
             time.sleep(self.latency_s)
         if not self.authorize(request):
             return self.fault_reply(Fault(401))
-        wait = self._rate_check()
         if wait is not None:
             return self.limited_reply(wait)
         fault = self._next_fault()
