@@ -72,8 +72,8 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         chosen = _plan(ruleset, cards, providers, credits, settings.credits_per_lookup,
                        settings.enrich_batch_size)
         result = _result(provider, ruleset, dry_run, credits, chosen)
-        result.cost_by_provider = _costs(ruleset, cards, credits, settings.credits_per_lookup,
-                                         settings.enrich_batch_size)
+        result.cost_by_provider = _costs(ruleset, cards, providers, credits,
+                                         settings.credits_per_lookup, settings.enrich_batch_size)
         if dry_run:
             return result
         repo.set_reasons(conn, chosen.ineligible, "ineligible")
@@ -122,11 +122,13 @@ def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: int, chosen
         credits_available=credits, batch_sizes=[len(b) for b in chosen.batches])
 
 
-def _costs(ruleset: Ruleset, cards: list[GateCard], credits: int, price: int, batch_size: int
-           ) -> dict[str, dict[str, int]]:
+def _costs(ruleset: Ruleset, cards: list[GateCard], providers: tuple[str, ...], credits: int,
+           price: int, batch_size: int) -> dict[str, dict[str, int]]:
+    """The plan's size and cost at each known provider alone, and at the configured chain."""
     costs = {}
-    for name in PROVIDER_NEEDS:
-        option = _plan(ruleset, cards, (name,), credits, price, batch_size)
+    for chain in dict.fromkeys([*((name,) for name in PROVIDER_NEEDS), providers]):
+        name = ",".join(chain)
+        option = _plan(ruleset, cards, chain, credits, price, batch_size)
         costs[name] = {"eligible": option.eligible, "cards": option.cards_queued,
                        "batches": len(option.batches), "credits": option.credits}
     return costs
