@@ -11,6 +11,8 @@ import io
 import zlib
 from typing import Any, BinaryIO, cast
 
+import orjson
+
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable
 
@@ -95,8 +97,6 @@ def _json_kind(head: bytes) -> str:
     if head[:1] == b"[":
         return "json"
     first_line = head.split(b"\n", 1)[0].strip()
-    import orjson
-
     try:
         orjson.loads(first_line)
     except orjson.JSONDecodeError:
