@@ -1,4 +1,5 @@
-"""Apollo adapter over httpx: `POST /api/v1/people/bulk_match` with up to 10 `details[]`.
+"""Apollo adapter over httpx: `POST /api/v1/people/bulk_match` with up to 10 `details[]`, then
+`POST /api/v1/organizations/bulk_enrich` for the domains of people it did not match.
 
 `X-Api-Key` header. Credits are what Apollo reports in `credits_consumed` (charged only when a
 record is found). Phones are not revealed here (Apollo reveals them through a webhook); emails
@@ -26,6 +27,7 @@ from sxp.domain.contact_points import normalize_email
 from sxp.errors import ProviderRetryable
 
 BULK_MATCH = "/api/v1/people/bulk_match"
+BULK_ENRICH = "/api/v1/organizations/bulk_enrich"
 
 
 class ApolloProvider:
@@ -59,7 +61,44 @@ class ApolloProvider:
         status, payload = self.caller.call(
             lambda: self._client.post(BULK_MATCH, json=body), records=len(requests)
         )
-        return parse_response(requests, payload, status)
+        response = parse_response(requests, payload, status)
+        missing = sorted(
+            {
+                r.domain.lower()
+                for r, res in zip(requests, response.results, strict=True)
+                if r.domain and not res.matched
+            }
+        )
+        if missing:
+            response = self._enrich_organizations(requests, response, missing)
+        return response
+
+    def _enrich_organizations(
+        self, requests: Sequence[LookupRequest], response: LookupResponse, domains: list[str]
+    ) -> LookupResponse:
+        """People not matched but with a domain: the business alone, via bulk_enrich."""
+        _status, payload = self.caller.call(
+            lambda: self._client.post(BULK_ENRICH, json={"domains": domains}),
+            records=len(domains),
+        )
+        orgs = payload.get("organizations") if isinstance(payload, dict) else None
+        by_domain = {
+            str(o.get("primary_domain") or "").lower(): o
+            for o in (orgs if isinstance(orgs, list) else [])
+            if isinstance(o, dict)
+        }
+        results = []
+        for request, result in zip(requests, response.results, strict=True):
+            org = by_domain.get((request.domain or "").lower()) if not result.matched else None
+            if org is not None:
+                result = LookupResult(
+                    card_id=request.card_id, matched=True, business=_business(org)
+                )
+            results.append(result)
+        # Apollo charges one credit per organization found
+        return response.model_copy(
+            update={"results": results, "credits_used": response.credits_used + len(by_domain)}
+        )
 
     def close(self) -> None:
         self._client.close()

@@ -112,3 +112,26 @@ def test_emulator_rate_limit_answers_429() -> None:
         ]
     srv.close()
     assert codes[:2] == [200, 200] and codes[2] == 429
+
+
+def test_unmatched_person_with_domain_gets_the_business_via_bulk_enrich() -> None:
+    from sxp.sandbox import synthetic
+
+    srv = start_sandbox(
+        "apollo", match_rate=0.6, overrides={("Nobody", "Here"): {"matched": False}}
+    )
+    domain = next(
+        f"shop{i}.example" for i in range(100) if synthetic.matches(0.6, "org", f"shop{i}.example")
+    )
+    adapter = apollo(srv)
+    request = people(1)[0].model_copy(
+        update={"first_name": "Nobody", "last_name": "Here", "domain": domain}
+    )
+    response = adapter.lookup([request])
+    result = response.results[0]
+    assert result.matched and result.person is None
+    assert result.business is not None and result.business.domain == domain
+    assert srv.calls["/api/v1/organizations/bulk_enrich"] == 1
+    assert response.credits_used == srv.credits_charged == 1
+    adapter.close()
+    srv.close()
