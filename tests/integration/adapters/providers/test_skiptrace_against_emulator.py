@@ -194,3 +194,25 @@ def test_more_than_100_requests_is_refused_client_side(server: SandboxServer) ->
     with pytest.raises(ValueError):
         adapter.lookup(people(101))
     adapter.close()
+
+
+def test_pii_canaries_never_reach_logs_across_outcomes(server: SandboxServer) -> None:
+    import io
+
+    from sxp.logs import configure_logging
+
+    logs = io.StringIO()
+    configure_logging("DEBUG", stream=logs)
+    request = people(1)[0].model_copy(update={"first_name": "Planted", "last_name": "Person"})
+    adapter = skiptrace(server, attempts=2)
+    adapter.lookup([request])
+    for plan in (["429", "500"], ["malformed", "malformed"], ["401"], ["503", "503"]):
+        server.plan(*plan)
+        with pytest.raises((ProviderRetryable, ProviderFatal)):
+            adapter.lookup([request])
+    adapter.lookup([request])
+    adapter.close()
+    text = logs.getvalue().lower()
+    assert text.count('"provider call"') >= 8
+    for canary in ("planted", "person@", "555-0100", "5125550100", "555-0199", "5125550199"):
+        assert canary not in text
