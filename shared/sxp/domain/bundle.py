@@ -71,6 +71,7 @@ class Phone(_Strict):
     line_type: str | None = None
     dnc: bool | None = None
     tcpa: bool | None = None
+    reachable: bool | None = None
     rank: int | None = None
 
 

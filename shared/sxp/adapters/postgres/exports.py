@@ -17,16 +17,9 @@ from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 from sxp.domain.bundle import (
-    Business,
-    Contact,
-    Enrichment,
     IndexEntry,
-    Labels,
     LeadCardRecord,
-    Phone,
     Profile,
-    Provenance,
-    Scores,
     describe_validation_error,
 )
 
@@ -163,29 +156,35 @@ def published_entries(conn: Conn, env: str) -> list[IndexEntry]:
 
 
 def record_from_row(row: dict[str, Any]) -> LeadCardRecord:
+    """Build one record as plain data and validate it in one pass (fast, and strict)."""
     contacts: list[dict[str, Any]] = row["contacts"] or []
     businesses: list[dict[str, Any]] = row["businesses"] or []
-    return LeadCardRecord(
-        card_id=row["id"], platform=row["platform"], handle=row["handle"],
-        profile=Profile(**{k: row[k] for k in Profile.model_fields}),
-        scores=Scores(readiness=row["readiness"], readiness_score=float(row["readiness_score"]),
-                      base_confidence=float(row["base_confidence"])),
-        labels=Labels(persona=row["persona"], tribe=row["tribe"],
-                      audience_pool=row["audience_pool"], execution_label=row["execution_label"],
-                      ruleset_version=row["ruleset_version"],
-                      rules_fired=_rule_ids(row["rules_fired"])),
-        enrichment=Enrichment(status=row["enrich_state"], reason=row["enrich_reason"],
-                              batch_id=row["enrichment_batch_id"],
-                              enriched_at=row["enriched_at"]),
-        contact=_merged_contact(contacts),
-        business=Business(**businesses[0]) if businesses else None,
-        dnc=row["dnc"],
-        provenance=Provenance(
-            profile_id=row["profile_id"], source_file_id=row["source_file_id"],
-            profile_hash=row["profile_hash"], card_created_at=row["card_created_at"],
-            labeled_at=row["labeled_at"],
-            contact_providers=sorted({c["provider"] for c in contacts + businesses})),
-    )
+    return LeadCardRecord.model_validate({
+        "card_id": row["id"], "platform": row["platform"], "handle": row["handle"],
+        "profile": {k: row[k] for k in _PROFILE_FIELDS},
+        "scores": {"readiness": row["readiness"],
+                   "readiness_score": float(row["readiness_score"]),
+                   "base_confidence": float(row["base_confidence"])},
+        "labels": {"persona": row["persona"], "tribe": row["tribe"],
+                   "audience_pool": row["audience_pool"],
+                   "execution_label": row["execution_label"],
+                   "ruleset_version": row["ruleset_version"],
+                   "rules_fired": _rule_ids(row["rules_fired"])},
+        "enrichment": {"status": row["enrich_state"], "reason": row["enrich_reason"],
+                       "batch_id": row["enrichment_batch_id"], "enriched_at": row["enriched_at"]},
+        "contact": _merged_contact(contacts),
+        "business": businesses[0] if businesses else None,
+        "dnc": row["dnc"],
+        "provenance": {"profile_id": row["profile_id"], "source_file_id": row["source_file_id"],
+                       "profile_hash": row["profile_hash"],
+                       "card_created_at": row["card_created_at"],
+                       "labeled_at": row["labeled_at"],
+                       "contact_providers": sorted({c["provider"]
+                                                    for c in contacts + businesses})},
+    })
+
+
+_PROFILE_FIELDS = tuple(Profile.model_fields)
 
 
 def _rule_ids(value: Any) -> list[str]:
@@ -196,37 +195,38 @@ def _rule_ids(value: Any) -> list[str]:
     return [str(v["id"]) if isinstance(v, dict) and "id" in v else str(v) for v in value]
 
 
-def _merged_contact(contacts: list[dict[str, Any]]) -> Contact | None:
+def _merged_contact(contacts: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The best row's name; e-mails and phones from every provider's row, deduplicated."""
     if not contacts:
         return None
     best = contacts[0]
     emails: list[str] = []
-    phones: dict[str, Phone] = {}
+    phones: dict[str, dict[str, Any]] = {}
     for row in contacts:
         for email in row.get("emails") or []:
-            address = email.get("address") or email.get("email") if isinstance(email, dict) \
+            address = (email.get("address") or email.get("email")) if isinstance(email, dict) \
                 else email
             if address and address not in emails:
                 emails.append(str(address))
         for phone in row.get("phones") or []:
             parsed = _phone(phone)
-            if parsed is not None and parsed.number not in phones:
-                phones[parsed.number] = parsed
-    return Contact(provider=best["provider"], first_name=best.get("first_name"),
-                   last_name=best.get("last_name"), emails=emails, phones=list(phones.values()),
-                   confidence=best.get("confidence"), fetched_at=best["fetched_at"])
+            if parsed is not None and parsed["number"] not in phones:
+                phones[parsed["number"]] = parsed
+    return {"provider": best["provider"], "first_name": best.get("first_name"),
+            "last_name": best.get("last_name"), "emails": emails, "phones": list(phones.values()),
+            "confidence": best.get("confidence"), "fetched_at": best["fetched_at"]}
 
 
-def _phone(value: Any) -> Phone | None:
+def _phone(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
-        return Phone(number=value)
+        return {"number": value}
     if not isinstance(value, dict):
         return None
     number = value.get("e164") or value.get("number") or value.get("phone")
     if not number:
         return None
     rank = value.get("rank")
-    return Phone(number=str(number), line_type=value.get("line_type") or value.get("type"),
-                 dnc=value.get("dnc"), tcpa=value.get("tcpa"),
-                 rank=int(rank) if isinstance(rank, int | float) else None)
+    return {"number": str(number), "line_type": value.get("line_type") or value.get("type"),
+            "dnc": value.get("dnc"), "tcpa": value.get("tcpa"),
+            "reachable": value.get("reachable"),
+            "rank": int(rank) if isinstance(rank, int | float) else None}
