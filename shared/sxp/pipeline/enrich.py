@@ -104,6 +104,8 @@ def enrich_batch(
         actor = actor or settle.job_actor(conn, job_id)
         if batch["state"] in ("done", "failed", "dead"):
             with conn.transaction():
+                if batch["state"] != "done":
+                    _return_cards_to_gate(conn, batch_id)
                 if job_id is not None:
                     queue.complete(conn, job_id)
             return settle.summary_of(batch)
@@ -127,6 +129,24 @@ def enrich_batch(
             actor=actor,
             job_id=job_id,
             calls=(lookups.calls_made, lookups.calls_reused),
+        )
+
+
+def _return_cards_to_gate(conn: psycopg.Connection[Any], batch_id: str) -> None:
+    """A retried job of a closed, failed batch: its credits were released and the ledger holds
+    one reservation per batch, so the cards go back to the gate, which re-batches and
+    re-reserves them within budget."""
+    cur = conn.execute(
+        "UPDATE execution.lead_cards SET enrich_state = 'new', enrichment_batch_id = NULL,"
+        " enrich_reason = NULL, updated_at = now()"
+        " WHERE enrichment_batch_id = %s AND enrich_state = 'failed'",
+        (batch_id,),
+    )
+    if cur.rowcount:
+        queue.enqueue(conn, "gate", {}, queueing_lock="gate")
+        log.info(
+            "failed batch cards back to the gate",
+            extra={"batch_id": batch_id, "cards": cur.rowcount},
         )
 
 

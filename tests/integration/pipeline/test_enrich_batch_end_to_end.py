@@ -229,3 +229,26 @@ def test_open_circuit_makes_the_job_wait_without_spending_an_attempt(
         "provider_circuit_open",
     )
     assert batch["state"] == "running" and ledger["n"] == 1  # only the reservation
+
+
+def test_retrying_a_dead_job_of_a_failed_batch_returns_its_cards_to_the_gate(
+    enrich_app: App, sandbox: SandboxServer
+) -> None:
+    sandbox.plan("401")
+    with enrich_app.connect() as conn:
+        make_batch(conn, "eb-r", synthetic_people(4))
+        queue.enqueue(conn, "enrich", {"batch_id": "eb-r"}, queueing_lock="enrich:eb-r")
+        conn.commit()
+    assert runner.drain(enrich_app, kinds=["enrich"]).dead == 1
+    with enrich_app.connect() as conn:
+        assert queue.retry_dead(conn) == 1
+    assert runner.drain(enrich_app, kinds=["enrich"]).done == 1
+    with enrich_app.connect() as conn:
+        cards = conn.execute(
+            "SELECT DISTINCT enrich_state, enrichment_batch_id FROM execution.lead_cards"
+        ).fetchall()
+        kinds = [
+            r["kind"] for r in conn.execute("SELECT kind FROM queue.jobs WHERE state = 'todo'")
+        ]
+    assert cards == [{"enrich_state": "new", "enrichment_batch_id": None}]
+    assert kinds == ["gate"]
