@@ -182,3 +182,18 @@ def test_a_card_with_invalid_data_is_left_out_with_its_reason(app: App, seed: Se
     assert audit is not None and audit["details"]["cards_rejected"] == 1
     assert [r["id"] for r in exported] == good
     assert export_step.export(app) is None
+
+
+def test_export_runs_under_the_export_role(app: App, seed: Seed) -> None:
+    from sxp.bootstrap import bootstrap
+
+    seed(1, with_contact=True)
+    scoped = bootstrap(app.settings.model_copy(update={"db_role": "sxp_export"}))
+    try:
+        with scoped.connect() as conn:
+            row = conn.execute("SELECT current_user AS who").fetchone()
+        assert row is not None and row["who"] == "sxp_export"
+        result = export_step.export(scoped)
+        assert result is not None and result.record_count == 1
+    finally:
+        scoped.close()
