@@ -96,7 +96,7 @@ def test_canaries_reach_tier2_and_bundle_but_no_log_tier1_or_audit(
     assert reached, "the provider's planted answers must reach Tier 2"
     assert any(e in bundle for e in reached), "and be handed off in the bundle"
     assert flagged == 3, "only the fact that the bio carried contact details is kept"
-    assert '"level": "DEBUG"' in logs.replace('":"', '": "'), "debug logs were captured"
+    assert '"logger":"sxp.enrich' in logs, "the structured logs were captured"
     for value in planted["emails"] + planted["phones"]:
         assert value not in logs, f"canary {value} leaked into a log line"
         assert value not in audit, f"canary {value} leaked into the audit log"
