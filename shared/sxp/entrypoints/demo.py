@@ -6,6 +6,7 @@ ingests nothing, spends no credit and exports nothing; it re-verifies the latest
 
 from __future__ import annotations
 
+import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,8 @@ def latest_manifest_key(app: App) -> str | None:
 def run_demo(settings: Settings | None = None) -> int:
     started = time.monotonic()
     settings = settings or Settings()
+    if "SXP_LOG_LEVEL" not in os.environ:  # the demo shows progress lines, not the JSON log
+        settings = settings.model_copy(update={"log_level": "WARNING"})
     print(f"sxp demo — env={settings.env}, home={settings.home.resolve()}")
     print("1/4 starting embedded defaults and applying migrations …", flush=True)
     app = bootstrap(settings)
