@@ -7,6 +7,8 @@
    enrichability reason (`no_person_name`, `no_us_location`, `no_domain`).
 2. Eligible cards are ordered by the position of their label in `enrichable_labels`, then base
    confidence and readiness (both descending), then card id: the best leads are bought first.
+   `Allocator` takes cards one by one in that order, so the gate can stream millions of cards
+   and hold only the ones it buys.
 3. With a waterfall of providers (`("skiptrace", "apollo")`) a card is eligible when at least
    one provider can look it up, and it costs the price of a lookup at every provider that can:
    the reservation covers the worst case, the worker releases what it did not spend.
@@ -82,35 +84,74 @@ def lookup_cost(card: GateCard, providers: Sequence[str], price_per_lookup: int)
     return usable * max(price_per_lookup, 0)
 
 
+def priority_key(card: GateCard, policy: GatePolicy) -> tuple[int, float, float, int]:
+    """Best first: label order in `enrichable_labels`, base confidence, readiness, card id.
+
+    The gate's SQL orders its stream the same way (`ORDER BY array_position(...)`, ...).
+    """
+    rank = (policy.enrichable_labels.index(card.execution_label)
+            if card.execution_label in policy.enrichable_labels
+            else len(policy.enrichable_labels))
+    return rank, -card.base_confidence, -card.readiness_score, card.card_id
+
+
+class Allocator:
+    """Decide card by card, in priority order, with memory bounded by what the budget buys.
+
+    `offer` returns the card's fate: an ineligibility reason, `BUDGET_EXHAUSTED`, or None when
+    the card is bought. Once one eligible card does not fit, every later eligible card is out of
+    budget too (the order is strict: a cheaper, worse card never jumps the queue).
+    """
+
+    def __init__(self, policy: GatePolicy, *, providers: Sequence[str], available_credits: int,
+                 price_per_lookup: int, batch_size: int) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_CARDS:
+            raise ValueError(f"batch size must be 1..{MAX_BATCH_CARDS}, got {batch_size}")
+        self.policy, self.providers = policy, tuple(providers)
+        self.price, self.batch_size = price_per_lookup, batch_size
+        self.left = max(available_credits, 0)
+        self.chosen: list[tuple[int, int]] = []
+        self.ineligible: dict[str, int] = {}
+        self.out_of_budget = 0
+        self._exhausted = False
+
+    def offer(self, card: GateCard) -> str | None:
+        reason = ineligible_reason(card, self.policy, self.providers)
+        if reason is not None:
+            self.ineligible[reason] = self.ineligible.get(reason, 0) + 1
+            return reason
+        cost = lookup_cost(card, self.providers, self.price)
+        if self._exhausted or cost > self.left:
+            self._exhausted = True
+            self.out_of_budget += 1
+            return BUDGET_EXHAUSTED
+        self.left -= cost
+        self.chosen.append((card.card_id, cost))
+        return None
+
+    def batches(self) -> tuple[list[list[int]], list[int]]:
+        """Bought cards cut into batches of `batch_size`, with each batch's credits."""
+        ids, credits = [], []
+        for start in range(0, len(self.chosen), self.batch_size):
+            part = self.chosen[start:start + self.batch_size]
+            ids.append([card_id for card_id, _ in part])
+            credits.append(sum(cost for _, cost in part))
+        return ids, credits
+
+
 def plan(cards: list[GateCard], policy: GatePolicy, *, providers: Sequence[str],
          available_credits: int, price_per_lookup: int, batch_size: int) -> GatePlan:
     """Split cards into ineligible (with reasons), batches within budget, and out of budget."""
-    if not 1 <= batch_size <= MAX_BATCH_CARDS:
-        raise ValueError(f"batch size must be 1..{MAX_BATCH_CARDS}, got {batch_size}")
+    allocator = Allocator(policy, providers=providers, available_credits=available_credits,
+                          price_per_lookup=price_per_lookup, batch_size=batch_size)
     result = GatePlan()
-    eligible: list[GateCard] = []
-    for card in cards:
-        reason = ineligible_reason(card, policy, providers)
-        if reason is None:
-            eligible.append(card)
-        else:
-            result.ineligible[card.card_id] = reason
-    rank = {label: i for i, label in enumerate(policy.enrichable_labels)}
-    eligible.sort(key=lambda c: (rank.get(c.execution_label or "", len(rank)),
-                                 -c.base_confidence, -c.readiness_score, c.card_id))
-    left = max(available_credits, 0)
-    chosen: list[tuple[int, int]] = []
-    for position, card in enumerate(eligible):
-        cost = lookup_cost(card, providers, price_per_lookup)
-        if cost > left:
-            result.out_of_budget = [c.card_id for c in eligible[position:]]
-            break
-        left -= cost
-        chosen.append((card.card_id, cost))
-    for start in range(0, len(chosen), batch_size):
-        part = chosen[start:start + batch_size]
-        result.batches.append([card_id for card_id, _ in part])
-        result.batch_credits.append(sum(cost for _, cost in part))
+    for card in sorted(cards, key=lambda c: priority_key(c, policy)):
+        fate = allocator.offer(card)
+        if fate == BUDGET_EXHAUSTED:
+            result.out_of_budget.append(card.card_id)
+        elif fate is not None:
+            result.ineligible[card.card_id] = fate
+    result.batches, result.batch_credits = allocator.batches()
     return result
 
 

@@ -15,17 +15,19 @@ its cost per provider and writes nothing.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import psycopg
 
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
+from sxp.config import Settings
 from sxp.domain.enrichability import PROVIDER_NEEDS
-from sxp.domain.gate import BUDGET_EXHAUSTED, GateCard, GatePlan, available_credits, plan
+from sxp.domain.gate import BUDGET_EXHAUSTED, Allocator, available_credits
 from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
 
@@ -68,20 +70,29 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         credits = available_credits(per_run=settings.credit_budget_per_run,
                                     per_day=settings.credit_budget_per_day,
                                     reserved_today=reserved, released_today=released)
-        cards = repo.gate_candidates(conn, ruleset.version, lock=not dry_run)
-        chosen = _plan(ruleset, cards, providers, credits, settings.credits_per_lookup,
-                       settings.enrich_batch_size)
-        result = _result(provider, ruleset, dry_run, credits, chosen)
-        result.cost_by_provider = _costs(ruleset, cards, providers, credits,
-                                         settings.credits_per_lookup, settings.enrich_batch_size)
+        chains = [providers, *((name,) for name in PROVIDER_NEEDS)] if dry_run else [providers]
+        allocators = {",".join(chain): _allocator(ruleset, chain, credits, settings)
+                      for chain in dict.fromkeys(chains)}
+        main = allocators[",".join(providers)]
+        for chunk in repo.iter_gate_candidates(conn, ruleset.version,
+                                               ruleset.gate.enrichable_labels):
+            fates = {card.card_id: main.offer(card) for card in chunk}
+            for other in allocators.values():
+                if other is not main:
+                    for card in chunk:
+                        other.offer(card)
+            if not dry_run:
+                _write_fates(conn, fates)
+        result = _result(provider, ruleset, dry_run, credits, main)
         if dry_run:
+            result.cost_by_provider = {name: _cost(a) for name, a in allocators.items()}
             return result
-        repo.set_reasons(conn, chosen.ineligible, "ineligible")
-        repo.set_reasons(conn, dict.fromkeys(chosen.out_of_budget, BUDGET_EXHAUSTED), "new")
-        for card_ids, batch_credits in zip(chosen.batches, chosen.batch_credits, strict=True):
+        result.cost_by_provider = {provider: _cost(main)}
+        batches, batch_credits = main.batches()
+        for card_ids, batch_credit in zip(batches, batch_credits, strict=True):
             batch_id = new_batch_id()
             repo.create_batch(conn, batch_id=batch_id, provider=provider, card_ids=card_ids,
-                              credits=batch_credits)
+                              credits=batch_credit)
             queue.enqueue(conn, "enrich", {"batch_id": batch_id},
                           queueing_lock=f"enrich:{batch_id}",
                           max_attempts=settings.job_max_attempts)
@@ -97,6 +108,13 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
     return result
 
 
+def _write_fates(conn: psycopg.Connection, fates: dict[int, str | None]) -> None:
+    refused = {cid: f for cid, f in fates.items() if f is not None and f != BUDGET_EXHAUSTED}
+    waiting = {cid: f for cid, f in fates.items() if f == BUDGET_EXHAUSTED}
+    repo.set_reasons(conn, refused, "ineligible")
+    repo.set_reasons(conn, waiting, "new")
+
+
 def run_job(app: App, job: Job) -> None:
     gate(app, job=job)
 
@@ -106,29 +124,26 @@ def provider_chain(setting: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in setting.split(",") if p.strip())
 
 
-def _plan(ruleset: Ruleset, cards: list[GateCard], providers: tuple[str, ...], credits: int,
-          price: int, batch_size: int) -> GatePlan:
-    return plan(cards, ruleset.gate, providers=providers, available_credits=credits,
-                price_per_lookup=price, batch_size=batch_size)
+def _allocator(ruleset: Ruleset, providers: tuple[str, ...], credits: int,
+               settings: Settings) -> Allocator:
+    return Allocator(ruleset.gate, providers=providers, available_credits=credits,
+                     price_per_lookup=settings.credits_per_lookup,
+                     batch_size=settings.enrich_batch_size)
 
 
-def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: int, chosen: GatePlan
+def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: int, main: Allocator
             ) -> GateResult:
+    batches, batch_credits = main.batches()
     return GateResult(
         provider=provider, ruleset_version=ruleset.version, dry_run=dry_run,
-        eligible=chosen.eligible, ineligible=dict(Counter(chosen.ineligible.values())),
-        batched=len(chosen.batches), cards_queued=chosen.cards_queued,
-        credits_reserved=chosen.credits, out_of_budget=len(chosen.out_of_budget),
-        credits_available=credits, batch_sizes=[len(b) for b in chosen.batches])
+        eligible=len(main.chosen) + main.out_of_budget, ineligible=dict(main.ineligible),
+        batched=len(batches), cards_queued=len(main.chosen),
+        credits_reserved=sum(batch_credits), out_of_budget=main.out_of_budget,
+        credits_available=credits, batch_sizes=[len(b) for b in batches])
 
 
-def _costs(ruleset: Ruleset, cards: list[GateCard], providers: tuple[str, ...], credits: int,
-           price: int, batch_size: int) -> dict[str, dict[str, int]]:
-    """The plan's size and cost at each known provider alone, and at the configured chain."""
-    costs = {}
-    for chain in dict.fromkeys([*((name,) for name in PROVIDER_NEEDS), providers]):
-        name = ",".join(chain)
-        option = _plan(ruleset, cards, chain, credits, price, batch_size)
-        costs[name] = {"eligible": option.eligible, "cards": option.cards_queued,
-                       "batches": len(option.batches), "credits": option.credits}
-    return costs
+def _cost(allocator: Allocator) -> dict[str, int]:
+    batches, batch_credits = allocator.batches()
+    return {"eligible": len(allocator.chosen) + allocator.out_of_budget,
+            "cards": len(allocator.chosen), "batches": len(batches),
+            "credits": sum(batch_credits)}

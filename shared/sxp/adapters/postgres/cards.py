@@ -157,19 +157,28 @@ def ledger_today(conn: psycopg.Connection, provider: str | None = None) -> tuple
     return int(row["reserved"]), int(row["released"])  # type: ignore[call-overload]
 
 
-def gate_candidates(conn: psycopg.Connection, ruleset_version: str, *, lock: bool
-                    ) -> list[GateCard]:
-    """Cards waiting for a gate decision whose labels are current."""
-    rows = conn.execute(
-        "SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs"
-        " FROM execution.lead_cards WHERE enrich_state = 'new'"
-        " AND labeled_hash = profile_hash || '@' || %s ORDER BY id"
-        + (" FOR UPDATE" if lock else ""), (ruleset_version,)).fetchall()
-    return [GateCard(card_id=r["id"], execution_label=r["execution_label"],  # type: ignore[call-overload]
-                     readiness_score=float(r["readiness_score"]),  # type: ignore[call-overload]
-                     base_confidence=float(r["base_confidence"]),  # type: ignore[call-overload]
-                     enrich_inputs=r["enrich_inputs"] or {})  # type: ignore[call-overload]
-            for r in rows]
+def iter_gate_candidates(conn: psycopg.Connection, ruleset_version: str,
+                         enrichable_labels: list[str], chunk: int = 5000
+                         ) -> Iterator[list[GateCard]]:
+    """Cards waiting for a gate decision whose labels are current, best first, in chunks.
+
+    The order matches `sxp.domain.gate.priority_key`. Server-side cursor: call inside the
+    caller's transaction.
+    """
+    with conn.cursor(name="sxp_gate_candidates") as cur:
+        cur.itersize = chunk
+        cur.execute(
+            "SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs"
+            " FROM execution.lead_cards WHERE enrich_state = 'new'"
+            " AND labeled_hash = profile_hash || '@' || %s"
+            " ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,"
+            " readiness_score DESC, id", (ruleset_version, enrichable_labels))
+        while rows := cur.fetchmany(chunk):
+            yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],  # type: ignore[call-overload]
+                            readiness_score=float(r["readiness_score"]),  # type: ignore[call-overload]
+                            base_confidence=float(r["base_confidence"]),  # type: ignore[call-overload]
+                            enrich_inputs=r["enrich_inputs"] or {})  # type: ignore[call-overload]
+                   for r in rows]
 
 
 def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -> None:

@@ -214,13 +214,15 @@ def test_waterfall_reserves_every_usable_provider(gate_app: Any,
     make_profiles(3, start=10, bio_url=None)  # no domain: skip trace only
     build_cards(app)
     label_cards(app)
+    dry = gate(app, dry_run=True)
+    assert set(dry.cost_by_provider) == {"skiptrace", "apollo", "skiptrace,apollo"}
+    assert dry.cost_by_provider["skiptrace,apollo"]["credits"] == 22
+    assert dry.cost_by_provider["apollo"]["cards"] == 4
+    assert dry.cost_by_provider["skiptrace"]["credits"] == 14
     result = gate(app)
     assert result.cards_queued == 7 and result.credits_reserved == 4 * 4 + 3 * 2
     assert _one(app, "SELECT provider FROM execution.enrichment_batches") == "skiptrace,apollo"
     assert _one(app, "SELECT sum(credits) FROM execution.credit_ledger") == 22
-    assert set(result.cost_by_provider) == {"skiptrace", "apollo", "skiptrace,apollo"}
-    assert result.cost_by_provider["skiptrace,apollo"]["credits"] == 22
-    assert result.cost_by_provider["apollo"]["cards"] == 4
 
 
 def test_refused_card_is_reconsidered_after_a_new_ruleset(gate_app: Any, settings: Settings,
