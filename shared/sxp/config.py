@@ -13,7 +13,7 @@ MAX_ENRICH_BATCH = 250
 class Settings(BaseSettings):
     """Every knob of sxp. With nothing set, everything runs on embedded defaults under `home`."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     env: str = Field("local", alias="SXP_ENV")
     home: Path = Field(Path(".sxp"), alias="SXP_HOME")
