@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sxp.errors import ConfigError
 from sxp.logs import get_logger
 
 log = get_logger("embedded")
@@ -17,7 +18,11 @@ def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        try:
+            import pgserver
+        except ImportError as exc:
+            raise ConfigError("DATABASE_URL is not set and the embedded Postgres is not "
+                              "installed (pip install 'sxp[embedded]')") from exc
 
         pgdata.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(pgdata, cleanup_mode=None)
