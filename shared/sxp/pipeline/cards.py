@@ -54,7 +54,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
         with app.connect() as conn, conn.transaction():
             repo.start_card_copy(conn)
             staged = 0
-            with gzip.open(part, "wb", compresslevel=5) as out:
+            with gzip.open(part, "wb", compresslevel=1) as out:
                 for chunk in repo.iter_stale_profiles(conn):
                     scored = [(p, score_card(p)) for p in chunk]
                     repo.copy_cards(conn, scored)

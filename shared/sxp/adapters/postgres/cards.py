@@ -93,7 +93,10 @@ def iter_unlabeled(conn: psycopg.Connection, ruleset_version: str, chunk: int = 
         cur.itersize = chunk
         cur.execute(
             "SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score,"
-            " c.base_confidence, c.signals, c.enrich_inputs, p.platform, p.handle,"
+            " c.base_confidence, jsonb_build_object("
+            "   'account_age_days', c.signals -> 'account_age_days',"
+            "   'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,"
+            " c.enrich_inputs, p.platform, p.handle,"
             " p.display_name, p.bio, p.bio_url, p.location, p.is_verified, p.followers,"
             " p.following, p.posts, p.likes, p.bio_has_contact"
             " FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id"
