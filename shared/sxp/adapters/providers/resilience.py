@@ -6,9 +6,6 @@ are not JSON. 401/402/422 are `ProviderFatal`: retrying will not help.
 
 from __future__ import annotations
 
-import collections
-import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +23,12 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from sxp.adapters.providers.ratelimit import RateLimiter
 from sxp.errors import ProviderError, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 
 log = get_logger("providers")
+__all__ = ["RateLimiter", "ResilientCaller", "RetryPolicy", "build_breaker", "classify"]
 T = TypeVar("T")
 FATAL_REASONS = {
     401: "provider_unauthorized",
@@ -42,41 +41,6 @@ FATAL_REASONS = {
 CIRCUIT_OPEN = "provider_circuit_open"
 BUDGET_SPENT = "provider_error_budget_spent"
 WAIT_REASONS = frozenset({CIRCUIT_OPEN, BUDGET_SPENT})  # the job waits; no retry in-process
-
-
-class RateLimiter:
-    """At most `rate_per_s` calls per second, shared by every thread using this adapter.
-
-    Calls are spaced evenly, and a sliding-window guard over actual send times (slightly wider
-    than a second) makes sure a late thread never lets a burst past the provider's window."""
-
-    def __init__(self, rate_per_s: float | None, *, window_margin: float = 1.02) -> None:
-        self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
-        self.max_in_window = max(1, math.ceil(rate_per_s)) if rate_per_s else 0
-        self.window_s = window_margin
-        self._next = 0.0
-        self._sent: collections.deque[float] = collections.deque()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.window_s:
-                    self._sent.popleft()
-                if len(self._sent) < self.max_in_window:
-                    self._sent.append(now)
-                    return
-                wait = self._sent[0] + self.window_s - now
-            time.sleep(max(wait, 0.001))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""Client-side rate limiter per provider, set below the plan's limit so the steady state sees
+no 429 at all."""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+
+
+class RateLimiter:
+    """At most `rate_per_s` calls per second, shared by every thread using this adapter.
+
+    Calls are spaced evenly, and a sliding-window guard over actual send times (slightly wider
+    than a second) makes sure a late thread never lets a burst past the provider's window."""
+
+    def __init__(self, rate_per_s: float | None, *, window_margin: float = 1.02) -> None:
+        self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
+        self.max_in_window = max(1, math.ceil(rate_per_s)) if rate_per_s else 0
+        self.window_s = window_margin
+        self._next = 0.0
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.window_s:
+                    self._sent.popleft()
+                if len(self._sent) < self.max_in_window:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.window_s - now
+            time.sleep(max(wait, 0.001))
