@@ -12,7 +12,11 @@ from sxp.adapters.embedded import embedded_postgres_uri
 from sxp.adapters.objectstore.base import ObjectStore
 from sxp.adapters.objectstore.localdir import LocalDirObjectStore
 from sxp.adapters.objectstore.s3 import S3ObjectStore
-from sxp.adapters.postgres.connection import ConnectionFactory, connection_factory
+from sxp.adapters.postgres.connection import (
+    ConnectionFactory,
+    DictConnection,
+    connection_factory,
+)
 from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.config import Settings
 from sxp.logs import configure_logging
@@ -30,7 +34,7 @@ class App:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _cache: dict[str, Any] = field(default_factory=dict)
 
-    def connect_as(self, role: str | None) -> psycopg.Connection:
+    def connect_as(self, role: str | None) -> DictConnection:
         """A connection switched to a service role (tests use this to prove grants)."""
         return connection_factory(self.database_uri, role)()
 

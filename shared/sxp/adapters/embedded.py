@@ -19,13 +19,13 @@ def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            import pgserver
+            from pgserver import get_server  # type: ignore[attr-defined]
         except ImportError as exc:
             raise ConfigError("DATABASE_URL is not set and the embedded Postgres is not "
                               "installed (pip install 'sxp[embedded]')") from exc
 
         pgdata.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = get_server(pgdata, cleanup_mode=None)
     admin_uri = server.get_uri()
     _ensure_database(admin_uri, database)
     return str(server.get_uri(database))

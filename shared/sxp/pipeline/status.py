@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, LiteralString
 
-import psycopg
-
+from sxp.adapters.postgres.connection import DictConnection
 from sxp.bootstrap import App
 
 _GROUPED: dict[str, str] = {
@@ -44,7 +43,7 @@ def collect_status(app: App) -> dict[str, Any]:
         return collect_status_on(conn)
 
 
-def collect_status_on(conn: psycopg.Connection) -> dict[str, Any]:
+def collect_status_on(conn: DictConnection) -> dict[str, Any]:
     status: dict[str, Any] = {"tiers": _one(conn, _TIER_COUNTS),
                               "ingest": _one(conn, _INGEST_TOTALS)}
     for name, sql in _GROUPED.items():
@@ -61,6 +60,6 @@ def collect_status_on(conn: psycopg.Connection) -> dict[str, Any]:
     return status
 
 
-def _one(conn: psycopg.Connection, sql: str) -> dict[str, int]:
+def _one(conn: DictConnection, sql: LiteralString) -> dict[str, int]:
     row = conn.execute(sql).fetchone()
     return {k: int(v) for k, v in (row or {}).items()}

@@ -45,7 +45,8 @@ class S3ObjectStore:
 
     def get_bytes(self, key: str) -> bytes:
         with self.open_read(key) as body:
-            return cast(bytes, body.read())
+            data: bytes = body.read()
+            return data
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
         extra = {"ContentType": content_type} if content_type else {}

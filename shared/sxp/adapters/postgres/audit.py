@@ -12,7 +12,7 @@ from sxp.logs import scrub
 AUDIT_SCHEMA_VERSION = "audit.v1"
 
 
-def record_event(conn: psycopg.Connection, *, event_type: str, actor: str, service: str,
+def record_event(conn: psycopg.Connection[Any], *, event_type: str, actor: str, service: str,
                  outcome: str, batch_id: str | None = None, checksum: str | None = None,
                  details: dict[str, Any] | None = None) -> bool:
     """Append an audit event in the caller's transaction. False if it was already recorded."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -30,7 +31,7 @@ def discover(directory: Path) -> list[Migration]:
     return found
 
 
-def apply_migrations(conn: psycopg.Connection, directory: Path) -> list[str]:
+def apply_migrations(conn: psycopg.Connection[Any], directory: Path) -> list[str]:
     """Apply pending migrations in order; return the versions applied. Safe to run concurrently."""
     conn.autocommit = True
     conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
@@ -53,7 +54,7 @@ def apply_migrations(conn: psycopg.Connection, directory: Path) -> list[str]:
                         f"migration {mig.version} changed after it was applied", "migration_drift")
                 continue
             with conn.transaction():
-                conn.execute(mig.path.read_text())  # type: ignore[call-overload]
+                conn.execute(mig.path.read_text())
                 conn.execute(
                     "INSERT INTO public.sxp_migrations (version, checksum) VALUES (%s, %s)",
                     (mig.version, mig.checksum))

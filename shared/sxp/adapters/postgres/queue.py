@@ -22,7 +22,7 @@ class Job:
     max_attempts: int
 
 
-def enqueue(conn: psycopg.Connection, kind: str, payload: dict[str, Any], *,
+def enqueue(conn: psycopg.Connection[Any], kind: str, payload: dict[str, Any], *,
             queueing_lock: str | None = None, max_attempts: int = 5,
             delay_s: float = 0) -> int | None:
     """Add a job in the caller's transaction. Returns None if a pending job holds the lock."""
@@ -35,7 +35,7 @@ def enqueue(conn: psycopg.Connection, kind: str, payload: dict[str, Any], *,
     return None if row is None else int(_first(row))
 
 
-def claim(conn: psycopg.Connection, worker_id: str, kinds: list[str] | None = None,
+def claim(conn: psycopg.Connection[Any], worker_id: str, kinds: list[str] | None = None,
           lease_s: int = 60) -> Job | None:
     """Take the next ready job (or one whose lease expired) and lease it. Commits."""
     with conn.transaction():
@@ -60,7 +60,7 @@ def claim(conn: psycopg.Connection, worker_id: str, kinds: list[str] | None = No
     return Job(*_values(job))
 
 
-def heartbeat(conn: psycopg.Connection, job_id: int, worker_id: str, lease_s: int = 60) -> bool:
+def heartbeat(conn: psycopg.Connection[Any], job_id: int, worker_id: str, lease_s: int = 60) -> bool:
     """Extend the lease; False if the job is no longer ours."""
     with conn.transaction():
         cur = conn.execute(
@@ -70,14 +70,14 @@ def heartbeat(conn: psycopg.Connection, job_id: int, worker_id: str, lease_s: in
     return cur.rowcount == 1
 
 
-def complete(conn: psycopg.Connection, job_id: int) -> None:
+def complete(conn: psycopg.Connection[Any], job_id: int) -> None:
     """Mark done, in the caller's transaction (so the step's writes and this commit together)."""
     conn.execute(
         "UPDATE queue.jobs SET state = 'done', finished_at = now(), updated_at = now(),"
         " lease_until = NULL WHERE id = %s", (job_id,))
 
 
-def fail(conn: psycopg.Connection, job: Job, error: str, *, retry_in_s: float | None = None,
+def fail(conn: psycopg.Connection[Any], job: Job, error: str, *, retry_in_s: float | None = None,
          fatal: bool = False) -> str:
     """Record a failure: back to todo with backoff, or dead once attempts are spent. Commits."""
     dead = fatal or job.attempts >= job.max_attempts
@@ -93,7 +93,7 @@ def fail(conn: psycopg.Connection, job: Job, error: str, *, retry_in_s: float | 
     return state
 
 
-def retry_dead(conn: psycopg.Connection, job_id: int | None = None) -> int:
+def retry_dead(conn: psycopg.Connection[Any], job_id: int | None = None) -> int:
     """Put dead jobs (one, or all) back in the queue with a fresh attempt budget. Commits."""
     with conn.transaction():
         cur = conn.execute(
@@ -104,7 +104,7 @@ def retry_dead(conn: psycopg.Connection, job_id: int | None = None) -> int:
     return cur.rowcount
 
 
-def pending_count(conn: psycopg.Connection, kinds: list[str] | None = None) -> int:
+def pending_count(conn: psycopg.Connection[Any], kinds: list[str] | None = None) -> int:
     row = conn.execute(
         "SELECT count(*) AS n FROM queue.jobs WHERE state IN ('todo', 'doing')"
         " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))",
