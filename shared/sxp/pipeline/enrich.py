@@ -22,7 +22,7 @@ from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, Looku
 from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
-from sxp.errors import InputError, ProviderError, ProviderFatal, ProviderRetryable
+from sxp.errors import ConfigError, InputError, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 from sxp.pipeline import enrich_settle as settle
 
@@ -63,6 +63,12 @@ def run_job(app: App, job: Job) -> None:
         if exc.reason_code in WAIT_REASONS:
             _postpone(app, job, exc)
             return
+        if job.attempts >= job.max_attempts:
+            _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
+        raise
+    except (ProviderFatal, InputError):
+        raise  # the batch is already closed (or does not exist)
+    except Exception as exc:  # noqa: BLE001 - a batch that dies must release its reservation
         if job.attempts >= job.max_attempts:
             _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
         raise
@@ -167,7 +173,10 @@ def _look_up(
 ) -> Lookups:
     lookups = Lookups()
     for name in [p.strip() for p in providers.split(",") if p.strip()]:
-        provider = build_provider(app, name)
+        try:
+            provider = build_provider(app, name)
+        except ConfigError as exc:
+            raise ProviderFatal(exc.message, exc.reason_code) from None
         needed = REQUIRED_INPUTS.get(name, ())
         pending = [
             c
@@ -204,7 +213,7 @@ def _call_once(
 
 
 def _close_failed(
-    app: App, batch_id: str, exc: ProviderError, *, state: str, job_id: int | None
+    app: App, batch_id: str, exc: Exception, *, state: str, job_id: int | None
 ) -> None:
     with app.connect() as conn:
         conn.autocommit = True

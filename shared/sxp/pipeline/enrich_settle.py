@@ -11,7 +11,6 @@ import psycopg
 from sxp.adapters.postgres import contacts, queue
 from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.providers.base import LookupRequest, LookupResult
-from sxp.errors import ProviderError
 from sxp.logs import get_logger
 
 log = get_logger("enrich")
@@ -157,24 +156,26 @@ def close_done(
 def close_failed(
     conn: psycopg.Connection[Any],
     batch: dict[str, Any],
-    exc: ProviderError,
+    exc: Exception,
     *,
     actor: str,
     state: str,
 ) -> None:
     """A batch that cannot finish: release what was not spent, mark its cards, audit once."""
     batch_id = str(batch["id"])
+    reason = str(getattr(exc, "reason_code", None) or type(exc).__name__)
+    status = getattr(exc, "status", None)
     with conn.transaction():
         spent, reserved = _settle_ledger(conn, batch)
         conn.execute(
             "UPDATE execution.enrichment_batches SET state = %s, credits_spent = %s,"
             " last_error = %s, finished_at = now() WHERE id = %s",
-            (state, spent, f"{exc.reason_code}: HTTP {exc.status}", batch_id),
+            (state, spent, f"{reason}: HTTP {status}", batch_id),
         )
         conn.execute(
             "UPDATE execution.lead_cards SET enrich_state = 'failed', enrich_reason = %s,"
             " updated_at = now() WHERE enrichment_batch_id = %s AND enrich_state = 'queued'",
-            (exc.reason_code, batch_id),
+            (reason, batch_id),
         )
         record_event(
             conn,
@@ -185,8 +186,8 @@ def close_failed(
             outcome=state,
             details={
                 "provider": batch["provider"],
-                "reason_code": exc.reason_code,
-                "status_code": exc.status,
+                "reason_code": reason,
+                "status_code": status,
                 "cards": batch["card_count"],
                 "credits_reserved": reserved,
                 "credits_spent": spent,
@@ -198,8 +199,8 @@ def close_failed(
         extra={
             "batch_id": batch_id,
             "provider": batch["provider"],
-            "reason_code": exc.reason_code,
-            "status_code": exc.status,
+            "reason_code": reason,
+            "status_code": status,
             "credits_spent": spent,
             "credits_reserved": reserved,
         },

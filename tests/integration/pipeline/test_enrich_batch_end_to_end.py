@@ -252,3 +252,20 @@ def test_retrying_a_dead_job_of_a_failed_batch_returns_its_cards_to_the_gate(
         ]
     assert cards == [{"enrich_state": "new", "enrichment_batch_id": None}]
     assert kinds == ["gate"]
+
+
+def test_unknown_provider_on_a_batch_fails_it_and_releases_credits(enrich_app: App) -> None:
+    with enrich_app.connect() as conn:
+        make_batch(conn, "eb-x", synthetic_people(2), provider="nosuchprovider")
+    with pytest.raises(ProviderFatal):
+        enrich.enrich_batch(enrich_app, "eb-x")
+    with enrich_app.connect() as conn:
+        batch = conn.execute(
+            "SELECT state, last_error FROM execution.enrichment_batches"
+        ).fetchone()
+        ledger = {
+            r["entry"]: r["credits"]
+            for r in conn.execute("SELECT entry, credits FROM execution.credit_ledger")
+        }
+    assert batch["state"] == "failed" and batch["last_error"].startswith("unknown_provider")
+    assert ledger == {"reserve": 2, "spend": 0, "release": 2}
