@@ -185,13 +185,14 @@ def iter_gate_candidates(conn: psycopg.Connection, ruleset_version: str,
 
 
 def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -> None:
-    """Set enrich_state and enrich_reason for many cards at once."""
+    """Set enrich_state and enrich_reason for many cards at once (rows already so are skipped)."""
     if not reasons:
         return
     conn.execute(
         "UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason,"
         " updated_at = now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)"
-        " WHERE c.id = r.id", (state, list(reasons), list(reasons.values())))
+        " WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)",
+        (state, list(reasons), list(reasons.values()), state))
 
 
 def create_batch(conn: psycopg.Connection, *, batch_id: str, provider: str,

@@ -248,3 +248,18 @@ def test_refused_card_is_reconsidered_after_a_new_ruleset(gate_app: Any, setting
     assert _one(newer, "SELECT count(*) FROM execution.lead_cards WHERE enrich_state = 'new'"
                        " AND enrich_reason IS NULL") == 2
     assert gate(newer).cards_queued == 2
+
+
+def test_gate_again_rewrites_no_card(gate_app: Any, make_profiles: ProfileMaker) -> None:
+    app = gate_app(credit_budget_per_run=0)
+    _prepare(app, make_profiles, 20)
+    make_profiles(5, start=50, posts=0, followers=1)  # hold
+    build_cards(app)
+    label_cards(app)
+    first = gate(app)
+    assert first.out_of_budget == 20 and first.ineligible == {"label_hold": 5}
+    versions_sql = "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM execution.lead_cards"
+    before = _one(app, versions_sql)
+    again = gate(app)
+    assert (again.out_of_budget, again.ineligible) == (20, {})  # refused cards are settled
+    assert _one(app, versions_sql) == before
