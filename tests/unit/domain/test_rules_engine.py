@@ -153,3 +153,22 @@ def test_packaged_ruleset_loads_and_custom_file_wins(tmp_path: Any) -> None:
 def test_shipped_ruleset_labels(facts: dict[str, Any], expected: tuple[str, str, str]) -> None:
     got = label(load_ruleset(Settings()), facts).labels
     assert (got["persona"], got["audience_pool"], got["execution_label"]) == expected
+
+
+def test_every_shipped_rule_can_fire() -> None:
+    shipped = load_ruleset(Settings())
+    active = {"posts": 100, "followers": 800, "account_age_days": 900, "readiness": "partial"}
+    named_us = {**active, "has_person_name": True, "has_us_location": True}
+    facts = [
+        {**named_us, "bio": "Realtor"}, {**named_us, "bio": "Personal trainer"},
+        {**named_us, "bio": "Lash tech"}, {**named_us, "bio": "Roofing and plumbing"},
+        {**named_us, "bio": "Bakery owner"}, {**named_us, "bio": "Founder of a boutique"},
+        {**active, "bio": "Content creator"}, {**active, "bio": "Realtor"},
+        {**active, "has_us_location": True, "bio": "hello"},
+        {**named_us, "has_person_name": False, "bio": "Shop owner", "has_us_location": False},
+        {"posts": 1, "followers": 3}, {**active, "account_age_days": 3},
+        {**active, "readiness": "thin"},
+        {**active, "has_person_name": True, "has_us_location": True, "bio": "Content creator"},
+    ]
+    fired = {rule for f in facts for rule in label(shipped, f).rules_fired}
+    assert fired == {rule.id for rule in shipped.rules}
