@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import FrameType
+from typing import Any, cast
+
+import psycopg
 
 from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.logs import get_logger
 from sxp.pipeline.runner import new_worker_id, run_claimed
 
 log = get_logger("worker")
 IDLE_POLL_S = 0.5
+RECONNECT_S = 2.0
 
 
 def run_worker(
@@ -44,34 +50,69 @@ def run_worker(
         "worker started", extra={"worker": worker_id, "concurrency": concurrency, "kinds": kinds}
     )
     try:
-        with (
-            app.connect() as conn,
-            ThreadPoolExecutor(concurrency, thread_name_prefix="sxp-job") as pool,
-        ):
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="sxp-job") as pool:
+            claimer = _Claimer(app, worker_id, kinds)
             while not stop.is_set():
                 if len(running) >= concurrency:
                     finished, running = _wait(running, None)
                     processed += len(finished)
                     continue
-                job = queue.claim(conn, worker_id, kinds, app.settings.job_lease_s)
+                job = claimer.claim()
                 if job is not None:
                     running.add(pool.submit(run_claimed, app, job, worker_id))
                     continue
-                if stop_when_idle and not running:
-                    pending = queue.pending_count(conn, kinds)
-                    conn.commit()
-                    if pending == 0:
-                        break
+                if stop_when_idle and not running and claimer.pending() == 0:
+                    break
                 finished, running = _wait(running, IDLE_POLL_S)
                 processed += len(finished)
                 if not finished:
                     stop.wait(IDLE_POLL_S if not running else 0)
             finished, running = _wait(running, None)
             processed += len(finished)
+            claimer.close()
     finally:
         restore()
     log.info("worker stopped", extra={"worker": worker_id, "processed": processed})
     return processed
+
+
+class _Claimer:
+    """The worker's own queue connection, reopened when the database goes away for a while."""
+
+    def __init__(self, app: App, worker_id: str, kinds: list[str] | None) -> None:
+        self.app, self.worker_id, self.kinds = app, worker_id, kinds
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = cast("psycopg.Connection[Any]", self.app.connect())
+        return self._conn
+
+    def claim(self) -> Job | None:
+        try:
+            return queue.claim(
+                self._connection(), self.worker_id, self.kinds, self.app.settings.job_lease_s
+            )
+        except psycopg.OperationalError:
+            log.warning("queue unreachable; retrying", extra={"worker": self.worker_id})
+            self.close()
+            time.sleep(RECONNECT_S)
+            return None
+
+    def pending(self) -> int:
+        try:
+            conn = self._connection()
+            count = queue.pending_count(conn, self.kinds)
+            conn.commit()
+            return count
+        except psycopg.OperationalError:
+            self.close()
+            return -1
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _wait(
@@ -81,7 +122,9 @@ def _wait(
         return set(), set()
     done, not_done = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
     for future in done:
-        future.result()  # run_claimed records failures itself; anything else is a bug to surface
+        exc = future.exception()
+        if exc is not None:  # run_claimed records step failures; this is the runner failing
+            log.error("job runner failed", extra={"error_type": type(exc).__name__})
     return set(done), set(not_done)
 
 
