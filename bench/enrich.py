@@ -1,8 +1,9 @@
 """Enrichment benchmark: N cards through the worker against a rate-limited, slow emulator.
 
 The skip-trace emulator adds `--latency` seconds per call and allows `--calls-per-s` bulk calls
-per second (429 past that). The adapter's client-side limiter runs at `--client-share` of that
-rate so the steady state should see no 429. Batches hold `--batch-size` cards (a multiple of the
+per second (429 past that). The adapter's client-side limiter spaces calls at `--client-share`
+of that rate and never lets more than that many calls through in any 1.02 s window, i.e. it
+stays just below the plan, so the steady state should see no 429. Batches hold `--batch-size` cards (a multiple of the
 100-record bulk size keeps every call full). Prints records/s against the allowed rate, the 429s
 seen, and credits spent against credits reserved. Uses DATABASE_URL if set, otherwise an
 embedded pgserver under a temp dir.
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.150)
     parser.add_argument("--calls-per-s", type=float, default=10.0)
-    parser.add_argument("--client-share", type=float, default=0.97)
+    parser.add_argument("--client-share", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=6)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-enrich-") as tmp_dir:
