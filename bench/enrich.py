@@ -5,8 +5,8 @@ per second (429 past that). The adapter's client-side limiter spaces calls at `-
 of that rate and never lets more than that many calls through in any 1.02 s window, i.e. it
 stays just below the plan, so the steady state should see no 429. Batches hold `--batch-size`
 cards (a multiple of the 100-record bulk size keeps every call full). Prints records/s against
-the allowed rate, the 429s seen, and credits spent against credits reserved. Uses DATABASE_URL if set, otherwise an
-embedded pgserver under a temp dir.
+the allowed rate, the 429s seen, and credits spent against credits reserved. Uses DATABASE_URL
+if set, otherwise an embedded pgserver under a temp dir.
 """
 
 from __future__ import annotations
