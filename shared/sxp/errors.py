@@ -8,7 +8,8 @@
     ├── ProviderError        an enrichment provider failed
     │   ├── ProviderRetryable   429, 5xx, timeouts: try again later
     │   └── ProviderFatal       401, 402, 422: retrying will not help
-    └── BundleInvalid        a Lead Card Batch failed verification
+    ├── BundleInvalid        a Lead Card Batch failed verification
+    └── JobPostponed         a step cannot run yet (circuit open, budget spent): wait, no attempt used
 """
 
 from __future__ import annotations
@@ -63,3 +64,12 @@ class ProviderFatal(ProviderError):
 
 class BundleInvalid(SxpError):
     reason_code = "bundle_invalid"
+
+
+class JobPostponed(SxpError):
+    reason_code = "postponed"
+
+    def __init__(self, message: str, reason_code: str | None = None,
+                 retry_after_s: float = 30.0) -> None:
+        super().__init__(message, reason_code)
+        self.retry_after_s = retry_after_s

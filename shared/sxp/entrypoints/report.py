@@ -85,6 +85,10 @@ def print_status(status: dict[str, Any], out: TextIO | None = None) -> None:
     for name in ("enrichment_batches", "export_batches", "credits"):
         values = ", ".join(f"{k}={v}" for k, v in sorted(status[name].items())) or "none"
         print(f"{name.replace('_', ' ')}: {values}", file=out)
+    for health in status.get("providers", []):
+        state = "PAUSED" if health.get("paused") else "ok"
+        print(f"provider {health.get('provider')}: {state} — " + ", ".join(
+            f"{k}={v}" for k, v in health.items() if k not in ("provider", "paused")), file=out)
     for failed in status["failed_files"]:
         print(f"failed file {failed['key']}: [{failed['reason_code']}] {failed['reason']}",
               file=out)

@@ -22,7 +22,7 @@ from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, Looku
 from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
-from sxp.errors import ConfigError, InputError, ProviderFatal, ProviderRetryable
+from sxp.errors import ConfigError, InputError, JobPostponed, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 from sxp.pipeline import enrich_settle as settle
 
@@ -61,8 +61,7 @@ def run_job(app: App, job: Job) -> None:
         enrich_batch(app, batch_id, job_id=job.id)
     except ProviderRetryable as exc:
         if exc.reason_code in WAIT_REASONS:
-            _postpone(app, job, exc)
-            return
+            _postpone(job, exc)
         if job.attempts >= job.max_attempts:
             _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
         raise
@@ -74,17 +73,8 @@ def run_job(app: App, job: Job) -> None:
         raise
 
 
-def _postpone(app: App, job: Job, exc: ProviderRetryable) -> None:
+def _postpone(job: Job, exc: ProviderRetryable) -> None:
     """Circuit open, error budget spent or batch busy: wait without spending an attempt."""
-    with app.connect() as conn:
-        conn.execute(
-            "UPDATE queue.jobs SET state = 'todo', attempts = greatest(attempts - 1, 0),"
-            " run_after = now() + make_interval(secs => %s), last_error = %s,"
-            " locked_by = NULL, lease_until = NULL, updated_at = now()"
-            " WHERE id = %s AND state = 'doing'",
-            (exc.retry_after_s or 30.0, exc.reason_code, job.id),
-        )
-        conn.commit()
     log.info(
         "enrichment batch waiting",
         extra={
@@ -93,6 +83,10 @@ def _postpone(app: App, job: Job, exc: ProviderRetryable) -> None:
             "retry_in_s": exc.retry_after_s,
         },
     )
+    raise JobPostponed(
+        f"provider not available: {exc.reason_code}", exc.reason_code,
+        retry_after_s=exc.retry_after_s or 30.0,
+    ) from exc
 
 
 def enrich_batch(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.errors import InputError, ProviderFatal, ProviderRetryable
+from sxp.errors import InputError, JobPostponed, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 from sxp.pipeline.jobs import handler_for
 
@@ -32,6 +32,7 @@ class DrainResult:
     done: int = 0
     failed: int = 0
     dead: int = 0
+    postponed: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -40,11 +41,18 @@ def new_worker_id(prefix: str = "sxp") -> str:
 
 
 def run_claimed(app: App, job: Job, worker_id: str) -> str:
-    """Run one claimed job; return 'done', 'todo' (will retry) or 'dead'."""
+    """Run one claimed job; return 'done', 'todo' (will retry), 'postponed' or 'dead'."""
     started = time.monotonic()
     try:
         with _heartbeat(app, job, worker_id):
             handler_for(job.kind)(app, job)
+    except JobPostponed as exc:
+        with app.connect() as conn:
+            queue.postpone(conn, job, exc.reason_code, exc.retry_after_s)
+        log.info("job postponed", extra={"job_id": job.id, "kind": job.kind,
+                                         "reason_code": exc.reason_code,
+                                         "retry_in_s": exc.retry_after_s})
+        return "postponed"
     except ProviderRetryable as exc:
         return _record_failure(app, job, exc, retry_in_s=exc.retry_after_s)
     except (ProviderFatal, InputError, KeyError) as exc:
@@ -123,5 +131,7 @@ def _count(result: DrainResult, job: Job, outcome: str) -> None:
         result.by_kind[job.kind] = result.by_kind.get(job.kind, 0) + 1
     elif outcome == "dead":
         result.dead += 1
+    elif outcome == "postponed":
+        result.postponed += 1
     else:
         result.failed += 1

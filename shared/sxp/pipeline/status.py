@@ -40,10 +40,12 @@ _TIER_COUNTS = (
 
 def collect_status(app: App) -> dict[str, Any]:
     with app.connect() as conn:
-        return collect_status_on(conn)
+        return collect_status_on(conn, error_budget_target=app.settings.error_budget_target,
+                                 error_budget_min_calls=app.settings.error_budget_min_calls)
 
 
-def collect_status_on(conn: DictConnection) -> dict[str, Any]:
+def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99,
+                      error_budget_min_calls: int = 100) -> dict[str, Any]:
     status: dict[str, Any] = {"tiers": _one(conn, _TIER_COUNTS),
                               "ingest": _one(conn, _INGEST_TOTALS)}
     for name, sql in _GROUPED.items():
@@ -52,6 +54,10 @@ def collect_status_on(conn: DictConnection) -> dict[str, Any]:
     for row in conn.execute("SELECT kind, state, count(*) AS n FROM queue.jobs GROUP BY 1, 2"):
         jobs.setdefault(row["kind"], {})[row["state"]] = int(row["n"])
     status["jobs"] = jobs
+    from sxp.adapters.postgres.provider_health import provider_health_report
+
+    status["providers"] = provider_health_report(conn, target=error_budget_target,
+                                                 min_calls=error_budget_min_calls)
     status["failed_files"] = [dict(r) for r in conn.execute(
         "SELECT id, key, reason_code, reason FROM social.source_files WHERE state = 'failed'"
         " ORDER BY id")]

@@ -93,6 +93,16 @@ def fail(conn: psycopg.Connection[Any], job: Job, error: str, *, retry_in_s: flo
     return state
 
 
+def postpone(conn: psycopg.Connection[Any], job: Job, reason: str, delay_s: float) -> None:
+    """Put a job back without spending an attempt (it could not run yet). Commits."""
+    with conn.transaction():
+        conn.execute(
+            "UPDATE queue.jobs SET state = 'todo', attempts = greatest(attempts - 1, 0),"
+            " run_after = now() + make_interval(secs => %s), last_error = %s,"
+            " locked_by = NULL, lease_until = NULL, updated_at = now()"
+            " WHERE id = %s AND state = 'doing'", (delay_s, reason[:2000], job.id))
+
+
 def retry_dead(conn: psycopg.Connection[Any], job_id: int | None = None) -> int:
     """Put dead jobs (one, or all) back in the queue with a fresh attempt budget. Commits."""
     with conn.transaction():

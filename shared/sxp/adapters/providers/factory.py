@@ -21,8 +21,6 @@ from sxp.bootstrap import App
 from sxp.errors import ConfigError
 
 PROVIDERS: dict[str, Any] = {"skiptrace": SkipTraceProvider, "apollo": ApolloProvider}
-# Client-side limits set below the plans' limits (BatchData ~3,000/min, Apollo 1,000/min).
-DEFAULT_RATE_PER_S = {"skiptrace": 45.0, "apollo": 15.0}
 
 
 def build_provider(app: App, name: str, *, rate_per_s: float | None = None) -> EnrichmentProvider:
@@ -31,7 +29,7 @@ def build_provider(app: App, name: str, *, rate_per_s: float | None = None) -> E
         raise ConfigError(f"unknown enrichment provider: {name}", "unknown_provider")
     base_url: str | None = getattr(app.settings, f"{name}_base_url")
     api_key: str = getattr(app.settings, f"{name}_api_key")
-    if base_url is None:  # `app.cached` is not reentrant: start the sandbox first
+    if base_url is None:  # embedded default: the sandbox emulator on loopback
         from sxp.sandbox import start_sandbox
 
         sandbox = app.cached(f"sandbox:{name}", lambda: start_sandbox(name, api_key=api_key))
@@ -47,7 +45,7 @@ def _build(
     app: App, name: str, base_url: str, api_key: str, rate_per_s: float | None
 ) -> EnrichmentProvider:
     settings = app.settings
-    rate = rate_per_s or getattr(settings, f"{name}_rate_per_s", None) or DEFAULT_RATE_PER_S[name]
+    rate = rate_per_s or float(getattr(settings, f"{name}_rate_per_s"))
     policy = RetryPolicy(
         max_attempts=settings.provider_max_attempts,
         max_total_s=max(30.0, settings.provider_timeout_s * 3),
@@ -59,7 +57,9 @@ def _build(
         limiter=RateLimiter(rate),
         breaker=_breaker(app, name),
         policy=policy,
-        budget=PostgresErrorBudget(name, app.connect),
+        budget=PostgresErrorBudget(name, app.connect, target=settings.error_budget_target,
+                                   min_calls=settings.error_budget_min_calls),
+        pause_s=settings.error_budget_pause_s,
     )
     adapter: EnrichmentProvider = PROVIDERS[name](
         base_url, api_key, caller=caller, timeout_s=settings.provider_timeout_s
@@ -71,4 +71,6 @@ def _breaker(app: App, name: str) -> Any:
     """Breaker state shared by every worker through Postgres (pybreaker storage interface)."""
     from sxp.adapters.postgres.breaker import PostgresBreakerStorage
 
-    return build_breaker(name, storage=PostgresBreakerStorage(name, app.connect))
+    return build_breaker(name, fail_max=app.settings.breaker_fail_max,
+                         reset_timeout_s=app.settings.breaker_reset_s,
+                         storage=PostgresBreakerStorage(name, app.connect))
