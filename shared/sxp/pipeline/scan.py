@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
+from sxp.adapters.objectstore.base import ObjectInfo
 from sxp.adapters.postgres import queue
 from sxp.adapters.sources.streams import FORMATS
 from sxp.bootstrap import App
@@ -38,26 +41,35 @@ def hints_from_key(key: str) -> tuple[str | None, str | None]:
     return platform, fmt
 
 
+def register_object(app: App, conn: psycopg.Connection[Any], obj: ObjectInfo) -> int | None:
+    """Register one inbox object and enqueue its ingest, in the caller's transaction.
+
+    Returns the new source file id, or None when (bucket, key, ETag) was already registered.
+    """
+    platform, fmt = hints_from_key(obj.key)
+    row: dict[str, Any] | None = conn.execute(
+        "INSERT INTO social.source_files (bucket, key, etag, size_bytes, platform_hint,"
+        " format_hint) VALUES (%s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (bucket, key, etag) DO NOTHING RETURNING id",
+        (app.store.bucket, obj.key, obj.etag, obj.size, platform, fmt)).fetchone()
+    if row is None:
+        return None
+    file_id = int(row["id"])
+    queue.enqueue(conn, "ingest", {"source_file_id": file_id}, queueing_lock=f"ingest:{file_id}",
+                  max_attempts=app.settings.job_max_attempts)
+    return file_id
+
+
 def scan(app: App) -> ScanResult:
     result = ScanResult()
-    bucket = app.store.bucket
     with app.connect() as conn, conn.transaction():
         for obj in app.store.list(app.settings.inbox_prefix):
             if obj.key.endswith("/"):
                 continue
             result.listed += 1
-            platform, fmt = hints_from_key(obj.key)
-            row: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
-                "INSERT INTO social.source_files (bucket, key, etag, size_bytes, platform_hint,"
-                " format_hint) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (bucket, key, etag) DO NOTHING RETURNING id",
-                (bucket, obj.key, obj.etag, obj.size, platform, fmt)).fetchone()
-            if row is None:
+            if register_object(app, conn, obj) is None:
                 result.already_known += 1
-                continue
-            queue.enqueue(conn, "ingest", {"source_file_id": int(row["id"])},
-                          queueing_lock=f"ingest:{row['id']}",
-                          max_attempts=app.settings.job_max_attempts)
-            result.registered += 1
+            else:
+                result.registered += 1
     log.info("inbox scanned", extra={"listed": result.listed, "registered": result.registered})
     return result
