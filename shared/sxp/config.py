@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     error_budget_min_calls: int = Field(100, ge=1, alias="SXP_ERROR_BUDGET_MIN_CALLS")
     error_budget_pause_s: float = Field(300.0, gt=0, alias="SXP_ERROR_BUDGET_PAUSE_S")
 
+    # platform APIs for pull jobs (`sxp pull`); real base URLs are configuration only
+    x_api_base_url: str | None = Field(None, alias="X_API_BASE_URL")
+    x_api_bearer_token: str | None = Field(None, alias="X_API_BEARER_TOKEN")
+    tiktok_api_base_url: str | None = Field(None, alias="TIKTOK_API_BASE_URL")
+    tiktok_api_token: str | None = Field(None, alias="TIKTOK_API_TOKEN")
+    threads_api_base_url: str | None = Field(None, alias="THREADS_API_BASE_URL")
+    threads_api_token: str | None = Field(None, alias="THREADS_API_TOKEN")
+    pull_rate_per_s: float = Field(5.0, gt=0, alias="SXP_PULL_RATE_PER_S")
+    pull_handles_per_job: int = Field(1000, ge=1, le=10000, alias="SXP_PULL_HANDLES_PER_JOB")
+
     enrich_provider: str = Field("skiptrace", alias="SXP_ENRICH_PROVIDER")
     enrich_batch_size: int = Field(250, ge=1, le=MAX_ENRICH_BATCH, alias="SXP_ENRICH_BATCH_SIZE")
     credit_budget_per_run: int = Field(2000, ge=0, alias="SXP_CREDIT_BUDGET_PER_RUN")

@@ -19,6 +19,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", type=Path)
     imp.add_argument("--platform", choices=["x", "tiktok", "threads"])
     imp.add_argument("--format", dest="fmt", choices=["jsonl", "json", "csv"])
+    pull = sub.add_parser("pull", help="schedule pulling handles from a platform API")
+    pull.add_argument("--platform", required=True, choices=["x", "tiktok", "threads"])
+    pull.add_argument("--file", type=Path, help="a file with one handle per line")
+    pull.add_argument("handles", nargs="*")
     sub.add_parser("scan", help="register new inbox objects and schedule their ingest")
     run = sub.add_parser("run", help="scan, then drain every pending step until nothing is left")
     run.add_argument("--quiet", action="store_true")
@@ -69,6 +73,14 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
 
             for key in import_paths(app, args.paths, platform=args.platform, fmt=args.fmt):
                 print(app.store.url(key))
+        elif args.command == "pull":
+            from sxp.pipeline.pull import enqueue_pull
+
+            handles = list(args.handles)
+            if args.file:
+                handles += args.file.read_text(encoding="utf-8").splitlines()
+            ids = enqueue_pull(app, args.platform, handles)
+            print(f"{len(ids)} pull job(s) scheduled; `sxp run` or `sxp worker` runs them")
         elif args.command == "scan":
             from sxp.pipeline.scan import scan
 

@@ -19,6 +19,7 @@ JobHandler = Callable[[App, Job], None]
 
 # kind -> "module:function", imported on first use (cold starts stay cheap)
 JOB_KINDS: dict[str, str] = {
+    "pull": "sxp.pipeline.pull:run_job",
     "ingest": "sxp.pipeline.ingest:run_job",
     "cards": "sxp.pipeline.cards:run_job",
     "label": "sxp.pipeline.label:run_job",
