@@ -12,7 +12,9 @@ otherwise an embedded pgserver under a temp dir. Prints rows/s for both, the rat
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -63,7 +65,8 @@ def raw_copy(uri: str, path: Path) -> float:
         return time.perf_counter() - started
 
 
-def sxp_ingest(uri: str, home: Path, path: Path) -> tuple[float, dict[str, int]]:
+def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
+               ) -> tuple[float, dict[str, int]]:
     from sxp.pipeline.ingest import ingest_file
     from sxp.pipeline.scan import scan
 
@@ -71,13 +74,20 @@ def sxp_ingest(uri: str, home: Path, path: Path) -> tuple[float, dict[str, int]]
     app = bootstrap(settings)
     try:
         app.store.put_file(f"{settings.inbox_prefix}bench/{path.name}", path)
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         scan(app)
         with app.connect() as conn:
             row = conn.execute("SELECT max(id) AS id FROM social.source_files").fetchone()
         assert row is not None
+        if profiler is not None:
+            profiler.enable()
         outcome = ingest_file(app, int(row["id"]))
         elapsed = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            print("--- cProfile of the sxp ingest (main process, top 15 by own time) ---")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
         merge = outcome.merge
         assert merge is not None, outcome
         return elapsed, {"read": outcome.rows_read, "rejected": outcome.rows_rejected,
@@ -90,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--profile", action="store_true",
+                        help="print a cProfile of the sxp side (top 15 by own time)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -114,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
                   f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
             copy_s = raw_copy(uri, path)
-            ingest_s, counts = sxp_ingest(uri, tmp / "home", path)
+            ingest_s, counts = sxp_ingest(uri, tmp / "home", path, args.profile)
         finally:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -52,8 +52,7 @@ class ChunkWriter:
         current = self._best.get(key)
         if current is None or (scraped, line) >= (current[0], current[1]):
             # keep the exact-size COPY line, not orjson's over-allocated output buffer
-            self._best[key] = (scraped, line,
-                               stage_line(self._chunk, line, key, scraped, profile_json))
+            self._best[key] = (scraped, line, stage_line(profile))
         self._rows += 1
         if self._rows >= self._chunk_rows:
             self.flush()

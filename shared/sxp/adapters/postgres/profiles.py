@@ -16,21 +16,30 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+import orjson
 import psycopg
 
 from sxp.domain.profiles import PROFILE_FIELDS
 
 STAGE_TABLE = "pg_temp.stage_profiles"
+KEYS_TABLE = "pg_temp.stage_keys"
+LOADED_TABLE = "pg_temp.stage_loaded"
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
-# Staged rows travel as `chunk, line, platform, handle, scraped_at, profile-JSON` in CSV
-# mode with control-character quote and delimiter: the JSON needs no escaping (orjson escapes
-# every control character) and handles are [a-z0-9_.] only.
-COPY_STAGE = (f"COPY {STAGE_TABLE} (chunk, line_no, platform, handle, scraped_at, doc) FROM STDIN"
+_TEXT_FIELDS = ("platform_user_id", "display_name", "bio", "bio_url", "location", "avatar_url")
+# Staged rows travel as typed columns (`PROFILE_FIELDS` order) in CSV mode with control-character
+# quote and delimiter: text fields are quoted (a quote inside is doubled), NULL is an unquoted
+# empty field, `extra` is orjson output (which escapes every control character).
+COPY_STAGE = (f"COPY {STAGE_TABLE} ({', '.join(PROFILE_FIELDS)}) FROM STDIN"
               " WITH (FORMAT csv, DELIMITER e'\\x02', QUOTE e'\\x01')")
+_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (platform text, handle text,"
+    " platform_user_id text, display_name text, bio text, bio_url text, location text,"
+    " avatar_url text, is_verified boolean, followers bigint, following bigint, posts bigint,"
+    " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
+    " bio_has_contact boolean, extra jsonb, content_hash text) ON COMMIT DROP")
 
 
 @dataclass(frozen=True)
@@ -48,12 +57,32 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def stage_line(chunk: int, line: int, key: tuple[str, str], scraped_at: datetime,
-               profile_json: bytes) -> bytes:
-    """One COPY line for the staging table; `profile_json` is orjson output without newline."""
-    return b"%d\x02%d\x02%s\x02%s\x02%s\x02%s\n" % (
-        chunk, line, key[0].encode(), key[1].encode(), scraped_at.isoformat().encode(),
-        profile_json)
+def _quoted(text: str | None) -> str:
+    if text is None:
+        return ""
+    if "\x01" in text:
+        text = text.replace("\x01", "\x01\x01")
+    return f"\x01{text}\x01"
+
+
+def _num(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def stage_line(profile: dict[str, Any]) -> bytes:
+    """One COPY line (typed columns, `PROFILE_FIELDS` order) for the staging table."""
+    p = profile
+    created = p["account_created_at"]
+    extra = p["extra"]
+    return (f"{p['platform']}\x02{p['handle']}\x02{_quoted(p['platform_user_id'])}\x02"
+            f"{_quoted(p['display_name'])}\x02{_quoted(p['bio'])}\x02{_quoted(p['bio_url'])}\x02"
+            f"{_quoted(p['location'])}\x02{_quoted(p['avatar_url'])}\x02"
+            f"{'t' if p['is_verified'] else 'f'}\x02{_num(p['followers'])}\x02"
+            f"{_num(p['following'])}\x02{_num(p['posts'])}\x02{_num(p['likes'])}\x02"
+            f"{'' if created is None else created.isoformat()}\x02{p['scraped_at'].isoformat()}"
+            f"\x02{'t' if p['bio_has_contact'] else 'f'}\x02"
+            f"{orjson.dumps(extra).decode() if extra else '{}'}\x02{p['content_hash']}\n"
+            ).encode("utf-8", "surrogatepass")
 
 
 def _merge_sql() -> str:
@@ -65,18 +94,17 @@ def _merge_sql() -> str:
     sets.append("first_seen = least(t.first_seen, EXCLUDED.first_seen)")
     sets.append("last_seen = greatest(t.last_seen, EXCLUDED.last_seen)")
     fields = ", ".join(PROFILE_FIELDS)
-    typed = ", ".join(f"r.{f}" for f in PROFILE_FIELDS)
     return (
-        # a chunk holds one row per key already (the writer kept the newest scrape)
-        f"WITH src AS (SELECT {typed} FROM {STAGE_TABLE} s,"
-        "   jsonb_populate_record(NULL::social.raw_social_profiles, s.doc) r"
-        "   WHERE s.chunk = %(chunk)s)"
-        f" INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
+        # a chunk holds one row per key already (the writer kept the newest scrape); the ids of
+        # rows this transaction inserted or rewrote (updated_at = now()) are kept for the counts
+        f"WITH merged AS (INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
         "    first_seen, last_seen, updated_at)"
-        f"  SELECT {fields}, %(sf)s, scraped_at, scraped_at, now() FROM src"
+        f"  SELECT {fields}, %(sf)s, scraped_at, scraped_at, now() FROM {STAGE_TABLE}"
         "  ON CONFLICT (platform, handle) DO UPDATE SET " + ", ".join(sets) +
         f"  WHERE ({changed}) OR EXCLUDED.scraped_at > t.last_seen"
-        "   OR EXCLUDED.scraped_at < t.first_seen")
+        "   OR EXCLUDED.scraped_at < t.first_seen"
+        "  RETURNING t.id, t.updated_at = now() AS changed)"
+        f" INSERT INTO {LOADED_TABLE} SELECT id FROM merged WHERE changed")
 
 
 class ChunkedMerge:
@@ -98,9 +126,11 @@ class ChunkedMerge:
         # temp tables live in backend-local buffers (8 MB by default): give them room so the
         # staged chunks never spill to disk; allowed while the session has not used temp tables
         self._conn.execute("SET LOCAL temp_buffers = '256MB'")
-        self._conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (chunk integer, line_no integer,"
-            " platform text, handle text, scraped_at timestamptz, doc jsonb) ON COMMIT DROP")
+        self._conn.execute(_STAGE_DDL)
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_keys (platform text,"
+                           " handle text) ON COMMIT DROP")
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_loaded (id bigint)"
+                           " ON COMMIT DROP")
         # hash the final key count in memory; one fsync at commit suffices for a re-runnable step
         self._conn.execute("SET LOCAL work_mem = '256MB'")
         self._conn.execute("SET LOCAL synchronous_commit = off")
@@ -126,11 +156,9 @@ class ChunkedMerge:
     def finish(self, staged: int) -> MergeResult:
         """Counts once every chunk is merged; `staged` is the number of valid rows written."""
         row: dict[str, Any] | None = self._conn.execute(  # type: ignore[assignment]
-            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {STAGE_TABLE}) k)"
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {KEYS_TABLE}) k)"
             "   AS distinct_keys,"
-            # rows this transaction inserted or rewrote carry updated_at = now() (indexed)
-            " (SELECT count(*) FROM social.raw_social_profiles WHERE updated_at = now())"
-            "   AS loaded").fetchone()
+            f" (SELECT count(DISTINCT id) FROM {LOADED_TABLE}) AS loaded").fetchone()
         assert row is not None
         return MergeResult(staged=staged, distinct=int(row["distinct_keys"]),
                            loaded=int(row["loaded"]))
@@ -143,12 +171,14 @@ class ChunkedMerge:
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue
-            chunk, block = item
+            _chunk, block = item
             try:
                 with self._conn.cursor() as cur:
+                    cur.execute(f"TRUNCATE {STAGE_TABLE}")
                     with cur.copy(COPY_STAGE) as copy:
                         copy.write(block)
-                    cur.execute(self._sql,
-                                {"chunk": chunk, "sf": self._source_file_id})
+                    cur.execute(self._sql, {"sf": self._source_file_id})
+                    cur.execute(f"INSERT INTO {KEYS_TABLE} SELECT platform, handle"
+                                f" FROM {STAGE_TABLE}")
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 self._error = exc
