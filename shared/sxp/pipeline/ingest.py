@@ -26,6 +26,7 @@ from sxp.bootstrap import App
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable, StoreError
 from sxp.logs import get_logger
+from sxp.pipeline.ingest_parallel import MIN_PARALLEL_BYTES, run_parallel, worker_count
 from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
 
 log = get_logger("sxp.pipeline.ingest")
@@ -78,7 +79,8 @@ def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> Ing
 
 def _load_source(conn: psycopg.Connection, source_file_id: int) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT id, bucket, key, etag, state, platform_hint, format_hint, registered_at"
+        "SELECT id, bucket, key, etag, size_bytes, state, platform_hint, format_hint,"
+        " registered_at"
         " FROM social.source_files WHERE id = %s", (source_file_id,)).fetchone()
     conn.commit()
     if row is None:
@@ -111,10 +113,14 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
         with sink, ChunkedMerge(conn, int(source["id"])) as merger:
-            staging = ChunkWriter(merger, CHUNK_ROWS)
-            process_records(records, source["platform_hint"], _as_dt(source["registered_at"]),
-                            staging, sink)
-            staging.flush()
+            if fmt == "jsonl" and _parallel(source):
+                run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
+                             _as_dt(source["registered_at"]), merger, sink)
+            else:
+                staging = ChunkWriter(merger, CHUNK_ROWS)
+                process_records(records, source["platform_hint"],
+                                _as_dt(source["registered_at"]), staging, sink)
+                staging.flush()
     if sink.valid == 0 and sink.rejected == 0:
         raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
     app.store.put_file(normalized_key, sink.normalized_path, "application/gzip")
@@ -146,6 +152,11 @@ def _mark_failed(conn: psycopg.Connection, source_file_id: int, exc: FileUnreada
         if job_id is not None:
             queue.complete(conn, job_id)
     return IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
+
+
+def _parallel(source: dict[str, Any]) -> bool:
+    """Large JSONL files are parsed on worker processes (see ingest_parallel)."""
+    return worker_count() > 1 and int(source["size_bytes"] or 0) >= MIN_PARALLEL_BYTES
 
 
 def _as_dt(value: Any) -> datetime:

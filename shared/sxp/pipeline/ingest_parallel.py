@@ -1,0 +1,159 @@
+"""JSONL ingest on parser processes: blocks of lines in, ready COPY bytes and staged output back.
+
+The main process reads the (decompressed, size-limited) stream in blocks cut at line ends and
+hands them to worker processes; each worker parses, maps, normalizes and checks its block
+exactly like `process_records`, keeps the newest scrape per key, and returns the COPY block, a
+gzip member of normalized lines and the encoded rejects. The main process writes them in block
+order, so the result equals the in-process path; at most `workers + 2` blocks are in flight,
+which bounds memory whatever the file size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any, BinaryIO
+
+from sxp.adapters.sources.readers import RawRecord, parse_object
+from sxp.domain import quality as q
+from sxp.pipeline.ingest_rows import (
+    ChunkSubmitter,
+    ChunkWriter,
+    RowSink,
+    compress_lines,
+    process_records,
+    reject_line,
+)
+
+BLOCK_BYTES = 4 << 20  # about 12,000 rows of 330 bytes per block
+# files smaller than this are parsed in-process (starting workers costs more than it saves)
+MIN_PARALLEL_BYTES = 32 << 20
+
+
+@dataclass
+class BlockResult:
+    read: int = 0
+    copy_block: bytes = b""
+    normalized: bytes = b""
+    valid: int = 0
+    rejects: bytes = b""
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def worker_count() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def iter_blocks(reader: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """(first line number, block of whole lines); an over-long line is cut after max+1 bytes."""
+    line = 1
+    while block := reader.read(BLOCK_BYTES):
+        if not block.endswith(b"\n"):
+            tail = reader.readline(max_row_bytes + 1)
+            block += tail
+            if not block.endswith(b"\n") and len(tail) > max_row_bytes:
+                # skip the rest of an over-long line; the worker rejects what it sees
+                while (rest := reader.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+        yield line, block
+        line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+
+
+def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawRecord]:
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for offset, raw in enumerate(lines):
+        line = first_line + offset
+        if len(raw) > max_row_bytes:
+            yield RawRecord(line, None, raw[:16 * 1024], q.ROW_TOO_LARGE)
+            continue
+        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw or raw.isspace():
+            continue
+        record = parse_object(line, raw.rstrip(b"\r"))
+        yield record if record.value is None else RawRecord(line, record.value, raw)
+
+
+class _Collect:
+    """A `ChunkSubmitter` that keeps the one block a worker's ChunkWriter hands over."""
+
+    def __init__(self) -> None:
+        self.blocks: list[bytes] = []
+
+    def submit(self, chunk: int, block: bytes) -> None:
+        self.blocks.append(block)
+
+
+class _MemorySink(RowSink):
+    def __init__(self, file_key: str) -> None:
+        super().__init__(None, None, file_key)  # type: ignore[arg-type]
+        self.lines: list[bytes] = []
+        self.reject_lines: list[bytes] = []
+
+    def accept(self, profile_json: bytes) -> None:
+        self.valid += 1
+        self.lines.append(profile_json)
+
+    def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
+        self.rejected += 1
+        self.reasons[code] = self.reasons.get(code, 0) + 1
+        self.reject_lines.append(reject_line(self.file_key, line, code, raw, detail))
+
+
+def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hint: str | None,
+                  default_scraped_at: datetime, file_key: str) -> BlockResult:
+    """Worker side: one block of JSONL lines -> COPY bytes, normalized gzip member, rejects."""
+    collect = _Collect()
+    writer = ChunkWriter(collect, chunk_rows=1 << 30)
+    sink = _MemorySink(file_key)
+    process_records(_records(first_line, block, max_row_bytes), platform_hint,
+                    default_scraped_at, writer, sink)
+    writer.flush()
+    return BlockResult(read=sink.read, copy_block=b"".join(collect.blocks),
+                       normalized=compress_lines(sink.lines) if sink.lines else b"",
+                       valid=sink.valid, rejects=b"".join(sink.reject_lines),
+                       rejected=sink.rejected, reasons=sink.reasons)
+
+
+def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None,
+                 default_scraped_at: datetime, staging: ChunkSubmitter, sink: RowSink,
+                 workers: int | None = None) -> None:
+    """Feed blocks to worker processes; write their results in order to `staging` and `sink`."""
+    count = workers or worker_count()
+    context = multiprocessing.get_context("fork")
+    pending: deque[AsyncResult[BlockResult]] = deque()
+    chunk = 0
+    pool: Pool = context.Pool(count)
+    try:
+        def drain_one() -> None:
+            nonlocal chunk
+            result = pending.popleft().get()
+            sink.read += result.read
+            if result.normalized:
+                sink.accept_block(result.normalized, result.valid)
+            if result.rejected:
+                sink.write_rejects(result.rejects, result.rejected, result.reasons)
+            if result.copy_block:
+                staging.submit(chunk, result.copy_block)
+                chunk += 1
+
+        args: tuple[Any, ...]
+        for first_line, block in iter_blocks(reader, max_row_bytes):
+            args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
+                    sink.file_key)
+            pending.append(pool.apply_async(process_block, args))
+            if len(pending) > count + 1:
+                drain_one()
+        while pending:
+            drain_one()
+    finally:
+        pool.terminate()
+        pool.join()
