@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sxp.domain.budget import CALL_TYPES, ProviderBudget
 
 MAX_ENRICH_BATCH = 250
 
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     credit_budget_per_run: int = Field(2000, ge=0, alias="SXP_CREDIT_BUDGET_PER_RUN")
     credit_budget_per_day: int = Field(10000, ge=0, alias="SXP_CREDIT_BUDGET_PER_DAY")
     credits_per_lookup: int = Field(1, ge=0, alias="SXP_CREDITS_PER_LOOKUP")
+    # per provider: {"apollo": {"per_day": 2000, "per_run": 500, "prices": {"people_match": 1}}}
+    # (JSON); what a provider leaves out falls back to the three settings above
+    provider_budgets: dict[str, ProviderBudget] = Field(default_factory=dict,
+                                                        alias="SXP_PROVIDER_BUDGETS")
 
     worker_concurrency: int = Field(2, ge=1, alias="SXP_WORKER_CONCURRENCY")
     job_lease_s: int = Field(60, ge=5, alias="SXP_JOB_LEASE_S")
@@ -76,6 +82,31 @@ class Settings(BaseSettings):
     ingest_max_decompressed_bytes: int = Field(20 * 1024**3, alias="SXP_INGEST_MAX_DECOMPRESSED_BYTES")
 
     migrations_dir: Path | None = Field(None, alias="SXP_MIGRATIONS_DIR")
+
+    @field_validator("provider_budgets")
+    @classmethod
+    def _known_providers(cls, value: dict[str, ProviderBudget]) -> dict[str, ProviderBudget]:
+        for name, budget in value.items():
+            if name not in CALL_TYPES:
+                raise ValueError(f"SXP_PROVIDER_BUDGETS: unknown provider {name!r}")
+            unknown = set(budget.prices) - set(CALL_TYPES[name])
+            if unknown:
+                raise ValueError(f"SXP_PROVIDER_BUDGETS: {name} has no call type {sorted(unknown)}"
+                                 f" (known: {list(CALL_TYPES[name])})")
+        return value
+
+    def budget_of(self, provider: str) -> tuple[int, int]:
+        """(per_day, per_run) credits of one provider in this environment."""
+        budget = self.provider_budgets.get(provider, ProviderBudget())
+        per_day = self.credit_budget_per_day if budget.per_day is None else budget.per_day
+        per_run = self.credit_budget_per_run if budget.per_run is None else budget.per_run
+        return per_day, per_run
+
+    def prices_of(self, provider: str) -> dict[str, int]:
+        """Credits per billable unit of each of the provider's call types."""
+        budget = self.provider_budgets.get(provider, ProviderBudget())
+        return {t: budget.prices.get(t, self.credits_per_lookup)
+                for t in CALL_TYPES.get(provider, ())}
 
     @property
     def migrations_path(self) -> Path:

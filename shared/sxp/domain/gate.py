@@ -10,16 +10,18 @@
    `Allocator` takes cards one by one in that order, so the gate can stream millions of cards
    and hold only the ones it buys.
 3. With a waterfall of providers (`("skiptrace", "apollo")`) a card is eligible when at least
-   one provider can look it up, and it costs the price of a lookup at every provider that can:
-   the reservation covers the worst case, the worker releases what it did not spend.
-4. Cards are bought in that order while their cost fits the available credits (all of them
-   when the price is 0), then cut into batches of `batch_size` (at most 250). The rest are
-   `budget_exhausted`.
+   one provider can look it up, and it costs the worst-case price of a lookup at every provider
+   that can (each provider's own price): the reservation covers the worst case, the worker
+   releases what it did not spend.
+4. Budgets are per provider. Cards are bought in that order while their cost at every provider
+   fits that provider's available credits (all of them when the prices are 0), then cut into
+   batches of `batch_size` (at most 250). The rest are `budget_exhausted`. A plain int for the
+   credits or the price applies to every provider.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,14 @@ LOW_READINESS = "low_readiness"
 LOW_CONFIDENCE = "low_confidence"
 UNLABELED = "unlabeled"
 MAX_BATCH_CARDS = 250  # the batch contract; sxp.config caps the setting at the same value
+PerProvider = int | Mapping[str, int]
+
+
+def per_provider(value: PerProvider, providers: Sequence[str]) -> dict[str, int]:
+    """An int for every provider, or the mapping's value per provider (0 when absent)."""
+    if isinstance(value, int):
+        return {p: value for p in providers}
+    return {p: int(value.get(p, 0)) for p in providers}
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class GateCard:
 class GatePlan:
     batches: list[list[int]] = field(default_factory=list)
     batch_credits: list[int] = field(default_factory=list)
+    batch_costs: list[dict[str, int]] = field(default_factory=list)
     ineligible: dict[int, str] = field(default_factory=dict)
     out_of_budget: list[int] = field(default_factory=list)
 
@@ -78,10 +89,16 @@ def ineligible_reason(card: GateCard, policy: GatePolicy, providers: Sequence[st
     return missing[0][0]
 
 
-def lookup_cost(card: GateCard, providers: Sequence[str], price_per_lookup: int) -> int:
-    """Worst-case credits: one lookup at every provider of the waterfall that can take the card."""
-    usable = sum(1 for p in providers if not missing_for(card.enrich_inputs, p))
-    return usable * max(price_per_lookup, 0)
+def lookup_costs(card: GateCard, providers: Sequence[str], prices: PerProvider
+                 ) -> dict[str, int]:
+    """Worst-case credits per provider: one lookup at every provider that can take the card."""
+    price = per_provider(prices, providers)
+    return {p: max(price[p], 0) for p in providers if not missing_for(card.enrich_inputs, p)}
+
+
+def lookup_cost(card: GateCard, providers: Sequence[str], prices: PerProvider) -> int:
+    """Worst-case credits over the whole waterfall."""
+    return sum(lookup_costs(card, providers, prices).values())
 
 
 def priority_key(card: GateCard, policy: GatePolicy) -> tuple[int, float, float, int]:
@@ -103,14 +120,17 @@ class Allocator:
     budget too (the order is strict: a cheaper, worse card never jumps the queue).
     """
 
-    def __init__(self, policy: GatePolicy, *, providers: Sequence[str], available_credits: int,
-                 price_per_lookup: int, batch_size: int) -> None:
+    def __init__(self, policy: GatePolicy, *, providers: Sequence[str],
+                 available_credits: PerProvider, price_per_lookup: PerProvider,
+                 batch_size: int) -> None:
         if not 1 <= batch_size <= MAX_BATCH_CARDS:
             raise ValueError(f"batch size must be 1..{MAX_BATCH_CARDS}, got {batch_size}")
         self.policy, self.providers = policy, tuple(providers)
-        self.price, self.batch_size = price_per_lookup, batch_size
-        self.left = max(available_credits, 0)
-        self.chosen: list[tuple[int, int]] = []
+        self.price = per_provider(price_per_lookup, self.providers)
+        self.batch_size = batch_size
+        self.left = {p: max(c, 0)
+                     for p, c in per_provider(available_credits, self.providers).items()}
+        self.chosen: list[tuple[int, dict[str, int]]] = []
         self.ineligible: dict[str, int] = {}
         self.out_of_budget = 0
         self._exhausted = False
@@ -120,27 +140,40 @@ class Allocator:
         if reason is not None:
             self.ineligible[reason] = self.ineligible.get(reason, 0) + 1
             return reason
-        cost = lookup_cost(card, self.providers, self.price)
-        if self._exhausted or cost > self.left:
+        costs = lookup_costs(card, self.providers, self.price)
+        if self._exhausted or any(c > self.left[p] for p, c in costs.items()):
             self._exhausted = True
             self.out_of_budget += 1
             return BUDGET_EXHAUSTED
-        self.left -= cost
-        self.chosen.append((card.card_id, cost))
+        for p, c in costs.items():
+            self.left[p] -= c
+        self.chosen.append((card.card_id, costs))
         return None
 
     def batches(self) -> tuple[list[list[int]], list[int]]:
         """Bought cards cut into batches of `batch_size`, with each batch's credits."""
-        ids, credits = [], []
+        ids, costs = self.batches_by_provider()
+        return ids, [sum(c.values()) for c in costs]
+
+    def batches_by_provider(self) -> tuple[list[list[int]], list[dict[str, int]]]:
+        """Bought cards cut into batches, with each batch's worst-case credits per provider
+        (every provider of the waterfall, 0 where no card of the batch can use it)."""
+        ids, costs = [], []
         for start in range(0, len(self.chosen), self.batch_size):
             part = self.chosen[start:start + self.batch_size]
             ids.append([card_id for card_id, _ in part])
-            credits.append(sum(cost for _, cost in part))
-        return ids, credits
+            costs.append({p: sum(c.get(p, 0) for _, c in part) for p in self.providers})
+        return ids, costs
+
+    def cards_at(self, provider: str) -> list[list[int]]:
+        """Per batch, the bought cards `provider` can look up (what the worker may send it)."""
+        return [[cid for cid, c in self.chosen[start:start + self.batch_size] if provider in c]
+                for start in range(0, len(self.chosen), self.batch_size)]
 
 
 def plan(cards: list[GateCard], policy: GatePolicy, *, providers: Sequence[str],
-         available_credits: int, price_per_lookup: int, batch_size: int) -> GatePlan:
+         available_credits: PerProvider, price_per_lookup: PerProvider,
+         batch_size: int) -> GatePlan:
     """Split cards into ineligible (with reasons), batches within budget, and out of budget."""
     allocator = Allocator(policy, providers=providers, available_credits=available_credits,
                           price_per_lookup=price_per_lookup, batch_size=batch_size)
@@ -151,12 +184,14 @@ def plan(cards: list[GateCard], policy: GatePolicy, *, providers: Sequence[str],
             result.out_of_budget.append(card.card_id)
         elif fate is not None:
             result.ineligible[card.card_id] = fate
-    result.batches, result.batch_credits = allocator.batches()
+    result.batches, result.batch_costs = allocator.batches_by_provider()
+    result.batch_credits = [sum(c.values()) for c in result.batch_costs]
     return result
 
 
 def available_credits(*, per_run: int, per_day: int, reserved_today: int,
                       released_today: int) -> int:
-    """Credits this gate run may reserve: the run budget, capped by what is left of the day."""
+    """Credits this gate run may reserve at one provider: its run budget, capped by what is
+    left of its day budget."""
     left_today = per_day - reserved_today + released_today
     return max(0, min(per_run, left_today))

@@ -22,6 +22,7 @@ from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, Looku
 from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
+from sxp.domain.budget import billed_credits
 from sxp.errors import ConfigError, InputError, JobPostponed, ProviderFatal, ProviderRetryable
 from sxp.logs import get_logger
 from sxp.pipeline import enrich_settle as settle
@@ -177,10 +178,11 @@ def _look_up(
             for c in cards
             if not lookups.satisfied(c.card_id) and all(getattr(c, k) for k in needed)
         ]
+        prices = app.settings.prices_of(name)
         for start in range(0, len(pending), provider.max_batch):
-            _call_once(
-                conn, provider, batch_id, pending[start : start + provider.max_batch], lookups
-            )
+            chunk = pending[start : start + provider.max_batch]
+            _call_once(conn, provider, batch_id, chunk, lookups, prices=prices,
+                       default_price=app.settings.credits_per_lookup)
     return lookups
 
 
@@ -190,8 +192,13 @@ def _call_once(
     batch_id: str,
     chunk: list[LookupRequest],
     lookups: Lookups,
+    *,
+    prices: dict[str, int],
+    default_price: int,
 ) -> None:
-    """Reuse a stored answer for the same request, or call and store it before applying."""
+    """Reuse a stored answer for the same request, or call and store it before applying.
+
+    A new answer's credits are its billed units at the provider's configured prices."""
     from sxp.adapters.providers.base import request_hash
 
     stored = contacts.find_call(conn, request_hash(provider.name, chunk))
@@ -200,6 +207,10 @@ def _call_once(
         lookups.calls_reused += 1
     else:
         response = provider.lookup(chunk)
+        if response.billed:
+            response = response.model_copy(
+                update={"credits_used": billed_credits(response.billed, prices, default_price)}
+            )
         with conn.transaction():
             call_id = contacts.record_call(conn, response, batch_id, [c.card_id for c in chunk])
         lookups.calls_made += 1

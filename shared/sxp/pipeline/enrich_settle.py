@@ -215,16 +215,25 @@ def _card_dnc(results: list[LookupResult]) -> bool | None:
 
 
 def _settle_ledger(conn: psycopg.Connection[Any], batch: dict[str, Any]) -> tuple[int, int]:
-    """`spend` = credits paid by this batch's calls; `release` = reserved − spent. Once each."""
+    """Per provider reserved for the batch: `spend` = credits its calls paid (priced with that
+    provider's prices when stored); `release` = reserved − spent. Once each per provider."""
     batch_id = str(batch["id"])
-    spent = contacts.batch_credits(conn, batch_id)
-    reserved = int(batch["credits_reserved"])
-    for entry, credits in (("spend", spent), ("release", max(reserved - spent, 0))):
-        conn.execute(
-            "INSERT INTO execution.credit_ledger (provider, batch_id, entry, credits, budget_day)"
-            " VALUES (%s, %s, %s, %s, coalesce((SELECT budget_day FROM execution.credit_ledger"
-            "  WHERE batch_id = %s AND entry = 'reserve'), current_date))"
-            " ON CONFLICT (batch_id, entry) DO NOTHING",
-            (batch["provider"], batch_id, entry, credits, batch_id),
-        )
-    return spent, reserved
+    paid = contacts.batch_credits_by_provider(conn, batch_id)
+    rows = conn.execute(
+        "SELECT provider, credits, budget_day FROM execution.credit_ledger"
+        " WHERE batch_id = %s AND entry = 'reserve' ORDER BY provider",
+        (batch_id,),
+    ).fetchall()
+    spent_total = 0
+    for row in rows:
+        # a reservation made before 050 may name the whole chain ("skiptrace,apollo")
+        spent = sum(paid.get(p, 0) for p in str(row["provider"]).split(","))
+        spent_total += spent
+        for entry, credits in (("spend", spent), ("release", max(int(row["credits"]) - spent, 0))):
+            conn.execute(
+                "INSERT INTO execution.credit_ledger"
+                " (provider, batch_id, entry, credits, budget_day) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (batch_id, provider, entry) DO NOTHING",
+                (row["provider"], batch_id, entry, credits, row["budget_day"]),
+            )
+    return spent_total, int(batch["credits_reserved"])

@@ -1,15 +1,16 @@
 """Gate step: choose the cards to enrich within the credit budget and queue their batches.
 
 In ONE transaction, serialized against every other gate by a transaction advisory lock on the
-budget: read today's reservations and releases (all providers) from the credit ledger, pick
+budget: read today's reservations and releases per provider from the credit ledger, pick
 eligible cards (labels and thresholds from the rules file, enrichability of the provider's
 inputs), mark the others `ineligible` with their reason, form batches of at most
-`enrich_batch_size` (<= 250) cards within min(run budget, what is left of the day budget),
-insert `enrichment_batches`, write a `reserve` row per batch in `credit_ledger`, set the cards
+`enrich_batch_size` (<= 250) cards within each provider's min(run budget, what is left of its
+day budget) (`Settings.budget_of`, prices from `Settings.prices_of`), insert
+`enrichment_batches`, write a `reserve` row per batch and provider in `credit_ledger`, set the cards
 `queued`, enqueue one `enrich {"batch_id"}` job per batch (queueing lock `enrich:<batch_id>`)
 and `export {}` (queueing lock "export"), and complete the gate job. Eligible cards beyond the
 budget stay `new` with reason `budget_exhausted`. `dry_run=True` computes the same plan and
-its cost per provider and writes nothing.
+its cost per provider (cards, worst-case calls, credits) and writes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sxp.adapters.postgres.queue import Job
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.config import Settings
+from sxp.domain.budget import lookup_price
 from sxp.domain.enrichability import PROVIDER_NEEDS
 from sxp.domain.gate import BUDGET_EXHAUSTED, Allocator, available_credits
 from sxp.domain.rules import Ruleset
@@ -46,10 +48,13 @@ class GateResult:
     credits_reserved: int = 0
     out_of_budget: int = 0
     credits_available: int = 0
+    credits_available_by_provider: dict[str, int] = field(default_factory=dict)
     batch_ids: list[str] = field(default_factory=list)
     batch_sizes: list[int] = field(default_factory=list)
-    # what enriching the affordable eligible cards would cost at each known provider
+    # what enriching the affordable eligible cards would cost at each known provider (and chain)
     cost_by_provider: dict[str, dict[str, int]] = field(default_factory=dict)
+    # the main chain's worst case at each of its providers: cards, calls, credits
+    spend_by_provider: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def new_batch_id(now: datetime | None = None) -> str:
@@ -65,11 +70,9 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
     with app.connect() as conn, conn.transaction():
         if not dry_run:
             repo.lock_budget(conn)
-        # the day budget covers every provider of the environment: nothing can overspend it
-        reserved, released = repo.ledger_today(conn)
-        credits = available_credits(per_run=settings.credit_budget_per_run,
-                                    per_day=settings.credit_budget_per_day,
-                                    reserved_today=reserved, released_today=released)
+        # each provider has its own day and run budget in this environment
+        credits = {name: _available(conn, settings, name)
+                   for name in dict.fromkeys([*providers, *PROVIDER_NEEDS])}
         chains = [providers, *((name,) for name in PROVIDER_NEEDS)] if dry_run else [providers]
         allocators = {",".join(chain): _allocator(ruleset, chain, credits, settings)
                       for chain in dict.fromkeys(chains)}
@@ -86,10 +89,11 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         result = _result(provider, ruleset, dry_run, credits, main)
         if dry_run:
             result.cost_by_provider = {name: _cost(a) for name, a in allocators.items()}
+            _log_done(result)
             return result
         result.cost_by_provider = {provider: _cost(main)}
-        batches, batch_credits = main.batches()
-        for card_ids, batch_credit in zip(batches, batch_credits, strict=True):
+        batches, batch_costs = main.batches_by_provider()
+        for card_ids, batch_credit in zip(batches, batch_costs, strict=True):
             batch_id = new_batch_id()
             repo.create_batch(conn, batch_id=batch_id, provider=provider, card_ids=card_ids,
                               credits=batch_credit)
@@ -100,12 +104,25 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         queue.enqueue(conn, "export", {}, queueing_lock="export")
         if job is not None:
             queue.complete(conn, job.id)
-    log.info("gate done", extra={"provider": provider, "eligible": result.eligible,
-                                 "batches": result.batched, "cards_queued": result.cards_queued,
+    _log_done(result)
+    return result
+
+
+def _log_done(result: GateResult) -> None:
+    log.info("gate done", extra={"provider": result.provider, "dry_run": result.dry_run,
+                                 "eligible": result.eligible, "batches": result.batched,
+                                 "cards_queued": result.cards_queued,
                                  "credits_reserved": result.credits_reserved,
                                  "out_of_budget": result.out_of_budget,
-                                 "ineligible": result.ineligible})
-    return result
+                                 "ineligible": result.ineligible,
+                                 "by_provider": result.spend_by_provider})
+
+
+def _available(conn: psycopg.Connection, settings: Settings, provider: str) -> int:
+    per_day, per_run = settings.budget_of(provider)
+    reserved, released = repo.ledger_today(conn, provider)
+    return available_credits(per_run=per_run, per_day=per_day, reserved_today=reserved,
+                             released_today=released)
 
 
 def _write_fates(conn: psycopg.Connection, fates: dict[int, str | None]) -> None:
@@ -124,22 +141,42 @@ def provider_chain(setting: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in setting.split(",") if p.strip())
 
 
-def _allocator(ruleset: Ruleset, providers: tuple[str, ...], credits: int,
+def _allocator(ruleset: Ruleset, providers: tuple[str, ...], credits: dict[str, int],
                settings: Settings) -> Allocator:
-    return Allocator(ruleset.gate, providers=providers, available_credits=credits,
-                     price_per_lookup=settings.credits_per_lookup,
-                     batch_size=settings.enrich_batch_size)
+    prices = {p: lookup_price(p, settings.prices_of(p), settings.credits_per_lookup)
+              for p in providers}
+    return Allocator(ruleset.gate, providers=providers,
+                     available_credits={p: credits[p] for p in providers},
+                     price_per_lookup=prices, batch_size=settings.enrich_batch_size)
 
 
-def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: int, main: Allocator
-            ) -> GateResult:
+def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: dict[str, int],
+            main: Allocator) -> GateResult:
     batches, batch_credits = main.batches()
+    chain = main.providers
     return GateResult(
         provider=provider, ruleset_version=ruleset.version, dry_run=dry_run,
         eligible=len(main.chosen) + main.out_of_budget, ineligible=dict(main.ineligible),
         batched=len(batches), cards_queued=len(main.chosen),
         credits_reserved=sum(batch_credits), out_of_budget=main.out_of_budget,
-        credits_available=credits, batch_sizes=[len(b) for b in batches])
+        credits_available=min(credits[p] for p in chain),
+        credits_available_by_provider={p: credits[p] for p in chain},
+        batch_sizes=[len(b) for b in batches], spend_by_provider=_spend(main))
+
+
+def _spend(main: Allocator) -> dict[str, dict[str, int]]:
+    """Per provider of the chain: cards it may be sent, worst-case calls, reserved credits."""
+    from sxp.adapters.providers.factory import bulk_calls
+
+    _ids, costs = main.batches_by_provider()
+    out = {}
+    for name in main.providers:
+        per_batch = main.cards_at(name)
+        out[name] = {"cards": sum(len(b) for b in per_batch),
+                     "calls": sum(bulk_calls(name, len(b)) for b in per_batch),
+                     "credits": sum(c[name] for c in costs),
+                     "available": main.left[name] + sum(c[name] for c in costs)}
+    return out
 
 
 def _cost(allocator: Allocator) -> dict[str, int]:

@@ -95,6 +95,22 @@ def test_waterfall_reserves_the_worst_case() -> None:
     got = plan([both, skip_only, apollo_only, neither], POLICY, providers=chain,
                available_credits=100, price_per_lookup=5, batch_size=2)
     assert got.batches == [[1, 2], [3]] and got.batch_credits == [15, 5] and got.credits == 20
-    tight = plan([both, skip_only], POLICY, providers=chain, available_credits=14,
+    assert got.batch_costs == [{"skiptrace": 10, "apollo": 5}, {"skiptrace": 0, "apollo": 5}]
+    # budgets are per provider: skip trace's 9 credits buy card 1 only, whatever Apollo has left
+    tight = plan([both, skip_only], POLICY, providers=chain,
+                 available_credits={"skiptrace": 9, "apollo": 100},
                  price_per_lookup=5, batch_size=250)
     assert tight.batches == [[1]] and tight.out_of_budget == [2]
+
+
+def test_each_provider_has_its_own_budget_and_price() -> None:
+    both = [card(i) for i in range(1, 7)]  # both providers can take every card
+    chain = ("skiptrace", "apollo")
+    got = plan(both, POLICY, providers=chain, available_credits={"skiptrace": 100, "apollo": 9},
+               price_per_lookup={"skiptrace": 1, "apollo": 2}, batch_size=3)
+    # Apollo's 9 credits at 2 each buy 4 cards; skip trace could have paid for all six
+    assert got.batches == [[1, 2, 3], [4]] and got.out_of_budget == [5, 6]
+    assert got.batch_costs == [{"skiptrace": 3, "apollo": 6}, {"skiptrace": 1, "apollo": 2}]
+    free = plan(both, POLICY, providers=chain, available_credits={"skiptrace": 0, "apollo": 0},
+                price_per_lookup={"skiptrace": 0, "apollo": 0}, batch_size=250)
+    assert free.cards_queued == 6 and free.credits == 0

@@ -195,15 +195,31 @@ def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -
         (state, list(reasons), list(reasons.values()), state))
 
 
+def ledger_today_by_provider(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+    """Today's reserve/spend/release credits per provider (rows of a budget day)."""
+    rows = conn.execute(
+        "SELECT provider, entry, coalesce(sum(credits), 0) AS credits"
+        " FROM execution.credit_ledger WHERE budget_day = current_date"
+        " GROUP BY provider, entry ORDER BY provider").fetchall()
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        entries = out.setdefault(str(r["provider"]),  # type: ignore[call-overload]
+                                 {"reserve": 0, "spend": 0, "release": 0})
+        entries[str(r["entry"])] = int(r["credits"])  # type: ignore[call-overload]
+    return out
+
+
 def create_batch(conn: psycopg.Connection, *, batch_id: str, provider: str,
-                 card_ids: list[int], credits: int) -> None:
-    """Insert the batch, reserve its credits in the ledger and queue its cards."""
+                 card_ids: list[int], credits: dict[str, int]) -> None:
+    """Insert the batch, reserve its credits in the ledger (one row per provider of the
+    waterfall) and queue its cards."""
     conn.execute(
         "INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)"
-        " VALUES (%s, %s, %s, %s)", (batch_id, provider, len(card_ids), credits))
+        " VALUES (%s, %s, %s, %s)", (batch_id, provider, len(card_ids), sum(credits.values())))
     conn.execute(
         "INSERT INTO execution.credit_ledger (provider, batch_id, entry, credits)"
-        " VALUES (%s, %s, 'reserve', %s)", (provider, batch_id, credits))
+        " SELECT p, %s, 'reserve', c FROM unnest(%s::text[], %s::int[]) AS r(p, c)",
+        (batch_id, list(credits), list(credits.values())))
     updated = conn.execute(
         "UPDATE execution.lead_cards SET enrich_state = 'queued', enrich_reason = NULL,"
         " enrichment_batch_id = %s, updated_at = now()"

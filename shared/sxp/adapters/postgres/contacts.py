@@ -63,6 +63,16 @@ def batch_credits(conn: psycopg.Connection[Any], batch_id: str) -> int:
     return int(row["n"]) if row else 0
 
 
+def batch_credits_by_provider(conn: psycopg.Connection[Any], batch_id: str) -> dict[str, int]:
+    """Credits actually paid by this batch's calls, per provider."""
+    rows = conn.execute(
+        "SELECT provider, coalesce(sum(credits), 0) AS n FROM contact.provider_calls"
+        " WHERE batch_id = %s GROUP BY provider",
+        (batch_id,),
+    ).fetchall()
+    return {str(r["provider"]): int(r["n"]) for r in rows}
+
+
 def mark_applied(conn: psycopg.Connection[Any], call_ids: Sequence[int]) -> None:
     conn.execute(
         "UPDATE contact.provider_calls SET applied = true WHERE id = ANY(%s)", (list(call_ids),)

@@ -76,6 +76,9 @@ class LookupResponse(BaseModel):
     request_hash: str
     status_code: int
     credits_used: int = 0
+    # billable units per call type ("skip_trace", "people_match", "organization_enrich"):
+    # the enrich step prices them with the provider's configured prices
+    billed: dict[str, int] = Field(default_factory=dict)
     results: list[LookupResult] = Field(default_factory=list)
 
     @property

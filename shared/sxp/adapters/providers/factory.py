@@ -74,3 +74,12 @@ def _breaker(app: App, name: str) -> Any:
     return build_breaker(name, fail_max=app.settings.breaker_fail_max,
                          reset_timeout_s=app.settings.breaker_reset_s,
                          storage=PostgresBreakerStorage(name, app.connect))
+
+
+def bulk_calls(name: str, cards: int) -> int:
+    """Worst-case HTTP calls to look `cards` cards up at `name` (Apollo may follow a people
+    bulk_match with an organizations bulk_enrich for the same chunk)."""
+    if cards <= 0 or name not in PROVIDERS:
+        return 0
+    chunks = -(-cards // int(PROVIDERS[name].max_batch))
+    return chunks * (2 if name == "apollo" else 1)

@@ -93,6 +93,7 @@ def parse_response(requests: Sequence[LookupRequest], payload: Any, status: int)
         request_hash=request_hash(SkipTraceProvider.name, requests),
         status_code=status,
         credits_used=sum(1 for r in results if r.matched),
+        billed={"skip_trace": sum(1 for r in results if r.matched)},
         results=results,
     )
 
