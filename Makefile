@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/sxp demo
 
+# A private basetemp: pytest prunes old folders in the shared one, which would pull the test
+# Postgres' data directory from under a concurrent run.
 test: $(STAMP)
-	$(BIN)/pytest
+	@d=$$(mktemp -d /tmp/sxp-test.XXXXXX); $(BIN)/pytest --basetemp=$$d; rc=$$?; rm -rf $$d; exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
