@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sxp.domain import quality as q
@@ -76,6 +78,21 @@ def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
         return text, False
     scrubbed = _SPACES.sub(" ", scrubbed).strip(" \t|·•,;:-")
     return scrubbed or None, True
+
+
+def clean_scrubbed(value: object, max_len: int = 4000) -> tuple[str | None, bool]:
+    """`scrub_contacts(clean_text(value, max_len))`, with a fast path for plain ASCII text."""
+    if value is None:
+        return None, False
+    if type(value) is str and value.isascii() and value.isprintable():
+        text = value.strip()[:max_len]
+        if not text:
+            return None, False
+        if ("@" not in text and "at]" not in text and "at)" not in text and "AT" not in text
+                and _MAYBE_PHONE.search(text) is None):
+            return text, False
+        return scrub_contacts(text)
+    return scrub_contacts(clean_text(value, max_len))
 
 
 def normalize_platform(value: object) -> str | None:
@@ -181,6 +198,26 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
     """ISO 8601 (naive = UTC), epoch seconds or milliseconds -> aware UTC datetime."""
     if value is None or value == "":
         return None
+    if type(value) is str and (known := _PARSED.get(value)) is not None:
+        moment = known
+    else:
+        moment = _parse_timestamp(value)
+        if type(value) is str:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[value] = moment
+    limit = now + timedelta(days=1) if now is not None else _upper_limit()
+    if not _EPOCH_MIN <= moment <= limit:
+        raise RowRejected(q.INVALID_TIMESTAMP, "out of plausible range")
+    return moment
+
+
+# timestamp texts repeat (a pull's scrape time, dates of account creation): parse each once
+_PARSED: dict[str, datetime] = {}
+_PARSED_MAX = 50_000
+
+
+def _parse_timestamp(value: object) -> datetime:
     if isinstance(value, bool):
         raise RowRejected(q.INVALID_TIMESTAMP, "boolean")
     moment: datetime
@@ -189,7 +226,11 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
             moment = datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise RowRejected(q.INVALID_TIMESTAMP, "not ISO 8601") from exc
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        tz = moment.tzinfo
+        if tz is None:
+            moment = moment.replace(tzinfo=UTC)
+        elif tz is not UTC:
+            moment = moment.astimezone(UTC)
     elif isinstance(value, int | float | str):
         try:
             number = float(value)
@@ -204,10 +245,19 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
             raise RowRejected(q.INVALID_TIMESTAMP, "epoch out of range") from exc
     else:
         raise RowRejected(q.INVALID_TIMESTAMP, "not a timestamp")
-    limit = (now or datetime.now(UTC)) + timedelta(days=1)
-    if not _EPOCH_MIN <= moment <= limit:
-        raise RowRejected(q.INVALID_TIMESTAMP, "out of plausible range")
     return moment
+
+
+_LIMIT: list[Any] = [0.0, None]
+
+
+def _upper_limit() -> datetime:
+    """now + 1 day, recomputed at most once a second (it is checked for every timestamp)."""
+    tick = time.monotonic()
+    if _LIMIT[1] is None or tick - _LIMIT[0] >= 1.0:
+        _LIMIT[0], _LIMIT[1] = tick, datetime.now(UTC) + timedelta(days=1)
+    limit: datetime = _LIMIT[1]
+    return limit
 
 
 def normalize_bool(value: object) -> bool:

@@ -9,6 +9,7 @@ boundary that reads it back (staged JSONL, tests, downstream steps).
 from __future__ import annotations
 
 import hashlib
+import operator
 from datetime import datetime
 from typing import Any
 
@@ -51,49 +52,53 @@ class Profile(BaseModel):
 PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
 # fields whose change makes a new version of the profile (scrape time does not)
 CONTENT_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("scraped_at", "content_hash"))
+_content_values = operator.itemgetter(*CONTENT_FIELDS)  # a tuple: orjson writes it as a list
 COUNT_FIELDS = ("followers", "following", "posts", "likes")
 
 
 def build_profile(row: MappedRow, platform: str | None,
                   default_scraped_at: datetime) -> dict[str, Any]:
     """Normalize and check one mapped row; raises RowRejected with a reason code."""
-    raw_handle = row.get("handle") or row.get("profile_url")
-    handle, url_platform = n.normalize_handle(raw_handle, platform)
+    get = row.get
+    handle, url_platform = n.normalize_handle(get("handle") or get("profile_url"), platform)
     platform = platform or url_platform
     if platform is None:
         raise RowRejected(q.UNKNOWN_PLATFORM)
-    display_name, name_contact = n.scrub_contacts(n.clean_text(row.get("display_name"), 200))
-    bio, bio_contact = n.scrub_contacts(n.clean_text(row.get("bio")))
-    location, loc_contact = n.scrub_contacts(n.clean_text(row.get("location"), 200))
-    bio_url = n.clean_text(row.get("bio_url"), 2000)
+    display_name, name_contact = n.clean_scrubbed(get("display_name"), 200)
+    bio, bio_contact = n.clean_scrubbed(get("bio"))
+    location, loc_contact = n.clean_scrubbed(get("location"), 200)
+    bio_url = n.clean_text(get("bio_url"), 2000)
     url_contact = bool(bio_url and bio_url.lower().startswith(("mailto:", "tel:", "sms:")))
     if url_contact:
         bio_url = None
+    count = n.normalize_count
+    timestamp = n.normalize_timestamp
     profile: dict[str, Any] = {
         "platform": platform,
         "handle": handle,
-        "platform_user_id": _id_text(row.get("platform_user_id")),
+        "platform_user_id": _id_text(get("platform_user_id")),
         "display_name": display_name,
         "bio": bio,
         "bio_url": bio_url,
         "location": location,
-        "avatar_url": n.clean_text(row.get("avatar_url"), 2000),
-        "is_verified": n.normalize_bool(row.get("is_verified")),
+        "avatar_url": n.clean_text(get("avatar_url"), 2000),
+        "is_verified": n.normalize_bool(get("is_verified")),
+        "followers": count(get("followers")),
+        "following": count(get("following")),
+        "posts": count(get("posts")),
+        "likes": count(get("likes")),
+        "account_created_at": timestamp(get("account_created_at")),
+        "scraped_at": timestamp(get("scraped_at")) or default_scraped_at,
+        "bio_has_contact": name_contact or bio_contact or loc_contact or url_contact,
+        "extra": _clean_extra(get("extra")),
     }
-    for field in COUNT_FIELDS:
-        profile[field] = n.normalize_count(row.get(field))
-    profile["account_created_at"] = n.normalize_timestamp(row.get("account_created_at"))
-    profile["scraped_at"] = n.normalize_timestamp(row.get("scraped_at")) or default_scraped_at
-    profile["bio_has_contact"] = name_contact or bio_contact or loc_contact or url_contact
-    profile["extra"] = _clean_extra(row.get("extra"))
     profile["content_hash"] = content_hash(profile)
     return profile
 
 
 def content_hash(profile: dict[str, Any]) -> str:
     """Hash of everything that describes the profile, scrape time excluded."""
-    payload = orjson.dumps([profile[f] for f in CONTENT_FIELDS],
-                           option=orjson.OPT_SORT_KEYS)
+    payload = orjson.dumps(_content_values(profile), option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 

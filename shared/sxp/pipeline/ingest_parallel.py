@@ -10,6 +10,7 @@ which bounds memory whatever the file size.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -19,7 +20,9 @@ from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, BinaryIO
 
-from sxp.adapters.sources.readers import RawRecord, parse_object
+import orjson
+
+from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, parse_object
 from sxp.domain import quality as q
 from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
@@ -66,20 +69,28 @@ def iter_blocks(reader: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, byt
 
 
 def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawRecord]:
+    loads = orjson.loads
     lines = block.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     for offset, raw in enumerate(lines):
         line = first_line + offset
         if len(raw) > max_row_bytes:
-            yield RawRecord(line, None, raw[:16 * 1024], q.ROW_TOO_LARGE)
+            yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
             continue
         if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if not raw or raw.isspace():
             continue
-        record = parse_object(line, raw.rstrip(b"\r"))
-        yield record if record.value is None else RawRecord(line, record.value, raw)
+        try:
+            value = loads(raw)
+        except orjson.JSONDecodeError:
+            yield parse_object(line, raw.rstrip(b"\r"))
+            continue
+        if type(value) is dict:
+            yield RawRecord(line, value, raw)
+        else:
+            yield RawRecord(line, None, raw.rstrip(b"\r")[:RAW_KEEP], q.NOT_AN_OBJECT)
 
 
 class _Collect:
@@ -114,8 +125,12 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     collect = _Collect()
     writer = ChunkWriter(collect, chunk_rows=1 << 30)
     sink = _MemorySink(file_key)
-    process_records(_records(first_line, block, max_row_bytes), platform_hint,
-                    default_scraped_at, writer, sink)
+    gc.disable()  # a block's objects all live until it is done: collecting them is wasted work
+    try:
+        process_records(_records(first_line, block, max_row_bytes), platform_hint,
+                        default_scraped_at, writer, sink)
+    finally:
+        gc.enable()
     writer.flush()
     return BlockResult(read=sink.read, copy_block=b"".join(collect.blocks),
                        normalized=compress_lines(sink.lines) if sink.lines else b"",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -57,32 +58,41 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def _quoted(text: str | None) -> str:
-    if text is None:
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
         return ""
-    if "\x01" in text:
-        text = text.replace("\x01", "\x01\x01")
-    return f"\x01{text}\x01"
+    text = _ISO.get(moment)
+    if text is None:
+        if len(_ISO) >= 50_000:
+            _ISO.clear()
+        text = _ISO[moment] = moment.isoformat()
+    return text
 
 
-def _num(value: int | None) -> str:
-    return "" if value is None else str(value)
+_ISO: dict[datetime, str] = {}
 
 
 def stage_line(profile: dict[str, Any]) -> bytes:
     """One COPY line (typed columns, `PROFILE_FIELDS` order) for the staging table."""
     p = profile
-    created = p["account_created_at"]
+    texts = [p["platform_user_id"], p["display_name"], p["bio"], p["bio_url"], p["location"],
+             p["avatar_url"]]
+    for i, text in enumerate(texts):
+        if text is None:
+            texts[i] = ""
+        elif "\x01" in text:
+            texts[i] = "\x01" + text.replace("\x01", "\x01\x01") + "\x01"
+        else:
+            texts[i] = "\x01" + text + "\x01"
+    counts = [p["followers"], p["following"], p["posts"], p["likes"]]
     extra = p["extra"]
-    return (f"{p['platform']}\x02{p['handle']}\x02{_quoted(p['platform_user_id'])}\x02"
-            f"{_quoted(p['display_name'])}\x02{_quoted(p['bio'])}\x02{_quoted(p['bio_url'])}\x02"
-            f"{_quoted(p['location'])}\x02{_quoted(p['avatar_url'])}\x02"
-            f"{'t' if p['is_verified'] else 'f'}\x02{_num(p['followers'])}\x02"
-            f"{_num(p['following'])}\x02{_num(p['posts'])}\x02{_num(p['likes'])}\x02"
-            f"{'' if created is None else created.isoformat()}\x02{p['scraped_at'].isoformat()}"
-            f"\x02{'t' if p['bio_has_contact'] else 'f'}\x02"
-            f"{orjson.dumps(extra).decode() if extra else '{}'}\x02{p['content_hash']}\n"
-            ).encode("utf-8", "surrogatepass")
+    return "\x02".join([
+        p["platform"], p["handle"], *texts, "t" if p["is_verified"] else "f",
+        *["" if c is None else str(c) for c in counts],
+        _iso(p["account_created_at"]), _iso(p["scraped_at"]),
+        "t" if p["bio_has_contact"] else "f",
+        orjson.dumps(extra).decode() if extra else "{}", p["content_hash"] + "\n",
+    ]).encode("utf-8", "surrogatepass")
 
 
 def _merge_sql() -> str:
