@@ -27,7 +27,7 @@ from sxp.domain.profiles import PROFILE_FIELDS
 
 STAGE_TABLE = "pg_temp.stage_profiles"
 KEYS_TABLE = "pg_temp.stage_keys"
-LOADED_TABLE = "pg_temp.stage_loaded"
+MERGE_LOCK = 0x5358_5102  # held by an ingest transaction that merges into Tier 1, until it ends
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
 _TEXT_FIELDS = ("platform_user_id", "display_name", "bio", "bio_url", "location", "avatar_url")
 # Staged rows travel as typed columns (`PROFILE_FIELDS` order) in CSV mode with control-character
@@ -96,25 +96,25 @@ def stage_line(profile: dict[str, Any]) -> bytes:
 
 
 def _merge_sql() -> str:
-    changed = ("t.content_hash <> EXCLUDED.content_hash"
-               " AND EXCLUDED.scraped_at >= t.scraped_at")
-    sets = [f"{f} = CASE WHEN {changed} THEN EXCLUDED.{f} ELSE t.{f} END"
-            for f in (*_VALUE_FIELDS, "source_file_id")]
+    changed = "t.content_hash <> s.content_hash AND s.scraped_at >= t.scraped_at"
+    sets = [f"{f} = CASE WHEN {changed} THEN s.{f} ELSE t.{f} END" for f in _VALUE_FIELDS]
+    sets.append(f"source_file_id = CASE WHEN {changed} THEN %(sf)s ELSE t.source_file_id END")
     sets.append(f"updated_at = CASE WHEN {changed} THEN now() ELSE t.updated_at END")
-    sets.append("first_seen = least(t.first_seen, EXCLUDED.first_seen)")
-    sets.append("last_seen = greatest(t.last_seen, EXCLUDED.last_seen)")
+    sets.append("first_seen = least(t.first_seen, s.scraped_at)")
+    sets.append("last_seen = greatest(t.last_seen, s.scraped_at)")
     fields = ", ".join(PROFILE_FIELDS)
+    values = ", ".join(f"s.{f}" for f in PROFILE_FIELDS)
+    # a chunk holds one row per key already (the writer kept the newest scrape). MERGE probes
+    # the unique index once per row and inserts new keys without ON CONFLICT's speculative
+    # insertion; rows it would not change are not even locked. Rows this file inserted or
+    # rewrote carry its source_file_id (the "loaded" count).
     return (
-        # a chunk holds one row per key already (the writer kept the newest scrape); the ids of
-        # rows this transaction inserted or rewrote (updated_at = now()) are kept for the counts
-        f"WITH merged AS (INSERT INTO social.raw_social_profiles AS t ({fields}, source_file_id,"
-        "    first_seen, last_seen, updated_at)"
-        f"  SELECT {fields}, %(sf)s, scraped_at, scraped_at, now() FROM {STAGE_TABLE}"
-        "  ON CONFLICT (platform, handle) DO UPDATE SET " + ", ".join(sets) +
-        f"  WHERE ({changed}) OR EXCLUDED.scraped_at > t.last_seen"
-        "   OR EXCLUDED.scraped_at < t.first_seen"
-        "  RETURNING t.id, t.updated_at = now() AS changed)"
-        f" INSERT INTO {LOADED_TABLE} SELECT id FROM merged WHERE changed")
+        f"MERGE INTO social.raw_social_profiles t USING {STAGE_TABLE} s"
+        "  ON t.platform = s.platform AND t.handle = s.handle"
+        f" WHEN MATCHED AND (({changed}) OR s.scraped_at > t.last_seen"
+        "   OR s.scraped_at < t.first_seen) THEN UPDATE SET " + ", ".join(sets) +
+        f" WHEN NOT MATCHED THEN INSERT ({fields}, source_file_id, first_seen, last_seen,"
+        f"   updated_at) VALUES ({values}, %(sf)s, s.scraped_at, s.scraped_at, now())")
 
 
 class ChunkedMerge:
@@ -139,11 +139,15 @@ class ChunkedMerge:
         self._conn.execute(_STAGE_DDL)
         self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_keys (platform text,"
                            " handle text) ON COMMIT DROP")
-        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_loaded (id bigint)"
-                           " ON COMMIT DROP")
         # hash the final key count in memory; one fsync at commit suffices for a re-runnable step
         self._conn.execute("SET LOCAL work_mem = '256MB'")
         self._conn.execute("SET LOCAL synchronous_commit = off")
+        # MERGE inserts new keys without conflict handling: one ingest merges at a time
+        self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (MERGE_LOCK,))
+        # the staging table has no statistics: make the merge probe Tier 1's unique index
+        # rather than hash a scan of the whole table (reset when the merges are done)
+        self._conn.execute("SET LOCAL enable_hashjoin = off")
+        self._conn.execute("SET LOCAL enable_mergejoin = off")
         self._thread.start()
         return self
 
@@ -162,13 +166,16 @@ class ChunkedMerge:
         self._thread.join()
         if exc is None:
             self._raise_if_failed()
+            self._conn.execute("SET LOCAL enable_hashjoin = DEFAULT")
+            self._conn.execute("SET LOCAL enable_mergejoin = DEFAULT")
 
     def finish(self, staged: int) -> MergeResult:
         """Counts once every chunk is merged; `staged` is the number of valid rows written."""
         row: dict[str, Any] | None = self._conn.execute(  # type: ignore[assignment]
             f"SELECT (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {KEYS_TABLE}) k)"
             "   AS distinct_keys,"
-            f" (SELECT count(DISTINCT id) FROM {LOADED_TABLE}) AS loaded").fetchone()
+            " (SELECT count(*) FROM social.raw_social_profiles WHERE source_file_id = %s)"
+            "   AS loaded", (self._source_file_id,)).fetchone()
         assert row is not None
         return MergeResult(staged=staged, distinct=int(row["distinct_keys"]),
                            loaded=int(row["loaded"]))
