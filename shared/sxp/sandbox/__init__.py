@@ -22,6 +22,8 @@ def start_sandbox(
     overrides: dict[tuple[str, str], dict[str, Any]] | None = None,
     api_key: str | None = None,
     match_rate: float | None = None,
+    minute_limit: int | None = None,
+    minute_window_s: float = 60.0,
 ) -> SandboxServer:
     """Start an emulator in a background thread on 127.0.0.1; close it with `.close()`."""
     options: dict[str, Any] = {
@@ -34,6 +36,8 @@ def start_sandbox(
     }
     if match_rate is not None:
         options["match_rate"] = match_rate
+    if minute_limit is not None:  # Apollo's per-minute quota
+        options.update(minute_limit=minute_limit, minute_window_s=minute_window_s)
     if kind == "skiptrace":
         from sxp.sandbox import skiptrace
 

@@ -2,11 +2,17 @@
 
 `X-Api-Key` header; `details[]` and `domains[]` of at most 10; credits charged only when a
 record is found; rate-limit headers `x-minute-usage` / `x-minute-requests-left` on every
-answer and HTTP 429 past the limit.
+answer and HTTP 429 past the limit. `minute_limit` adds Apollo's per-minute quota (a sliding
+window of `minute_window_s`, 60 s by default): the headers count it down truthfully and a call
+past it gets a 429 with `Retry-After`.
 """
 
 from __future__ import annotations
 
+import collections
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sxp.sandbox import synthetic
@@ -29,11 +35,12 @@ def build(
     *, api_key: str, match_rate: float = 0.6, overrides: Overrides | None = None, **options: Any
 ) -> SandboxServer:
     planted = {(f.lower(), last.lower()): v for (f, last), v in (overrides or {}).items()}
+    quota = MinuteQuota(options.pop("minute_limit", None), options.pop("minute_window_s", 60.0))
     server: SandboxServer
 
     def headers() -> dict[str, str]:
-        limit = int((server.rate_per_s or 1000 / 60) * 60)
-        used = server.window_usage()
+        limit = quota.limit or int((server.rate_per_s or 1000 / 60) * 60)
+        used = quota.usage() if quota.limit else server.window_usage()
         return {
             "x-rate-limit-minute": str(limit),
             "x-minute-usage": str(used),
@@ -98,12 +105,15 @@ def build(
             headers(),
         )
 
+    def metered(route: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+        return quota.guard(route, headers)
+
     server = SandboxServer(
         {
-            ("POST", "/api/v1/people/match"): people_match,
-            ("POST", "/api/v1/people/bulk_match"): bulk_match,
-            ("GET", "/api/v1/organizations/enrich"): org_enrich,
-            ("POST", "/api/v1/organizations/bulk_enrich"): org_bulk,
+            ("POST", "/api/v1/people/match"): metered(people_match),
+            ("POST", "/api/v1/people/bulk_match"): metered(bulk_match),
+            ("GET", "/api/v1/organizations/enrich"): metered(org_enrich),
+            ("POST", "/api/v1/organizations/bulk_enrich"): metered(org_bulk),
         },
         authorize=lambda r: r.headers.get("x-api-key") == api_key,
         fault_reply=_fault_reply,
@@ -190,3 +200,48 @@ def _limited(wait_s: float) -> Reply:
     reply = _fault_reply(Fault(429))
     reply.headers["Retry-After"] = str(max(1, round(wait_s + 0.5)))
     return reply
+
+
+class MinuteQuota:
+    """Apollo's per-minute request quota as a sliding window (off when `limit` is None)."""
+
+    def __init__(self, limit: int | None, window_s: float) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> float | None:
+        """Count a request; seconds until the window reopens when the quota is spent."""
+        if not self.limit:
+            return None
+        with self._lock:
+            now = self._expire()
+            if len(self._sent) >= self.limit:
+                return self.window_s - (now - self._sent[0])
+            self._sent.append(now)
+        return None
+
+    def guard(self, route: Callable[[Request], Reply], headers: Callable[[], dict[str, str]]
+              ) -> Callable[[Request], Reply]:
+        """The route behind the quota: past it, a 429 with Retry-After and the quota headers."""
+
+        def handle(request: Request) -> Reply:
+            wait = self.take()
+            if wait is not None:
+                reply = _limited(wait)
+                reply.headers.update(headers())
+                return reply
+            return route(request)
+
+        return handle
+
+    def usage(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._sent)
+
+    def _expire(self) -> float:
+        now = time.monotonic()
+        while self._sent and now - self._sent[0] >= self.window_s:
+            self._sent.popleft()
+        return now

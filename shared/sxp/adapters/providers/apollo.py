@@ -1,7 +1,9 @@
 """Apollo adapter over httpx: `POST /api/v1/people/bulk_match` with up to 10 `details[]`, then
 `POST /api/v1/organizations/bulk_enrich` for the domains of people it did not match.
 
-`X-Api-Key` header. Credits are what Apollo reports in `credits_consumed` (charged only when a
+`X-Api-Key` header. Every answer's rate-limit headers (`x-minute-requests-left`, ...,
+`Retry-After` on a 429) feed a `HeaderThrottle` that slows the adapter before Apollo's limit.
+Credits are what Apollo reports in `credits_consumed` (charged only when a
 record is found). Phones are not revealed here (Apollo reveals them through a webhook); emails
 and the person's organization come back.
 """
@@ -23,6 +25,7 @@ from sxp.adapters.providers.base import (
     request_hash,
 )
 from sxp.adapters.providers.resilience import ResilientCaller
+from sxp.adapters.providers.throttle import HeaderThrottle
 from sxp.domain.contact_points import normalize_email
 from sxp.errors import ProviderRetryable
 
@@ -42,8 +45,10 @@ class ApolloProvider:
         caller: ResilientCaller,
         timeout_s: float = 10.0,
         client: httpx.Client | None = None,
+        throttle: HeaderThrottle | None = None,
     ) -> None:
         self.caller = caller
+        self.throttle = throttle or HeaderThrottle()
         self._client = client or httpx.Client(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
@@ -59,7 +64,7 @@ class ApolloProvider:
             raise ValueError(f"apollo bulk_match takes 1..{self.max_batch} people per call")
         body = build_request_body(requests)
         status, payload = self.caller.call(
-            lambda: self._client.post(BULK_MATCH, json=body), records=len(requests)
+            lambda: self._post(BULK_MATCH, body), records=len(requests)
         )
         response = parse_response(requests, payload, status)
         missing = sorted(
@@ -78,7 +83,7 @@ class ApolloProvider:
     ) -> LookupResponse:
         """People not matched but with a domain: the business alone, via bulk_enrich."""
         _status, payload = self.caller.call(
-            lambda: self._client.post(BULK_ENRICH, json={"domains": domains}),
+            lambda: self._post(BULK_ENRICH, {"domains": domains}),
             records=len(domains),
         )
         orgs = payload.get("organizations") if isinstance(payload, dict) else None
@@ -97,8 +102,19 @@ class ApolloProvider:
             results.append(result)
         # Apollo charges one credit per organization found
         return response.model_copy(
-            update={"results": results, "credits_used": response.credits_used + len(by_domain)}
+            update={
+                "results": results,
+                "credits_used": response.credits_used + len(by_domain),
+                "billed": {**response.billed, "organization_enrich": len(by_domain)},
+            }
         )
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """One exchange, paced by what Apollo's last answers said is left of its windows."""
+        self.throttle.wait()
+        response = self._client.post(path, json=body)
+        self.throttle.observe(response.status_code, response.headers)
+        return response
 
     def close(self) -> None:
         self._client.close()
@@ -130,14 +146,16 @@ def parse_response(requests: Sequence[LookupRequest], payload: Any, status: int)
         match = matches[index] if aligned else _find(matches, request)
         results.append(_result(request, match if isinstance(match, dict) else None))
     credits = payload.get("credits_consumed")
+    people = (
+        int(credits) if isinstance(credits, int | float) else sum(1 for r in results if r.matched)
+    )
     return LookupResponse(
         provider=ApolloProvider.name,
         request_hash=request_hash(ApolloProvider.name, requests),
         status_code=status,
         results=results,
-        credits_used=int(credits)
-        if isinstance(credits, int | float)
-        else sum(1 for r in results if r.matched),
+        credits_used=people,
+        billed={"people_match": people},
     )
 
 
