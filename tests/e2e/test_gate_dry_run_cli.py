@@ -46,3 +46,25 @@ def test_gate_dry_run_then_gate(cli: Any, app: App) -> None:
     real = json.loads(cli.sxp("gate").stdout)
     assert real["dry_run"] is False and len(real["batch_ids"]) == 2
     assert _counts(app) == {"batches": 2, "ledger": 2, "queued": 260}
+
+
+def test_gate_dry_run_per_provider_budgets_then_status(cli: Any, app: App) -> None:
+    _seed(app, 120)  # every card: a name, a US city and a company link
+    cli.env["SXP_ENRICH_PROVIDER"] = "skiptrace,apollo"
+    cli.env["SXP_PROVIDER_BUDGETS"] = json.dumps({
+        "skiptrace": {"per_day": 5000, "per_run": 1000, "prices": {"skip_trace": 1}},
+        "apollo": {"per_day": 2000, "per_run": 100,
+                   "prices": {"people_match": 1, "organization_enrich": 2}}})
+    dry = json.loads(cli.sxp("gate", "--dry-run").stdout)
+    assert dry["cards_queued"] == 50 and dry["out_of_budget"] == 70  # Apollo: 100 at 2
+    assert dry["spend_by_provider"] == {
+        "skiptrace": {"cards": 50, "calls": 1, "credits": 50, "available": 1000},
+        "apollo": {"cards": 50, "calls": 10, "credits": 100, "available": 100}}
+    assert _counts(app) == {"batches": 0, "ledger": 0, "queued": 0}
+    real = json.loads(cli.sxp("gate").stdout)
+    assert real["credits_reserved"] == 150
+    assert _counts(app) == {"batches": 1, "ledger": 2, "queued": 50}  # a row per provider
+    status = cli.sxp("status").stdout
+    assert ("budget apollo today: reserved=100, spent=0, released=0, held=100,"
+            " remaining=1900 of 2000/day (per run 100)") in status
+    assert "budget skiptrace today: reserved=50," in status

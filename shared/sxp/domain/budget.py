@@ -39,3 +39,21 @@ def lookup_price(provider: str, prices: Mapping[str, int], default: int) -> int:
 def billed_credits(units: Mapping[str, int], prices: Mapping[str, int], default: int) -> int:
     """Credits of a call that billed `units` per call type."""
     return sum(max(n, 0) * max(prices.get(t, default), 0) for t, n in units.items())
+
+
+def budget_view(ledger: Mapping[str, Mapping[str, int]],
+                budgets: Mapping[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+    """Today per provider: reserved, spent, released, still held by running batches, the day
+    and run budgets and what is left of the day (what the next gate may reserve, at most the
+    run budget). `ledger` is today's credits per provider and entry; `budgets` is
+    (per_day, per_run) per provider."""
+    view = {}
+    for name in sorted(set(budgets) | set(ledger)):
+        entries = ledger.get(name, {})
+        reserved, spent = entries.get("reserve", 0), entries.get("spend", 0)
+        released = entries.get("release", 0)
+        per_day, per_run = budgets.get(name, (0, 0))
+        view[name] = {"reserved": reserved, "spent": spent, "released": released,
+                      "held": max(reserved - spent - released, 0), "per_day": per_day,
+                      "per_run": per_run, "remaining_today": max(per_day - reserved + released, 0)}
+    return view

@@ -89,6 +89,11 @@ def print_status(status: dict[str, Any], out: TextIO | None = None) -> None:
         state = "PAUSED" if health.get("paused") else "ok"
         print(f"provider {health.get('provider')}: {state} — " + ", ".join(
             f"{k}={v}" for k, v in health.items() if k not in ("provider", "paused")), file=out)
+    for name, b in status.get("budgets", {}).items():
+        print(f"budget {name} today: reserved={b['reserved']}, spent={b['spent']},"
+              f" released={b['released']}, held={b['held']},"
+              f" remaining={b['remaining_today']} of {b['per_day']}/day"
+              f" (per run {b['per_run']})", file=out)
     for failed in status["failed_files"]:
         print(f"failed file {failed['key']}: [{failed['reason_code']}] {failed['reason']}",
               file=out)

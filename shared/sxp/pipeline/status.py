@@ -6,6 +6,7 @@ from typing import Any, LiteralString
 
 from sxp.adapters.postgres.connection import DictConnection
 from sxp.bootstrap import App
+from sxp.domain.budget import CALL_TYPES, budget_view
 
 _GROUPED: dict[str, str] = {
     "source_files": "SELECT state AS k, count(*) AS n FROM social.source_files GROUP BY 1",
@@ -41,11 +42,14 @@ _TIER_COUNTS = (
 def collect_status(app: App) -> dict[str, Any]:
     with app.connect() as conn:
         return collect_status_on(conn, error_budget_target=app.settings.error_budget_target,
-                                 error_budget_min_calls=app.settings.error_budget_min_calls)
+                                 error_budget_min_calls=app.settings.error_budget_min_calls,
+                                 budgets={p: app.settings.budget_of(p) for p in CALL_TYPES})
 
 
 def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99,
-                      error_budget_min_calls: int = 100) -> dict[str, Any]:
+                      error_budget_min_calls: int = 100,
+                      budgets: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """`budgets`: (per_day, per_run) credits per provider, for today's budget view."""
     status: dict[str, Any] = {"tiers": _one(conn, _TIER_COUNTS),
                               "ingest": _one(conn, _INGEST_TOTALS)}
     for name, sql in _GROUPED.items():
@@ -58,6 +62,9 @@ def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99
 
     status["providers"] = provider_health_report(conn, target=error_budget_target,
                                                  min_calls=error_budget_min_calls)
+    from sxp.adapters.postgres.cards import ledger_today_by_provider
+
+    status["budgets"] = budget_view(ledger_today_by_provider(conn), budgets or {})
     status["failed_files"] = [dict(r) for r in conn.execute(
         "SELECT id, key, reason_code, reason FROM social.source_files WHERE state = 'failed'"
         " ORDER BY id")]

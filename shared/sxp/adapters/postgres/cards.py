@@ -195,7 +195,7 @@ def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -
         (state, list(reasons), list(reasons.values()), state))
 
 
-def ledger_today_by_provider(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+def ledger_today_by_provider(conn: psycopg.Connection[Any]) -> dict[str, dict[str, int]]:
     """Today's reserve/spend/release credits per provider (rows of a budget day)."""
     rows = conn.execute(
         "SELECT provider, entry, coalesce(sum(credits), 0) AS credits"
@@ -203,9 +203,8 @@ def ledger_today_by_provider(conn: psycopg.Connection) -> dict[str, dict[str, in
         " GROUP BY provider, entry ORDER BY provider").fetchall()
     out: dict[str, dict[str, int]] = {}
     for r in rows:
-        entries = out.setdefault(str(r["provider"]),  # type: ignore[call-overload]
-                                 {"reserve": 0, "spend": 0, "release": 0})
-        entries[str(r["entry"])] = int(r["credits"])  # type: ignore[call-overload]
+        entries = out.setdefault(str(r["provider"]), {"reserve": 0, "spend": 0, "release": 0})
+        entries[str(r["entry"])] = int(r["credits"])
     return out
 
 
