@@ -112,3 +112,14 @@ def _profile(row: dict[str, Any]) -> dict[str, Any]:
     from sxp.domain.profiles import build_profile
 
     return build_profile(map_row(row, "x"), "x", WHEN)
+
+
+def test_copy_line_doubles_a_quote_character_inside_text() -> None:
+    profile = _profile({**X, "id": "7\x017"})
+    plain = _profile(X)
+    assert profile["platform_user_id"] == "7\x017"
+    line = stage_line(profile)
+    assert b"\x017\x01\x017\x01" in line
+    fields, plain_fields = line.split(b"\x02"), stage_line(plain).split(b"\x02")
+    assert fields[2] == b"\x017\x01\x017\x01" and plain_fields[2] == b"\x011\x01"
+    assert fields[3:-1] == plain_fields[3:-1] and len(fields) == 18

@@ -58,41 +58,63 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-def _iso(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    text = _ISO.get(moment)
-    if text is None:
-        if len(_ISO) >= 50_000:
-            _ISO.clear()
-        text = _ISO[moment] = moment.isoformat()
-    return text
-
-
-_ISO: dict[datetime, str] = {}
+_Q = "\x01"
 
 
 def stage_line(profile: dict[str, Any]) -> bytes:
     """One COPY line (typed columns, `PROFILE_FIELDS` order) for the staging table."""
     p = profile
-    texts = [p["platform_user_id"], p["display_name"], p["bio"], p["bio_url"], p["location"],
-             p["avatar_url"]]
-    for i, text in enumerate(texts):
-        if text is None:
-            texts[i] = ""
-        elif "\x01" in text:
-            texts[i] = "\x01" + text.replace("\x01", "\x01\x01") + "\x01"
-        else:
-            texts[i] = "\x01" + text + "\x01"
-    counts = [p["followers"], p["following"], p["posts"], p["likes"]]
-    extra = p["extra"]
+    a, b, c, d, e, f = (p["platform_user_id"], p["display_name"], p["bio"], p["bio_url"],
+                        p["location"], p["avatar_url"])
+    g, h, i, j = p["followers"], p["following"], p["posts"], p["likes"]
+    created, scraped, extra = p["account_created_at"], p["scraped_at"], p["extra"]
+    line = (f"{p['platform']}\x02{p['handle']}\x02"
+            f"{'' if a is None else _Q + a + _Q}\x02"
+            f"{'' if b is None else _Q + b + _Q}\x02"
+            f"{'' if c is None else _Q + c + _Q}\x02"
+            f"{'' if d is None else _Q + d + _Q}\x02"
+            f"{'' if e is None else _Q + e + _Q}\x02"
+            f"{'' if f is None else _Q + f + _Q}\x02"
+            f"{'t' if p['is_verified'] else 'f'}\x02"
+            f"{'' if g is None else g}\x02{'' if h is None else h}\x02"
+            f"{'' if i is None else i}\x02{'' if j is None else j}\x02"
+            f"{'' if created is None else _ISO.get(created) or _iso(created)}\x02"
+            f"{_ISO.get(scraped) or _iso(scraped)}\x02"
+            f"{'t' if p['bio_has_contact'] else 'f'}\x02"
+            f"{orjson.dumps(extra).decode() if extra else '{}'}\x02{p['content_hash']}\n")
+    quoted = 2 * ((a is not None) + (b is not None) + (c is not None) + (d is not None)
+                  + (e is not None) + (f is not None))
+    if line.count("\x01") != quoted:  # a quote character inside a text: double it
+        line = _escaped_line(p)
+    return line.encode("utf-8", "surrogatepass")
+
+
+def _quoted(text: str | None) -> str:
+    if text is None:
+        return ""
+    return "\x01" + text.replace("\x01", "\x01\x01") + "\x01"
+
+
+def _escaped_line(p: dict[str, Any]) -> str:
+    texts = [_quoted(p[k]) for k in _TEXT_FIELDS]
+    counts = ["" if p[k] is None else str(p[k]) for k in ("followers", "following", "posts",
+                                                           "likes")]
+    created, extra = p["account_created_at"], p["extra"]
     return "\x02".join([
-        p["platform"], p["handle"], *texts, "t" if p["is_verified"] else "f",
-        *["" if c is None else str(c) for c in counts],
-        _iso(p["account_created_at"]), _iso(p["scraped_at"]),
-        "t" if p["bio_has_contact"] else "f",
-        orjson.dumps(extra).decode() if extra else "{}", p["content_hash"] + "\n",
-    ]).encode("utf-8", "surrogatepass")
+        p["platform"], p["handle"], *texts, "t" if p["is_verified"] else "f", *counts,
+        "" if created is None else created.isoformat(), p["scraped_at"].isoformat(),
+        "t" if p["bio_has_contact"] else "f", orjson.dumps(extra).decode() if extra else "{}",
+        p["content_hash"]]) + "\n"
+
+
+def _iso(moment: datetime) -> str:
+    if len(_ISO) >= 50_000:
+        _ISO.clear()
+    text = _ISO[moment] = moment.isoformat()
+    return text
+
+
+_ISO: dict[datetime, str] = {}
 
 
 def _merge_sql() -> str:
