@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 
@@ -118,7 +119,7 @@ def _log_done(result: GateResult) -> None:
                                  "by_provider": result.spend_by_provider})
 
 
-def _available(conn: psycopg.Connection, settings: Settings, provider: str) -> int:
+def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str) -> int:
     per_day, per_run = settings.budget_of(provider)
     reserved, released = repo.ledger_today(conn, provider)
     return available_credits(per_run=per_run, per_day=per_day, reserved_today=reserved,
