@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(b) sxp ingest          : {ingest_s:7.2f} s  {ingest_rate:10,.0f} rows/s  {counts}")
     print(f"ratio (b)/(a)           : {ingest_rate / copy_rate:.2f}")
     print(f"peak RSS (this process) : {peak_mb:.0f} MB")
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS (largest child): {children_mb:.0f} MB  (parser processes, pg_ctl)")
     return 0
 
 

@@ -5,6 +5,10 @@ normalized and checked, COPYed into a staging table while parsing continues, the
 Tier 1 in the same transaction that writes the file's counters, enqueues `cards` and completes
 the job. A file that cannot be read at all is marked `failed` with its reason code; since
 nothing was committed, nothing partial is left. Re-running on an ingested file is a no-op.
+JSONL files of MIN_PARALLEL_BYTES or more are parsed on two parser processes
+(`ingest_parallel`); the database thread COPYs and merges their blocks as they arrive. The
+transaction sets `synchronous_commit = off`: a commit lost in a server crash is lost together
+with the job's completion, so the job simply runs again.
 """
 
 from __future__ import annotations
