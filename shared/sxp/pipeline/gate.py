@@ -126,7 +126,7 @@ def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str)
                              released_today=released)
 
 
-def _write_fates(conn: psycopg.Connection, fates: dict[int, str | None]) -> None:
+def _write_fates(conn: psycopg.Connection[Any], fates: dict[int, str | None]) -> None:
     refused = {cid: f for cid, f in fates.items() if f is not None and f != BUDGET_EXHAUSTED}
     waiting = {cid: f for cid, f in fates.items() if f == BUDGET_EXHAUSTED}
     repo.set_reasons(conn, refused, "ineligible")

@@ -46,7 +46,7 @@ WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
 """
 
 
-def iter_stale_profiles(conn: psycopg.Connection, chunk: int = 5000
+def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000
                         ) -> Iterator[list[ProfileSignals]]:
     """Tier 1 profiles with no card or a card built from older content, in chunks.
 
@@ -56,10 +56,10 @@ def iter_stale_profiles(conn: psycopg.Connection, chunk: int = 5000
         cur.itersize = chunk
         cur.execute(_STALE_PROFILES)
         while rows := cur.fetchmany(chunk):
-            yield [ProfileSignals(**row) for row in rows]  # type: ignore[arg-type]
+            yield [ProfileSignals(**row) for row in rows]
 
 
-def start_card_copy(conn: psycopg.Connection) -> None:
+def start_card_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
         " platform text, handle text, profile_hash text, readiness text,"
@@ -67,7 +67,7 @@ def start_card_copy(conn: psycopg.Connection) -> None:
         " enrich_inputs jsonb) ON COMMIT DROP")
 
 
-def copy_cards(conn: psycopg.Connection,
+def copy_cards(conn: psycopg.Connection[Any],
                cards: Iterable[tuple[ProfileSignals, CardScores]]) -> None:
     with conn.cursor().copy(
             "COPY tmp_cards (profile_id, platform, handle, profile_hash, readiness,"
@@ -79,14 +79,14 @@ def copy_cards(conn: psycopg.Connection,
                             orjson.dumps(scores.enrich_inputs).decode()))
 
 
-def apply_card_copy(conn: psycopg.Connection) -> int:
+def apply_card_copy(conn: psycopg.Connection[Any]) -> int:
     """Insert new cards and refresh changed ones from tmp_cards; returns rows written."""
     return conn.execute(_UPSERT_CARDS).rowcount
 
 
 # -- label ---------------------------------------------------------------------------------
 
-def iter_unlabeled(conn: psycopg.Connection, ruleset_version: str, chunk: int = 5000
+def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: int = 5000
                    ) -> Iterator[list[dict[str, Any]]]:
     """Cards whose labels are missing or stale (profile or ruleset version changed)."""
     with conn.cursor(name="sxp_unlabeled") as cur:
@@ -103,17 +103,17 @@ def iter_unlabeled(conn: psycopg.Connection, ruleset_version: str, chunk: int = 
             " WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %s ORDER BY c.id",
             (ruleset_version,))
         while rows := cur.fetchmany(chunk):
-            yield rows  # type: ignore[misc]
+            yield rows
 
 
-def start_label_copy(conn: psycopg.Connection) -> None:
+def start_label_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS tmp_labels (card_id bigint PRIMARY KEY,"
         " persona text, tribe text, audience_pool text, execution_label text,"
         " rules_fired jsonb, labeled_hash text) ON COMMIT DROP")
 
 
-def copy_labels(conn: psycopg.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+def copy_labels(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
     with conn.cursor().copy(
             "COPY tmp_labels (card_id, persona, tribe, audience_pool, execution_label,"
             " rules_fired, labeled_hash) FROM STDIN") as copy:
@@ -121,7 +121,7 @@ def copy_labels(conn: psycopg.Connection, rows: Iterable[tuple[Any, ...]]) -> No
             copy.write_row(row)
 
 
-def apply_label_copy(conn: psycopg.Connection, ruleset_version: str) -> int:
+def apply_label_copy(conn: psycopg.Connection[Any], ruleset_version: str) -> int:
     """Store new labels. A relabeled card the gate had refused (and that was not exported yet)
     goes back to `new` so the next gate decides again; queued or enriched cards keep their state.
     """
@@ -143,12 +143,12 @@ def apply_label_copy(conn: psycopg.Connection, ruleset_version: str) -> int:
 
 # -- gate ----------------------------------------------------------------------------------
 
-def lock_budget(conn: psycopg.Connection) -> None:
+def lock_budget(conn: psycopg.Connection[Any]) -> None:
     """Serialize every gate on the credit budget until the caller's transaction ends."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('sxp:gate:credit-budget', 0))")
 
 
-def ledger_today(conn: psycopg.Connection, provider: str | None = None) -> tuple[int, int]:
+def ledger_today(conn: psycopg.Connection[Any], provider: str | None = None) -> tuple[int, int]:
     """(reserved, released) credits for today's budget day, of one provider or of all."""
     row = conn.execute(
         "SELECT coalesce(sum(credits) FILTER (WHERE entry = 'reserve'), 0) AS reserved,"
@@ -157,10 +157,10 @@ def ledger_today(conn: psycopg.Connection, provider: str | None = None) -> tuple
         " AND (%(provider)s::text IS NULL OR provider = %(provider)s::text)",
         {"provider": provider}).fetchone()
     assert row is not None
-    return int(row["reserved"]), int(row["released"])  # type: ignore[call-overload]
+    return int(row["reserved"]), int(row["released"])
 
 
-def iter_gate_candidates(conn: psycopg.Connection, ruleset_version: str,
+def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
                          enrichable_labels: list[str], chunk: int = 5000
                          ) -> Iterator[list[GateCard]]:
     """Cards waiting for a gate decision whose labels are current, best first, in chunks.
@@ -177,14 +177,14 @@ def iter_gate_candidates(conn: psycopg.Connection, ruleset_version: str,
             " ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,"
             " readiness_score DESC, id", (ruleset_version, enrichable_labels))
         while rows := cur.fetchmany(chunk):
-            yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],  # type: ignore[call-overload]
-                            readiness_score=float(r["readiness_score"]),  # type: ignore[call-overload]
-                            base_confidence=float(r["base_confidence"]),  # type: ignore[call-overload]
-                            enrich_inputs=r["enrich_inputs"] or {})  # type: ignore[call-overload]
+            yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],
+                            readiness_score=float(r["readiness_score"]),
+                            base_confidence=float(r["base_confidence"]),
+                            enrich_inputs=r["enrich_inputs"] or {})
                    for r in rows]
 
 
-def set_reasons(conn: psycopg.Connection, reasons: dict[int, str], state: str) -> None:
+def set_reasons(conn: psycopg.Connection[Any], reasons: dict[int, str], state: str) -> None:
     """Set enrich_state and enrich_reason for many cards at once (rows already so are skipped)."""
     if not reasons:
         return
@@ -208,7 +208,7 @@ def ledger_today_by_provider(conn: psycopg.Connection[Any]) -> dict[str, dict[st
     return out
 
 
-def create_batch(conn: psycopg.Connection, *, batch_id: str, provider: str,
+def create_batch(conn: psycopg.Connection[Any], *, batch_id: str, provider: str,
                  card_ids: list[int], credits: dict[str, int]) -> None:
     """Insert the batch, reserve its credits in the ledger (one row per provider of the
     waterfall) and queue its cards."""
