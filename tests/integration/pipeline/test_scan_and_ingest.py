@@ -176,3 +176,34 @@ def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch
     assert profiles[("x", "sam_rivera")]["display_name"] == "v3"
     assert profiles[("x", "sam_rivera")]["first_seen"].month == 1
     assert profiles[("x", "sam_rivera")]["last_seen"].month == 3
+
+
+def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypatch: Any) -> None:
+    import sxp.pipeline.ingest as ingest_module
+    import sxp.pipeline.ingest_parallel as parallel_module
+
+    monkeypatch.setattr(ingest_module, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel_module, "BLOCK_BYTES", 300)  # several blocks per file
+    rows = [
+        {**X_ROW, "name": "v1", "scraped_at": "2024-01-01T00:00:00Z"},
+        {**X_ROW, "username": "other_one", "scraped_at": "2024-01-01T00:00:00Z"},
+        {**X_ROW, "username": "SAM_RIVERA", "name": "v3", "scraped_at": "2024-03-01T00:00:00Z"},
+        {**X_ROW, "username": "@sam_rivera", "name": "v2", "scraped_at": "2024-02-01T00:00:00Z"},
+        {**X_ROW, "username": "https://x.com/Other_One", "scraped_at": "2024-01-01T00:00:00Z"},
+    ]
+    app.store.put_bytes("inbox/par.jsonl", _jsonl(rows) + b"not json\n")
+    app.store.put_bytes("inbox/trunc.jsonl.gz", gzip.compress(_jsonl([X_ROW] * 500))[:-30])
+    scan(app)
+    _drain_ingest(app)
+    files = {f["key"]: f for f in _files(app)}
+    good, bad = files["inbox/par.jsonl"], files["inbox/trunc.jsonl.gz"]
+    assert (good["rows_read"], good["rows_loaded"], good["rows_deduped"],
+            good["rows_rejected"]) == (6, 2, 3, 1)
+    assert (bad["state"], bad["reason_code"]) == ("failed", "corrupt_gzip")
+    profiles = _profiles(app)
+    assert set(profiles) == {("x", "sam_rivera"), ("x", "other_one")}
+    assert profiles[("x", "sam_rivera")]["display_name"] == "v3"
+    assert profiles[("x", "sam_rivera")]["bio"] == "Coffee roaster."
+    normalized = gzip.decompress(app.store.get_bytes(good["normalized_key"])).splitlines()
+    assert len(normalized) == 5
