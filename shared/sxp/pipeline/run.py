@@ -9,7 +9,6 @@ from sxp.adapters.postgres import queue
 from sxp.bootstrap import App
 from sxp.pipeline.runner import DrainResult, ProgressCallback, drain
 
-
 _CARDS_AWAITING_GATE = (
     "SELECT EXISTS (SELECT 1 FROM execution.lead_cards"
     " WHERE enrich_state = 'new' AND labeled_at IS NOT NULL)")
