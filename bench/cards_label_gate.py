@@ -11,18 +11,14 @@ DATABASE_URL if set, otherwise an embedded pgserver under a temp dir.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
-import warnings
 from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
-from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.bootstrap import bootstrap
-from sxp.config import Settings, repo_root
+from sxp.config import Settings
 
 SEED_SQL = """
 INSERT INTO social.raw_social_profiles (platform, handle, display_name, bio, bio_url, location,
@@ -41,11 +37,6 @@ SELECT (ARRAY['x', 'tiktok', 'threads'])[1 + mod(g, 3)], 'bench_' || g,
 FROM generate_series(1, %s) g
 """
 
-
-def _with_db(uri: str, database: str) -> str:
-    base, _, query = uri.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{database}" + (f"?{query}" if query else "")
 
 
 def run(uri: str, home: Path, rows: int) -> None:
@@ -86,29 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-cards-") as tmp_dir:
         tmp = Path(tmp_dir)
-        admin = os.environ.get("DATABASE_URL")
-        server = None
-        if admin is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import pgserver
-
-                server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
-            admin = server.get_uri()
-        database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        uri = _with_db(admin, database)
-        try:
-            with psycopg.connect(uri) as conn:
-                apply_migrations(conn, repo_root() / "migrations")
+        with scratch_database(tmp) as uri:
             print(f"profiles: {args.rows:,}")
             run(uri, tmp / "home", args.rows)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if server is not None:
-                server.cleanup()
     return 0
 
 

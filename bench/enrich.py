@@ -12,32 +12,23 @@ if set, otherwise an embedded pgserver under a temp dir.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-import uuid
-import warnings
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
 from sxp.adapters.postgres import queue
-from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.adapters.providers.factory import build_provider
 from sxp.bootstrap import App, bootstrap
-from sxp.config import Settings, repo_root
+from sxp.config import Settings
 from sxp.entrypoints.worker import run_worker
 from sxp.sandbox import start_sandbox
 
 STATES = ("TX", "CA", "NY", "FL", "IL", "WA", "CO", "GA")
 
-
-def _with_db(uri: str, database: str) -> str:
-    base, _, query = uri.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{database}" + (f"?{query}" if query else "")
 
 
 def seed_batches(app: App, cards: int, batch_size: int) -> int:
@@ -137,28 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-enrich-") as tmp_dir:
         tmp = Path(tmp_dir)
-        admin = os.environ.get("DATABASE_URL")
-        server = None
-        if admin is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import pgserver
-
-                server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
-            admin = server.get_uri()
-        database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        uri = _with_db(admin, database)
-        try:
-            with psycopg.connect(uri) as conn:
-                apply_migrations(conn, repo_root() / "migrations")
+        with scratch_database(tmp) as uri:
             result = run(uri, tmp / "home", args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if server is not None:
-                server.cleanup()
     allowed = args.calls_per_s * 100
     achieved = args.cards / result["elapsed"]
     ledger = result["ledger"]
