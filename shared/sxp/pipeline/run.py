@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import LiteralString
+from typing import Any
+
+import psycopg
 
 from sxp.adapters.postgres import queue
+from sxp.adapters.postgres.cards import has_cards_awaiting_gate
+from sxp.adapters.postgres.exports import has_ready_cards
 from sxp.bootstrap import App
 from sxp.pipeline.runner import DrainResult, ProgressCallback, drain
-
-_CARDS_AWAITING_GATE = (
-    "SELECT EXISTS (SELECT 1 FROM execution.lead_cards"
-    " WHERE enrich_state = 'new' AND labeled_at IS NOT NULL)")
-_CARDS_AWAITING_EXPORT = (
-    "SELECT EXISTS (SELECT 1 FROM execution.lead_cards WHERE export_batch_id IS NULL"
-    " AND labeled_at IS NOT NULL AND enrich_state IN ('enriched', 'not_found', 'ineligible'))")
 
 
 @dataclass
@@ -25,27 +23,20 @@ class RunResult:
 
 def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
                  max_idle_wait_s: float = 30.0) -> RunResult:
-    """Scan, drain; then give gate and export a pass over anything earlier runs left waiting."""
+    """Scan and drain; then give gate and export a pass over anything earlier runs left waiting
+    (cards held back by yesterday's budget, cards settled while no export was queued)."""
     from sxp.pipeline.scan import scan
 
     scanned = scan(app)
     result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-    _enqueue_if(app, "gate", _CARDS_AWAITING_GATE)
-    second = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-    _enqueue_if(app, "export", _CARDS_AWAITING_EXPORT)
-    third = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-    for extra in (second, third):
-        result.done += extra.done
-        result.failed += extra.failed
-        result.dead += extra.dead
-        for kind, n in extra.by_kind.items():
-            result.by_kind[kind] = result.by_kind.get(kind, 0) + n
+    for kind, waiting in (("gate", has_cards_awaiting_gate), ("export", has_ready_cards)):
+        if _enqueue_if(app, kind, waiting):
+            result.add(drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s))
     return RunResult(files_registered=scanned.registered, drained=result)
 
 
-def _enqueue_if(app: App, kind: str, exists_sql: LiteralString) -> None:
+def _enqueue_if(app: App, kind: str, waiting: Callable[[psycopg.Connection[Any]], bool]) -> bool:
     with app.connect() as conn:
-        row = conn.execute(exists_sql).fetchone()
-        if row and next(iter(row.values())):
-            queue.enqueue(conn, kind, {}, queueing_lock=kind)
+        queued = waiting(conn) and queue.enqueue(conn, kind, {}, queueing_lock=kind) is not None
         conn.commit()
+    return queued

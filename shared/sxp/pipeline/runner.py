@@ -35,6 +35,14 @@ class DrainResult:
     postponed: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: DrainResult) -> None:
+        self.done += other.done
+        self.failed += other.failed
+        self.dead += other.dead
+        self.postponed += other.postponed
+        for kind, n in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + n
+
 
 def new_worker_id(prefix: str = "sxp") -> str:
     return f"{prefix}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

@@ -225,3 +225,11 @@ def create_batch(conn: psycopg.Connection[Any], *, batch_id: str, provider: str,
         " WHERE id = ANY(%s::bigint[]) AND enrich_state = 'new'", (batch_id, card_ids)).rowcount
     if updated != len(card_ids):
         raise RuntimeError(f"batch {batch_id}: {updated} of {len(card_ids)} cards were still new")
+
+
+def has_cards_awaiting_gate(conn: psycopg.Connection[Any]) -> bool:
+    """Labeled cards the gate has not decided on yet (new, or left waiting for budget)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM execution.lead_cards"
+        " WHERE enrich_state = 'new' AND labeled_at IS NOT NULL) AS waiting").fetchone()
+    return bool(row and row["waiting"])
