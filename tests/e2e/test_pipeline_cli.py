@@ -51,9 +51,21 @@ def test_aws_drop_run_verify_and_rerun_is_idempotent(cli: Any, app: App) -> None
     manifests = [line.split()[-1] for line in listing.splitlines()
                  if line.endswith("manifest.json")]
     assert manifests
+    verified = 0
     for key in manifests:
-        report = cli.sxp("verify-bundle", f"s3://{bucket}/{key}").stdout
-        assert "sha256" in report or "ok" in report.lower()
+        report = json.loads(cli.sxp("verify-bundle", f"s3://{bucket}/{key}").stdout)
+        assert report["ok"] is True and report["files_checked"] >= 1
+        verified += report["record_count"]
+    assert verified == tiers["exported_cards"]
+    # a tampered bundle is refused with a clear reason
+    body_key = manifests[0].rsplit("/", 1)[0] + "/lead_cards.jsonl.gz"
+    cli.aws("s3", "cp", f"s3://{bucket}/{body_key}", str(cli.cwd / "body.gz"))
+    (cli.cwd / "body.gz").write_bytes((cli.cwd / "body.gz").read_bytes()[:-7])
+    cli.aws("s3", "cp", str(cli.cwd / "body.gz"), f"s3://{bucket}/tampered/{body_key}")
+    cli.aws("s3", "cp", f"s3://{bucket}/{manifests[0]}", f"s3://{bucket}/tampered/{manifests[0]}")
+    refused = cli.sxp("verify-bundle", f"s3://{bucket}/tampered/{manifests[0]}", check=False)
+    assert refused.returncode == 2 and "bundle_invalid" in refused.stderr
+    cli.aws("s3", "rm", "--recursive", f"s3://{bucket}/tampered/")
     # rejects and staged JSONL are there
     staged = cli.aws("s3", "ls", "--recursive", f"s3://{bucket}/stage/").stdout
     assert "rejects" in staged and "normalized" in staged and "cards" in staged
