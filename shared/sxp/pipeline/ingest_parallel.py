@@ -28,7 +28,7 @@ from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
     ChunkWriter,
     RowSink,
-    compress_lines,
+    compress_block,
     process_records,
     reject_line,
 )
@@ -106,12 +106,15 @@ class _Collect:
 class _MemorySink(RowSink):
     def __init__(self, file_key: str) -> None:
         super().__init__(None, None, file_key)  # type: ignore[arg-type]
-        self.lines: list[bytes] = []
+        # normalized lines, newline-terminated: appending each orjson result to one buffer frees
+        # it at once (a list of them would keep every over-allocated buffer until the block ends)
+        self.normalized = bytearray()
         self.reject_lines: list[bytes] = []
 
     def accept(self, profile_json: bytes) -> None:
         self.valid += 1
-        self.lines.append(profile_json)
+        self.normalized += profile_json
+        self.normalized += b"\n"
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
         self.rejected += 1
@@ -133,7 +136,7 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
         gc.enable()
     writer.flush()
     return BlockResult(read=sink.read, copy_block=b"".join(collect.blocks),
-                       normalized=compress_lines(sink.lines) if sink.lines else b"",
+                       normalized=compress_block(sink.normalized) if sink.normalized else b"",
                        valid=sink.valid, rejects=b"".join(sink.reject_lines),
                        rejected=sink.rejected, reasons=sink.reasons)
 

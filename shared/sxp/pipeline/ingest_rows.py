@@ -131,7 +131,12 @@ class RowSink:
 
 
 def compress_lines(lines: list[bytes]) -> bytes:
-    return gzip.compress(b"\n".join(lines) + b"\n", compresslevel=1, mtime=0)
+    return compress_block(b"\n".join(lines) + b"\n")
+
+
+def compress_block(data: bytes | bytearray) -> bytes:
+    """One gzip member of already newline-terminated lines."""
+    return gzip.compress(data, compresslevel=1, mtime=0)
 
 
 def process_records(records: Iterable[RawRecord], platform_hint: str | None,

@@ -132,7 +132,8 @@ def _merge_sql() -> str:
     # rewrote carry its source_file_id (the "loaded" count).
     return (
         f"MERGE INTO social.raw_social_profiles t USING {STAGE_TABLE} s"
-        "  ON t.platform = s.platform AND t.handle = s.handle"
+        # byte comparison, as Tier 1's unique index (migration 013) is built
+        '  ON t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
         f" WHEN MATCHED AND (({changed}) OR s.scraped_at > t.last_seen"
         "   OR s.scraped_at < t.first_seen) THEN UPDATE SET " + ", ".join(sets) +
         f" WHEN NOT MATCHED THEN INSERT ({fields}, source_file_id, first_seen, last_seen,"
