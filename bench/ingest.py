@@ -13,29 +13,20 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import resource
 import sys
 import tempfile
 import time
-import uuid
-import warnings
 from pathlib import Path
 
 import orjson
 import psycopg
+from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
-from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.bootstrap import bootstrap
-from sxp.config import Settings, repo_root
+from sxp.config import Settings
 from sxp.sample.generate import generate_profiles
-
-
-def _with_db(uri: str, database: str) -> str:
-    base, _, query = uri.partition("?")
-    head, _, _old = base.rpartition("/")
-    return f"{head}/{database}" + (f"?{query}" if query else "")
 
 
 def write_rows(path: Path, rows: int, seed: int) -> int:
@@ -131,33 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
-        admin = os.environ.get("DATABASE_URL")
-        server = None
-        if admin is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import pgserver
-
-                server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
-            admin = server.get_uri()
-        database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        uri = _with_db(admin, database)
-        try:
-            with psycopg.connect(uri) as conn:
-                apply_migrations(conn, repo_root() / "migrations")
+        with scratch_database(tmp) as uri:
             path = tmp / "profiles.jsonl"
             size = write_rows(path, args.rows, args.seed)
             print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
                   f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
             copy_s = raw_copy(uri, path)
             ingest_s, counts = sxp_ingest(uri, tmp / "home", path, args.profile)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if server is not None:
-                server.cleanup()
     copy_rate, ingest_rate = args.rows / copy_s, args.rows / ingest_s
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
