@@ -198,23 +198,24 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
     """ISO 8601 (naive = UTC), epoch seconds or milliseconds -> aware UTC datetime."""
     if value is None or value == "":
         return None
-    if type(value) is str and (known := _PARSED.get(value)) is not None:
-        moment = known
-    else:
-        moment = _parse_timestamp(value)
-        if type(value) is str:
-            if len(_PARSED) >= _PARSED_MAX:
-                _PARSED.clear()
-            _PARSED[value] = moment
+    if now is None and type(value) is str and (known := _PLAUSIBLE.get(value)) is not None:
+        return known
+    moment = _parse_timestamp(value)
     limit = now + timedelta(days=1) if now is not None else _upper_limit()
     if not _EPOCH_MIN <= moment <= limit:
         raise RowRejected(q.INVALID_TIMESTAMP, "out of plausible range")
+    if now is None and type(value) is str:
+        if len(_PLAUSIBLE) >= _PLAUSIBLE_MAX:
+            _PLAUSIBLE.clear()
+        _PLAUSIBLE[value] = moment
     return moment
 
 
-# timestamp texts repeat (a pull's scrape time, dates of account creation): parse each once
-_PARSED: dict[str, datetime] = {}
-_PARSED_MAX = 50_000
+# timestamp texts repeat (a pull's scrape time, dates of account creation): parse and check each
+# once. Only plausible ones are kept; the upper limit (now + 1 day) only grows, so a text that
+# passed once always passes.
+_PLAUSIBLE: dict[str, datetime] = {}
+_PLAUSIBLE_MAX = 100_000
 
 
 def _parse_timestamp(value: object) -> datetime:

@@ -1,4 +1,4 @@
-"""The one normalized profile model (Tier 1 row and staged `normalized/*.jsonl.gz` record).
+"""The one normalized profile model (Tier 1 row and staged `normalized/*.jsonl` record).
 
 Source shapes (X, TikTok, Threads, generic) are first mapped to a flat dict with the generic
 field names (`MappedRow`); `build_profile` then normalizes and quality-checks it. The hot path

@@ -1,12 +1,12 @@
 """Ingest step: one source file -> Tier 1 + staged normalized JSONL + rejects JSONL.
 
 Job `ingest {"source_file_id"}`. The object is streamed (never loaded whole); rows are mapped,
-normalized and checked, COPYed into a staging table while parsing continues, then merged into
-Tier 1 in the same transaction that writes the file's counters, enqueues `cards` and completes
-the job. A file that cannot be read at all is marked `failed` with its reason code; since
-nothing was committed, nothing partial is left. Re-running on an ingested file is a no-op.
-JSONL files of MIN_PARALLEL_BYTES or more are parsed on two parser processes
-(`ingest_parallel`); the database thread COPYs and merges their blocks as they arrive. The
+normalized and checked, and written to Tier 1 in chunks while parsing continues (new keys COPYed
+straight in, known ones merged), all in the same transaction that writes the file's counters,
+enqueues `cards` and completes the job. A file that cannot be read at all is marked `failed`
+with its reason code; since nothing was committed, nothing partial is left. Re-running on an
+ingested file is a no-op. JSONL files of MIN_PARALLEL_BYTES or more are parsed on two parser
+processes (`ingest_parallel`); the database thread writes their chunks as they arrive. The
 transaction sets `synchronous_commit = off`: a commit lost in a server crash is lost together
 with the job's completion, so the job simply runs again.
 """
@@ -81,7 +81,7 @@ def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> Ing
     return outcome
 
 
-def _load_source(conn: psycopg.Connection, source_file_id: int) -> dict[str, Any]:
+def _load_source(conn: psycopg.Connection[Any], source_file_id: int) -> dict[str, Any]:
     row = conn.execute(
         "SELECT id, bucket, key, etag, size_bytes, state, platform_hint, format_hint,"
         " registered_at"
@@ -92,9 +92,9 @@ def _load_source(conn: psycopg.Connection, source_file_id: int) -> dict[str, Any
     return dict(row)
 
 
-def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Path,
+def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp: Path,
             job_id: int | None) -> IngestOutcome:
-    locked: dict[str, Any] | None = conn.execute(  # type: ignore[assignment]
+    locked: dict[str, Any] | None = conn.execute(
         "SELECT state FROM social.source_files WHERE id = %s FOR UPDATE",
         (source["id"],)).fetchone()
     assert locked is not None
@@ -104,9 +104,9 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
         return IngestOutcome(int(source["id"]), str(locked["state"]))
     settings = app.settings
     run = stage_run(int(source["id"]))
-    normalized_key = f"{settings.stage_prefix}{run}/normalized/part-00000.jsonl.gz"
+    normalized_key = f"{settings.stage_prefix}{run}/normalized/part-00000.jsonl"
     rejects_key = f"{settings.stage_prefix}{run}/rejects/part-00000.jsonl"
-    sink = RowSink(tmp / "normalized.jsonl.gz", tmp / "rejects.jsonl", source["key"])
+    sink = RowSink(tmp / "normalized.jsonl", tmp / "rejects.jsonl", source["key"])
     try:
         raw = app.store.open_read(source["key"])
     except StoreError as exc:
@@ -119,15 +119,15 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
         with sink, ChunkedMerge(conn, int(source["id"])) as merger:
             if fmt == "jsonl" and _parallel(source):
                 run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
-                             _as_dt(source["registered_at"]), merger, sink)
+                             _as_dt(source["registered_at"]), int(source["id"]), merger, sink)
             else:
-                staging = ChunkWriter(merger, CHUNK_ROWS)
+                staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
                 process_records(records, source["platform_hint"],
                                 _as_dt(source["registered_at"]), staging, sink)
                 staging.flush()
     if sink.valid == 0 and sink.rejected == 0:
         raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
-    app.store.put_file(normalized_key, sink.normalized_path, "application/gzip")
+    app.store.put_file(normalized_key, sink.normalized_path, "application/x-ndjson")
     app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
     merge = merger.finish(sink.valid)
     conn.execute(
@@ -145,7 +145,7 @@ def _ingest(app: App, conn: psycopg.Connection, source: dict[str, Any], tmp: Pat
     return IngestOutcome(int(source["id"]), "ingested", sink.read, sink.rejected, merge)
 
 
-def _mark_failed(conn: psycopg.Connection, source_file_id: int, exc: FileUnreadable,
+def _mark_failed(conn: psycopg.Connection[Any], source_file_id: int, exc: FileUnreadable,
                  job_id: int | None) -> IngestOutcome:
     with conn.transaction():
         conn.execute(

@@ -2,8 +2,8 @@
 
 The main process reads the (decompressed, size-limited) stream in blocks cut at line ends and
 hands them to worker processes; each worker parses, maps, normalizes and checks its block
-exactly like `process_records`, keeps the newest scrape per key, and returns the COPY block, a
-gzip member of normalized lines and the encoded rejects. The main process writes them in block
+exactly like `process_records`, keeps the newest scrape per key, and returns the COPY chunk,
+the normalized lines and the encoded rejects. The main process writes them in block
 order, so the result equals the in-process path; at most `workers + 2` blocks are in flight,
 which bounds memory whatever the file size.
 """
@@ -22,13 +22,13 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from sxp.adapters.postgres.tier1_rows import StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, parse_object
 from sxp.domain import quality as q
 from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
     ChunkWriter,
     RowSink,
-    compress_block,
     process_records,
     reject_line,
 )
@@ -41,7 +41,7 @@ MIN_PARALLEL_BYTES = 32 << 20
 @dataclass
 class BlockResult:
     read: int = 0
-    copy_block: bytes = b""
+    chunk: StagedChunk | None = None
     normalized: bytes = b""
     valid: int = 0
     rejects: bytes = b""
@@ -94,13 +94,14 @@ def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawR
 
 
 class _Collect:
-    """A `ChunkSubmitter` that keeps the one block a worker's ChunkWriter hands over."""
+    """A `ChunkSubmitter` that keeps the one chunk a worker's ChunkWriter hands over."""
 
     def __init__(self) -> None:
-        self.blocks: list[bytes] = []
+        self.chunk: StagedChunk | None = None
 
-    def submit(self, chunk: int, block: bytes) -> None:
-        self.blocks.append(block)
+    def submit(self, chunk: StagedChunk) -> None:
+        assert self.chunk is None
+        self.chunk = chunk
 
 
 class _MemorySink(RowSink):
@@ -123,10 +124,11 @@ class _MemorySink(RowSink):
 
 
 def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hint: str | None,
-                  default_scraped_at: datetime, file_key: str) -> BlockResult:
-    """Worker side: one block of JSONL lines -> COPY bytes, normalized gzip member, rejects."""
+                  default_scraped_at: datetime, file_key: str,
+                  source_file_id: int) -> BlockResult:
+    """Worker side: one block of JSONL lines -> COPY chunk, normalized lines, rejects."""
     collect = _Collect()
-    writer = ChunkWriter(collect, chunk_rows=1 << 30)
+    writer = ChunkWriter(collect, source_file_id, chunk_rows=1 << 30)
     sink = _MemorySink(file_key)
     gc.disable()  # a block's objects all live until it is done: collecting them is wasted work
     try:
@@ -135,38 +137,34 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     finally:
         gc.enable()
     writer.flush()
-    return BlockResult(read=sink.read, copy_block=b"".join(collect.blocks),
-                       normalized=compress_block(sink.normalized) if sink.normalized else b"",
+    return BlockResult(read=sink.read, chunk=collect.chunk, normalized=bytes(sink.normalized),
                        valid=sink.valid, rejects=b"".join(sink.reject_lines),
                        rejected=sink.rejected, reasons=sink.reasons)
 
 
 def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None,
-                 default_scraped_at: datetime, staging: ChunkSubmitter, sink: RowSink,
-                 workers: int | None = None) -> None:
+                 default_scraped_at: datetime, source_file_id: int, staging: ChunkSubmitter,
+                 sink: RowSink, workers: int | None = None) -> None:
     """Feed blocks to worker processes; write their results in order to `staging` and `sink`."""
     count = workers or worker_count()
     context = multiprocessing.get_context("fork")
     pending: deque[AsyncResult[BlockResult]] = deque()
-    chunk = 0
     pool: Pool = context.Pool(count)
     try:
         def drain_one() -> None:
-            nonlocal chunk
             result = pending.popleft().get()
             sink.read += result.read
             if result.normalized:
                 sink.accept_block(result.normalized, result.valid)
             if result.rejected:
                 sink.write_rejects(result.rejects, result.rejected, result.reasons)
-            if result.copy_block:
-                staging.submit(chunk, result.copy_block)
-                chunk += 1
+            if result.chunk is not None:
+                staging.submit(result.chunk)
 
         args: tuple[Any, ...]
         for first_line, block in iter_blocks(reader, max_row_bytes):
             args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
-                    sink.file_key)
+                    sink.file_key, source_file_id)
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()

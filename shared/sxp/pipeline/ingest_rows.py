@@ -1,12 +1,11 @@
 """The per-row loop of ingest: map, normalize, check; route to staging + normalized or rejects.
 
-Kept free of Postgres and the object store: rows go to a `ProfileWriter` (the COPY staging in
-production) and to a `RowSink` of local files that the step uploads when the file is done.
+Kept free of Postgres and the object store: rows go to a `ProfileWriter` (COPY chunks for Tier 1
+in production) and to a `RowSink` of local files that the step uploads when the file is done.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
-from sxp.adapters.postgres.profiles import stage_line
+from sxp.adapters.postgres.tier1_rows import ChunkEncoder, StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord
 from sxp.adapters.sources.shapes import detect_platform, expand, map_row
 from sxp.domain import quality as q
@@ -29,48 +28,47 @@ class ProfileWriter(Protocol):
 
 
 class ChunkSubmitter(Protocol):
-    def submit(self, chunk: int, block: bytes) -> None: ...
+    def submit(self, chunk: StagedChunk) -> None: ...
 
 
 class ChunkWriter:
-    """Encodes staged rows and hands them over in chunks (to the database thread).
+    """Encodes Tier 1 rows and hands them over in chunks (to the database thread).
 
     Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the later
-    line — so the database merges distinct keys without sorting; memory stays one chunk.
+    line — so the database gets distinct keys; memory stays one chunk.
     """
 
-    def __init__(self, target: ChunkSubmitter, chunk_rows: int = 25_000) -> None:
+    def __init__(self, target: ChunkSubmitter, source_file_id: int,
+                 chunk_rows: int = 25_000) -> None:
         self._target = target
+        self._encoder = ChunkEncoder(source_file_id)
         self._chunk_rows = chunk_rows
-        self._chunk = 0
         self._rows = 0
-        self._best: dict[tuple[str, str], tuple[Any, int, bytes]] = {}
+        self._best: dict[tuple[str, str], tuple[Any, int, dict[str, Any]]] = {}
 
     def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
         key = (profile["platform"], profile["handle"])
         scraped = profile["scraped_at"]
         current = self._best.get(key)
         if current is None or (scraped, line) >= (current[0], current[1]):
-            # keep the exact-size COPY line, not orjson's over-allocated output buffer
-            self._best[key] = (scraped, line, stage_line(profile))
+            self._best[key] = (scraped, line, profile)
         self._rows += 1
         if self._rows >= self._chunk_rows:
             self.flush()
 
     def flush(self) -> None:
         if self._best:
-            block = b"".join([staged for _scraped, _line, staged in self._best.values()])
-            self._target.submit(self._chunk, block)
+            self._target.submit(self._encoder.encode(
+                [profile for _scraped, _line, profile in self._best.values()]))
             self._best = {}
             self._rows = 0
-            self._chunk += 1
 
 
 class RowSink:
-    """Local files for the staged normalized rows (gzip JSONL) and the rejects (JSONL).
+    """Local files for the staged normalized rows and the rejects (both JSONL).
 
-    The normalized file is a series of gzip members (one per block of rows), which every gzip
-    reader reads as one stream; parser processes can therefore compress their own blocks.
+    The normalized rows are written as they are: compressing them cost an eighth of the whole
+    ingest's CPU for a file no later step reads back (cards read Tier 1).
     """
 
     def __init__(self, normalized_path: Path, rejects_path: Path, file_key: str) -> None:
@@ -103,12 +101,12 @@ class RowSink:
         if len(self._pending) >= 1024:  # orjson buffers are over-allocated: flush often
             self._flush()
 
-    def accept_block(self, gzip_member: bytes, valid: int) -> None:
-        """A gzip member of normalized lines compressed elsewhere."""
+    def accept_block(self, lines: bytes, valid: int) -> None:
+        """Normalized lines, newline-terminated, encoded elsewhere (by a parser process)."""
         self._flush()
         self.valid += valid
         assert self._normalized is not None
-        self._normalized.write(gzip_member)
+        self._normalized.write(lines)
 
     def write_rejects(self, block: bytes, rejected: int, reasons: dict[str, int]) -> None:
         """Already encoded reject lines (from a parser process)."""
@@ -120,7 +118,7 @@ class RowSink:
 
     def _flush(self) -> None:
         if self._pending and self._normalized is not None:
-            self._normalized.write(compress_lines(self._pending))
+            self._normalized.write(b"\n".join(self._pending) + b"\n")
             self._pending.clear()
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
@@ -128,15 +126,6 @@ class RowSink:
         self.reasons[code] = self.reasons.get(code, 0) + 1
         assert self._rejects is not None
         self._rejects.write(reject_line(self.file_key, line, code, raw, detail))
-
-
-def compress_lines(lines: list[bytes]) -> bytes:
-    return compress_block(b"\n".join(lines) + b"\n")
-
-
-def compress_block(data: bytes | bytearray) -> bytes:
-    """One gzip member of already newline-terminated lines."""
-    return gzip.compress(data, compresslevel=1, mtime=0)
 
 
 def process_records(records: Iterable[RawRecord], platform_hint: str | None,

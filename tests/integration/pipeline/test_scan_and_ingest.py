@@ -75,7 +75,7 @@ def test_ingest_jsonl_scrubs_pii_stages_and_enqueues_cards(app: App) -> None:
     assert "example.com" not in profile["bio"] and "555" not in profile["bio"]
     assert profile["bio_has_contact"] is True
     assert profile["followers"] == 1200 and profile["extra"] == {"listed_count": 7}
-    normalized = gzip.decompress(app.store.get_bytes(source["normalized_key"])).splitlines()
+    normalized = app.store.get_bytes(source["normalized_key"]).splitlines()
     assert len(normalized) == 2
     Profile.model_validate_json(normalized[0])
     rejects = [orjson.loads(x) for x in app.store.get_bytes(source["rejects_key"]).splitlines()]
@@ -178,6 +178,37 @@ def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch
     assert profiles[("x", "sam_rivera")]["last_seen"].month == 3
 
 
+def test_chunk_mixing_new_and_known_keys_counts_each_key_once(app: App, monkeypatch: Any
+                                                             ) -> None:
+    """New keys are COPYed straight into Tier 1, known ones merged: counts and rows as one."""
+    import sxp.pipeline.ingest as ingest_module
+
+    def row(handle: str, name: str, day: int, bio: str = "Coffee roaster.") -> dict[str, Any]:
+        return {**X_ROW, "username": handle, "name": name, "description": bio,
+                "scraped_at": f"2024-03-{day:02d}T00:00:00Z"}
+
+    app.store.put_bytes("inbox/one.jsonl", _jsonl([row("a_one", "A", 10), row("b_one", "B", 10)]))
+    scan(app)
+    _drain_ingest(app)
+    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
+    app.store.put_bytes("inbox/two.jsonl", _jsonl([
+        row("a_one", "A", 10), row("c_one", "C", 12, "two\nlines"),  # unchanged A, new C
+        row("A_ONE", "A", 10), row("b_one", "B2", 12),                # A again, B rewritten
+        row("c_one", "C", 11, "two\nlines"), row("d_one", "D", 12)]))  # older C, new D
+    scan(app)
+    _drain_ingest(app)
+    second = _files(app)[1]
+    assert (second["rows_read"], second["rows_loaded"], second["rows_unchanged"],
+            second["rows_deduped"]) == (6, 3, 1, 2)
+    profiles = _profiles(app)
+    assert len(profiles) == 4
+    assert {h: p["source_file_id"] == second["id"] for (_x, h), p in profiles.items()} == {
+        "a_one": False, "b_one": True, "c_one": True, "d_one": True}
+    assert profiles[("x", "b_one")]["display_name"] == "B2"
+    c_one = profiles[("x", "c_one")]
+    assert (c_one["bio"], c_one["first_seen"].day, c_one["last_seen"].day) == ("two\nlines", 11, 12)
+
+
 def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypatch: Any) -> None:
     import sxp.pipeline.ingest as ingest_module
     import sxp.pipeline.ingest_parallel as parallel_module
@@ -205,5 +236,5 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
     assert set(profiles) == {("x", "sam_rivera"), ("x", "other_one")}
     assert profiles[("x", "sam_rivera")]["display_name"] == "v3"
     assert profiles[("x", "sam_rivera")]["bio"] == "Coffee roaster."
-    normalized = gzip.decompress(app.store.get_bytes(good["normalized_key"])).splitlines()
+    normalized = app.store.get_bytes(good["normalized_key"]).splitlines()
     assert len(normalized) == 5

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import io
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from sxp.adapters.postgres.profiles import stage_line
+from sxp.adapters.postgres.tier1_rows import ROW_COLUMNS, ChunkEncoder, StagedChunk
 from sxp.adapters.sources.readers import read_records
 from sxp.adapters.sources.streams import open_source, sniff
 from sxp.pipeline import ingest_parallel
@@ -32,45 +31,73 @@ CORPUS, TH, TT, WHEN, X, jl = (_CORPUS.CORPUS, _CORPUS.TH, _CORPUS.TT, _CORPUS.W
                                _CORPUS.jl)
 
 MAX_ROW = 1_000_000
+SOURCE_FILE_ID = 7
 
 
-class Blocks:
+class Chunks:
     def __init__(self) -> None:
-        self.blocks: list[bytes] = []
+        self.chunks: list[StagedChunk] = []
 
-    def submit(self, chunk: int, block: bytes) -> None:
-        assert chunk == len(self.blocks)
-        self.blocks.append(block)
+    def submit(self, chunk: StagedChunk) -> None:
+        assert chunk.count == len(_keys(chunk)) == len(_rows(chunk)) > 0
+        self.chunks.append(chunk)
 
 
 def _run(tmp: Path, data: bytes, parallel: bool) -> dict[str, Any]:
     tmp.mkdir()
-    staged = Blocks()
-    sink = RowSink(tmp / "n.jsonl.gz", tmp / "r.jsonl", "inbox/a.jsonl")
+    staged = Chunks()
+    sink = RowSink(tmp / "n.jsonl", tmp / "r.jsonl", "inbox/a.jsonl")
     with open_source(io.BytesIO(data), "inbox/a.jsonl", 50_000_000) as reader, sink:
         assert sniff(reader, "inbox/a.jsonl", None) == "jsonl"
         if parallel:
-            ingest_parallel.run_parallel(reader, MAX_ROW, None, WHEN, staged, sink, workers=2)
+            ingest_parallel.run_parallel(reader, MAX_ROW, None, WHEN, SOURCE_FILE_ID, staged,
+                                         sink, workers=2)
         else:
-            writer = ChunkWriter(staged, 1 << 30)
+            writer = ChunkWriter(staged, SOURCE_FILE_ID, 1 << 30)
             process_records(read_records(reader, "jsonl", MAX_ROW), None, WHEN, writer, sink)
             writer.flush()
     return {"counts": (sink.read, sink.valid, sink.rejected, sink.reasons),
-            "normalized": gzip.decompress((tmp / "n.jsonl.gz").read_bytes()).splitlines(),
+            "normalized": (tmp / "n.jsonl").read_bytes().splitlines(),
             "rejects": (tmp / "r.jsonl").read_bytes().splitlines(),
-            "staged": _winners(staged.blocks)}
+            "staged": _winners(staged.chunks)}
 
 
-def _winners(blocks: list[bytes]) -> dict[bytes, bytes]:
-    """What the merge keeps per key: blocks in order, a later row wins unless its scrape is older
-    (duplicates in different blocks are left to the merge)."""
-    best: dict[bytes, bytes] = {}
-    for block in blocks:
-        for line in block.splitlines():
-            fields = line.split(b"\x02")
-            key = fields[0] + b"/" + fields[1]
-            if key not in best or fields[14] >= best[key].split(b"\x02")[14]:
-                best[key] = line
+def _keys(chunk: StagedChunk) -> list[tuple[str, str]]:
+    return list(zip(chunk.platforms.split("\n"), chunk.handles.split("\n"), strict=True))
+
+
+def _rows(chunk: StagedChunk) -> list[bytes]:
+    starts = [0, *chunk.ends[:-1]]
+    return [chunk.rows[start:end] for start, end in zip(starts, chunk.ends, strict=True)]
+
+
+def _fields(row: bytes) -> list[bytes | None]:
+    """The field values of one binary COPY tuple (int16 count, then int32 length + bytes)."""
+    count, at, out = int.from_bytes(row[:2], "big"), 2, []
+    for _ in range(count):
+        size = int.from_bytes(row[at:at + 4], "big", signed=True)
+        at += 4
+        out.append(None if size < 0 else row[at:at + size])
+        at += max(size, 0)
+    assert at == len(row) and count == len(ROW_COLUMNS)
+    return out
+
+
+SCRAPED_AT = ROW_COLUMNS.index("scraped_at")
+
+
+def _winners(chunks: list[StagedChunk]) -> dict[tuple[str, str], bytes]:
+    """What Tier 1 keeps per key: chunks in order, a later row wins unless its scrape is older
+    (duplicates in different chunks are left to the merge)."""
+    best: dict[tuple[str, str], bytes] = {}
+    for chunk in chunks:
+        for key, row in zip(_keys(chunk), _rows(chunk), strict=True):
+            fields = _fields(row)
+            assert (fields[0], fields[1]) == (key[0].encode(), key[1].encode())
+            scraped = fields[SCRAPED_AT]
+            assert scraped is not None  # microseconds since 2000: big-endian bytes sort as time
+            if key not in best or scraped >= _fields(best[key])[SCRAPED_AT]:  # type: ignore[operator]
+                best[key] = row
     return best
 
 
@@ -100,11 +127,13 @@ def test_one_block_keeps_the_newest_scrape_per_handle(tmp_path: Path) -> None:
     rows = [{**X, "name": "old", "scraped_at": "2024-01-01T00:00:00Z"},
             {**X, "username": "X_USER", "name": "new", "scraped_at": "2024-02-01T00:00:00Z"},
             {**X, "name": "older", "scraped_at": "2023-01-01T00:00:00Z"}]
-    result = ingest_parallel.process_block(1, jl(*rows), MAX_ROW, None, WHEN, "k")
+    result = ingest_parallel.process_block(1, jl(*rows), MAX_ROW, None, WHEN, "k",
+                                           SOURCE_FILE_ID)
     assert (result.read, result.valid) == (3, 3)
-    [line] = result.copy_block.splitlines()
-    assert b"\x01new\x01" in line
-    assert line + b"\n" == stage_line(_profile(rows[1]))
+    assert result.chunk is not None and _keys(result.chunk) == [("x", "x_user")]
+    [row] = _rows(result.chunk)
+    assert _fields(row)[ROW_COLUMNS.index("display_name")] == b"new"
+    assert row == ChunkEncoder(SOURCE_FILE_ID).encode([_profile(rows[1])]).rows
 
 
 def _profile(row: dict[str, Any]) -> dict[str, Any]:
@@ -112,14 +141,3 @@ def _profile(row: dict[str, Any]) -> dict[str, Any]:
     from sxp.domain.profiles import build_profile
 
     return build_profile(map_row(row, "x"), "x", WHEN)
-
-
-def test_copy_line_doubles_a_quote_character_inside_text() -> None:
-    profile = _profile({**X, "id": "7\x017"})
-    plain = _profile(X)
-    assert profile["platform_user_id"] == "7\x017"
-    line = stage_line(profile)
-    assert b"\x017\x01\x017\x01" in line
-    fields, plain_fields = line.split(b"\x02"), stage_line(plain).split(b"\x02")
-    assert fields[2] == b"\x017\x01\x017\x01" and plain_fields[2] == b"\x011\x01"
-    assert fields[3:-1] == plain_fields[3:-1] and len(fields) == 18

@@ -15,12 +15,18 @@ from sxp.errors import StoreError
 
 
 class LocalDirObjectStore:
-    """Objects are files under root/bucket/key; the ETag is the MD5 of the content, as in S3."""
+    """Objects are files under root/bucket/key; the ETag is the MD5 of the content, as in S3.
+
+    Objects written through the store are hashed as they are written; files dropped into the
+    folder by hand are hashed when first listed. Either way the ETag is remembered per file
+    size and modification time, so listing a big inbox again does not read it again.
+    """
 
     def __init__(self, root: Path, bucket: str) -> None:
         self.bucket = bucket
         self._base = (root / bucket).resolve()
         self._base.mkdir(parents=True, exist_ok=True)
+        self._etags: dict[Path, tuple[int, int, str]] = {}
 
     def _path(self, key: str) -> Path:
         path = (self._base / key).resolve()
@@ -46,11 +52,19 @@ class LocalDirObjectStore:
         path = self._path(key)
         if not path.is_file():
             return None
+        stat = path.stat()
+        known = self._etags.get(path)
+        if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
+            return ObjectInfo(key, known[2], stat.st_size)
         digest = hashlib.md5(usedforsecurity=False)
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-        return ObjectInfo(key, digest.hexdigest(), path.stat().st_size)
+        return ObjectInfo(key, self._remember(path, stat, digest.hexdigest()), stat.st_size)
+
+    def _remember(self, path: Path, stat: os.stat_result, etag: str) -> str:
+        self._etags[path] = (stat.st_size, stat.st_mtime_ns, etag)
+        return etag
 
     def open_read(self, key: str) -> BinaryIO:
         path = self._path(key)
@@ -66,12 +80,11 @@ class LocalDirObjectStore:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=target.parent)
+        digest = hashlib.md5(usedforsecurity=False)
         with os.fdopen(fd, "wb") as out:
-            writer(out)  # type: ignore[operator]
+            writer(_Hashing(out, digest))  # type: ignore[operator]
         os.replace(tmp, target)
-        info = self.head(key)
-        assert info is not None
-        return info.etag
+        return self._remember(target, target.stat(), digest.hexdigest())
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
         return self._atomic_write(key, lambda out: out.write(data))
@@ -85,3 +98,15 @@ class LocalDirObjectStore:
 
     def url(self, key: str) -> str:
         return str(self._path(key))
+
+
+class _Hashing:
+    """A write-only file that feeds what it writes to a hash on the way."""
+
+    def __init__(self, out: BinaryIO, digest: hashlib._Hash) -> None:
+        self._out = out
+        self._digest = digest
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._out.write(data)

@@ -1,8 +1,12 @@
-"""Tier 1 profile repository: bulk COPY into a temp staging table, set-based merges per chunk.
+"""Tier 1 profile repository: rows arrive as COPY chunks; new keys are COPYed straight into Tier 1,
+known ones staged in a temp table and merged set-based.
 
-Rows are staged in chunks; while the caller parses chunk k+1, a database thread COPYs chunk k
-into the staging table and merges it into Tier 1 — all on one connection, in the caller's one
-transaction, so Postgres and Python work at the same time and nothing is visible before commit.
+Rows come in chunks of distinct keys; while the caller parses chunk k+1, a database thread
+probes Tier 1's unique index for chunk k's keys, COPYs the rows of keys Tier 1 does not hold
+directly into it (the common case, at nearly the speed of a plain COPY) and merges the others
+through the staging table — all on one connection, in the caller's one transaction, so Postgres
+and Python work at the same time and nothing is visible before commit. One ingest merges at a
+time (an advisory lock), so no key can appear between the probe and the COPY.
 
 The merge keeps one row per (platform, handle): within a chunk the writer keeps only the most
 recent scrape (ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten
@@ -16,31 +20,41 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-import orjson
 import psycopg
+from psycopg.rows import tuple_row
 
+from sxp.adapters.postgres.tier1_rows import ROW_COLUMNS, StagedChunk, copy_stream
 from sxp.domain.profiles import PROFILE_FIELDS
 
 STAGE_TABLE = "pg_temp.stage_profiles"
 KEYS_TABLE = "pg_temp.stage_keys"
 MERGE_LOCK = 0x5358_5102  # held by an ingest transaction that merges into Tier 1, until it ends
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
-_TEXT_FIELDS = ("platform_user_id", "display_name", "bio", "bio_url", "location", "avatar_url")
-# Staged rows travel as typed columns (`PROFILE_FIELDS` order) in CSV mode with control-character
-# quote and delimiter: text fields are quoted (a quote inside is doubled), NULL is an unquoted
-# empty field, `extra` is orjson output (which escapes every control character).
-COPY_STAGE = (f"COPY {STAGE_TABLE} ({', '.join(PROFILE_FIELDS)}) FROM STDIN"
-              " WITH (FORMAT csv, DELIMITER e'\\x02', QUOTE e'\\x01')")
+COPY_STAGE = f"COPY {STAGE_TABLE} ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT binary)"
+COPY_TIER1 = (f"COPY social.raw_social_profiles ({', '.join(ROW_COLUMNS)})"
+              " FROM STDIN (FORMAT binary)")
+# the staging table has Tier 1's column types in `ROW_COLUMNS` order (binary COPY needs both)
 _STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS stage_profiles (platform text, handle text,"
     " platform_user_id text, display_name text, bio text, bio_url text, location text,"
     " avatar_url text, is_verified boolean, followers bigint, following bigint, posts bigint,"
     " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
-    " bio_has_contact boolean, extra jsonb, content_hash text) ON COMMIT DROP")
+    " bio_has_contact boolean, extra jsonb, content_hash text, source_file_id bigint,"
+    " first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP")
+# which of a chunk's keys Tier 1 holds (by position in the chunk), and whether this file
+# already wrote that row
+_PROBE = (
+    "SELECT k.n - 1, k.platform, k.handle, t.source_file_id IS NOT DISTINCT FROM %(sf)s"
+    " FROM unnest(string_to_array(%(platforms)s, e'\\n'), string_to_array(%(handles)s, e'\\n'))"
+    "   WITH ORDINALITY AS k(platform, handle, n)"
+    ' JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
+    '   AND t.handle = k.handle COLLATE "C"')
+_RECORD_KEYS = (
+    f"INSERT INTO {KEYS_TABLE} SELECT * FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
+    " string_to_array(%(handles)s, e'\\n'))")
 
 
 @dataclass(frozen=True)
@@ -58,101 +72,41 @@ class MergeResult:
         return self.staged - self.distinct
 
 
-_Q = "\x01"
-
-
-def stage_line(profile: dict[str, Any]) -> bytes:
-    """One COPY line (typed columns, `PROFILE_FIELDS` order) for the staging table."""
-    p = profile
-    a, b, c, d, e, f = (p["platform_user_id"], p["display_name"], p["bio"], p["bio_url"],
-                        p["location"], p["avatar_url"])
-    g, h, i, j = p["followers"], p["following"], p["posts"], p["likes"]
-    created, scraped, extra = p["account_created_at"], p["scraped_at"], p["extra"]
-    line = (f"{p['platform']}\x02{p['handle']}\x02"
-            f"{'' if a is None else _Q + a + _Q}\x02"
-            f"{'' if b is None else _Q + b + _Q}\x02"
-            f"{'' if c is None else _Q + c + _Q}\x02"
-            f"{'' if d is None else _Q + d + _Q}\x02"
-            f"{'' if e is None else _Q + e + _Q}\x02"
-            f"{'' if f is None else _Q + f + _Q}\x02"
-            f"{'t' if p['is_verified'] else 'f'}\x02"
-            f"{'' if g is None else g}\x02{'' if h is None else h}\x02"
-            f"{'' if i is None else i}\x02{'' if j is None else j}\x02"
-            f"{'' if created is None else _ISO.get(created) or _iso(created)}\x02"
-            f"{_ISO.get(scraped) or _iso(scraped)}\x02"
-            f"{'t' if p['bio_has_contact'] else 'f'}\x02"
-            f"{orjson.dumps(extra).decode() if extra else '{}'}\x02{p['content_hash']}\n")
-    quoted = 2 * ((a is not None) + (b is not None) + (c is not None) + (d is not None)
-                  + (e is not None) + (f is not None))
-    if line.count("\x01") != quoted:  # a quote character inside a text: double it
-        line = _escaped_line(p)
-    return line.encode("utf-8", "surrogatepass")
-
-
-def _quoted(text: str | None) -> str:
-    if text is None:
-        return ""
-    return "\x01" + text.replace("\x01", "\x01\x01") + "\x01"
-
-
-def _escaped_line(p: dict[str, Any]) -> str:
-    texts = [_quoted(p[k]) for k in _TEXT_FIELDS]
-    counts = ["" if p[k] is None else str(p[k]) for k in ("followers", "following", "posts",
-                                                           "likes")]
-    created, extra = p["account_created_at"], p["extra"]
-    return "\x02".join([
-        p["platform"], p["handle"], *texts, "t" if p["is_verified"] else "f", *counts,
-        "" if created is None else created.isoformat(), p["scraped_at"].isoformat(),
-        "t" if p["bio_has_contact"] else "f", orjson.dumps(extra).decode() if extra else "{}",
-        p["content_hash"]]) + "\n"
-
-
-def _iso(moment: datetime) -> str:
-    if len(_ISO) >= 50_000:
-        _ISO.clear()
-    text = _ISO[moment] = moment.isoformat()
-    return text
-
-
-_ISO: dict[datetime, str] = {}
-
-
-def _merge_sql() -> str:
+def _update_sql() -> str:
     changed = "t.content_hash <> s.content_hash AND s.scraped_at >= t.scraped_at"
     sets = [f"{f} = CASE WHEN {changed} THEN s.{f} ELSE t.{f} END" for f in _VALUE_FIELDS]
     sets.append(f"source_file_id = CASE WHEN {changed} THEN %(sf)s ELSE t.source_file_id END")
     sets.append(f"updated_at = CASE WHEN {changed} THEN now() ELSE t.updated_at END")
     sets.append("first_seen = least(t.first_seen, s.scraped_at)")
     sets.append("last_seen = greatest(t.last_seen, s.scraped_at)")
-    fields = ", ".join(PROFILE_FIELDS)
-    values = ", ".join(f"s.{f}" for f in PROFILE_FIELDS)
-    # a chunk holds one row per key already (the writer kept the newest scrape). MERGE probes
-    # the unique index once per row and inserts new keys without ON CONFLICT's speculative
-    # insertion; rows it would not change are not even locked. Rows this file inserted or
-    # rewrote carry its source_file_id (the "loaded" count).
+    # every staged key is in Tier 1 (the probe found it, and the lock keeps it so); a row is
+    # rewritten when its content changed and the scrape is not older, otherwise only its
+    # first/last seen move; an identical re-delivery is not even locked. RETURNING says which
+    # rows now carry this file's id, i.e. were written by it.
     return (
-        f"MERGE INTO social.raw_social_profiles t USING {STAGE_TABLE} s"
+        "UPDATE social.raw_social_profiles t SET " + ", ".join(sets) +
+        f" FROM {STAGE_TABLE} s"
         # byte comparison, as Tier 1's unique index (migration 013) is built
-        '  ON t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
-        f" WHEN MATCHED AND (({changed}) OR s.scraped_at > t.last_seen"
-        "   OR s.scraped_at < t.first_seen) THEN UPDATE SET " + ", ".join(sets) +
-        f" WHEN NOT MATCHED THEN INSERT ({fields}, source_file_id, first_seen, last_seen,"
-        f"   updated_at) VALUES ({values}, %(sf)s, s.scraped_at, s.scraped_at, now())")
+        '  WHERE t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
+        f"   AND (({changed}) OR s.scraped_at > t.last_seen OR s.scraped_at < t.first_seen)"
+        " RETURNING t.platform, t.handle, t.source_file_id = %(sf)s")
 
 
 class ChunkedMerge:
-    """Stage and merge chunks on `conn` from a database thread; `finish()` returns the counts.
+    """Write chunks into Tier 1 on `conn` from a database thread; `finish()` returns the counts.
 
     Use inside the caller's transaction. `submit` blocks when two chunks are already waiting,
     which bounds memory to a few chunks whatever the file size.
     """
 
-    def __init__(self, conn: psycopg.Connection, source_file_id: int) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], source_file_id: int) -> None:
         self._conn = conn
         self._source_file_id = source_file_id
-        self._sql = _merge_sql()
-        self._queue: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=2)
+        self._sql = _update_sql()
+        self._queue: queue.Queue[StagedChunk | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self._inserted = 0  # rows COPYed straight in: keys new to Tier 1, distinct by then
+        self._rewritten = 0  # known rows this file rewrote first
         self._thread = threading.Thread(target=self._run, name="sxp-ingest-db", daemon=True)
 
     def __enter__(self) -> ChunkedMerge:
@@ -165,20 +119,20 @@ class ChunkedMerge:
         # hash the final key count in memory; one fsync at commit suffices for a re-runnable step
         self._conn.execute("SET LOCAL work_mem = '256MB'")
         self._conn.execute("SET LOCAL synchronous_commit = off")
-        # MERGE inserts new keys without conflict handling: one ingest merges at a time
+        # the probe, COPY and update assume nobody else adds keys: one ingest writes at a time
         self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (MERGE_LOCK,))
-        # the staging table has no statistics: make the merge probe Tier 1's unique index
-        # rather than hash a scan of the whole table (reset when the merges are done)
+        # the probed keys and the staging table have no statistics: probe Tier 1's unique
+        # index per key rather than hash a scan of the whole table (reset when done)
         self._conn.execute("SET LOCAL enable_hashjoin = off")
         self._conn.execute("SET LOCAL enable_mergejoin = off")
         self._thread.start()
         return self
 
-    def submit(self, chunk: int, block: bytes) -> None:
+    def submit(self, chunk: StagedChunk) -> None:
         self._raise_if_failed()
         while True:
             try:
-                self._queue.put((chunk, block), timeout=0.5)
+                self._queue.put(chunk, timeout=0.5)
                 return
             except queue.Full:
                 self._raise_if_failed()
@@ -193,32 +147,67 @@ class ChunkedMerge:
             self._conn.execute("SET LOCAL enable_mergejoin = DEFAULT")
 
     def finish(self, staged: int) -> MergeResult:
-        """Counts once every chunk is merged; `staged` is the number of valid rows written."""
-        row: dict[str, Any] | None = self._conn.execute(  # type: ignore[assignment]
-            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT platform, handle FROM {KEYS_TABLE}) k)"
-            "   AS distinct_keys,"
-            " (SELECT count(*) FROM social.raw_social_profiles WHERE source_file_id = %s)"
-            "   AS loaded", (self._source_file_id,)).fetchone()
+        """Counts once every chunk is written; `staged` is the number of valid rows written."""
+        row: dict[str, Any] | None = self._conn.execute(
+            f"SELECT count(*) AS known FROM (SELECT DISTINCT platform, handle FROM {KEYS_TABLE}) k"
+        ).fetchone()
         assert row is not None
-        return MergeResult(staged=staged, distinct=int(row["distinct_keys"]),
-                           loaded=int(row["loaded"]))
+        return MergeResult(staged=staged, distinct=self._inserted + int(row["known"]),
+                           loaded=self._inserted + self._rewritten)
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             raise self._error
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (chunk := self._queue.get()) is not None:
             if self._error is not None:
                 continue
-            _chunk, block = item
             try:
-                with self._conn.cursor() as cur:
-                    cur.execute(f"TRUNCATE {STAGE_TABLE}")
-                    with cur.copy(COPY_STAGE) as copy:
-                        copy.write(block)
-                    cur.execute(self._sql, {"sf": self._source_file_id})
-                    cur.execute(f"INSERT INTO {KEYS_TABLE} SELECT platform, handle"
-                                f" FROM {STAGE_TABLE}")
+                with self._conn.cursor(row_factory=tuple_row) as cur:
+                    self._write(cur, chunk)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
                 self._error = exc
+
+    def _write(self, cur: psycopg.Cursor[tuple[Any, ...]], chunk: StagedChunk) -> None:
+        """New keys: COPY into Tier 1. Known keys: stage and update; the keys this file has not
+        written yet are recorded, so `finish` counts each distinct key of the file once."""
+        found = cur.execute(_PROBE, {"sf": self._source_file_id, "platforms": chunk.platforms,
+                                     "handles": chunk.handles}).fetchall()
+        if not found:
+            _copy(cur, COPY_TIER1, chunk.rows)
+            self._inserted += chunk.count
+            return
+        found.sort()
+        # the rows between known ones are new: slice the chunk around the known rows
+        rows, ends = chunk.rows, chunk.ends
+        new_parts: list[bytes] = []
+        known_rows: list[bytes] = []
+        ours: dict[tuple[str, str], bool] = {}
+        first_keys: list[tuple[str, str]] = []
+        after_known = 0
+        for position, platform, handle, written_by_this_file in found:
+            start = ends[position - 1] if position else 0
+            new_parts.append(rows[after_known:start])
+            known_rows.append(rows[start:ends[position]])
+            after_known = ends[position]
+            ours[(platform, handle)] = written_by_this_file
+            if not written_by_this_file:  # one this file wrote was counted when it first came
+                first_keys.append((platform, handle))
+        new_parts.append(rows[after_known:])
+        if chunk.count > len(found):
+            _copy(cur, COPY_TIER1, b"".join(new_parts))
+            self._inserted += chunk.count - len(found)
+        cur.execute(f"TRUNCATE {STAGE_TABLE}")
+        _copy(cur, COPY_STAGE, b"".join(known_rows))
+        written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
+        self._rewritten += sum(1 for platform, handle, mine in written
+                               if mine and not ours[(platform, handle)])
+        if first_keys:
+            cur.execute(_RECORD_KEYS, {"platforms": "\n".join(k[0] for k in first_keys),
+                                       "handles": "\n".join(k[1] for k in first_keys)})
+
+
+def _copy(cur: psycopg.Cursor[Any], statement: str, rows: bytes) -> None:
+    with cur.copy(statement) as copy:
+        copy.write(copy_stream(rows))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
@@ -22,8 +21,9 @@ from sxp.domain import quality as q
 RAW_KEEP = 16 * 1024  # bytes of a raw row kept in the rejects file
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
+    """One source row: its line, the parsed object (None when unusable), raw bytes, error code."""
+
     line: int
     value: dict[str, Any] | None
     raw: bytes
