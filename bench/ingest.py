@@ -105,8 +105,8 @@ def profile_parser(path: Path, size: int = 16 << 20) -> None:
     started = time.process_time()
     profiler.enable()
     for first_line, block in blocks:
-        rows += process_block(first_line, block, 1_000_000, None, datetime.now(UTC), "k",
-                              1).read
+        rows += process_block(first_line, block, 1_000_000, None, datetime.now(UTC), "k", 1,
+                              str(path.with_suffix(".part"))).read
     profiler.disable()
     spent = time.process_time() - started
     print(f"--- cProfile of a parser process ({rows:,} rows, {spent / rows * 1e6:.1f} us/row"

@@ -2,9 +2,10 @@
 
 The main process reads the (decompressed, size-limited) stream in blocks cut at line ends and
 hands them to worker processes; each worker parses, maps, normalizes and checks its block
-exactly like `process_records`, keeps the newest scrape per key, and returns the COPY chunk,
-the normalized lines and the encoded rejects. The main process writes them in block
-order, so the result equals the in-process path; at most `workers + 2` blocks are in flight,
+exactly like `process_records`, keeps the newest scrape per key, writes the normalized lines to
+a file of its own beside the sink's and returns the COPY chunk and the encoded rejects (sending
+the normalized lines back through the pipe cost the main process more than all its other
+work). The main process appends and submits them in block order, so the result equals the in-process path; at most `workers + 2` blocks are in flight,
 which bounds memory whatever the file size.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -42,7 +44,7 @@ MIN_PARALLEL_BYTES = 32 << 20
 class BlockResult:
     read: int = 0
     chunk: StagedChunk | None = None
-    normalized: bytes = b""
+    normalized_path: str | None = None
     valid: int = 0
     rejects: bytes = b""
     rejected: int = 0
@@ -124,9 +126,10 @@ class _MemorySink(RowSink):
 
 
 def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hint: str | None,
-                  default_scraped_at: datetime, file_key: str,
-                  source_file_id: int) -> BlockResult:
-    """Worker side: one block of JSONL lines -> COPY chunk, normalized lines, rejects."""
+                  default_scraped_at: datetime, file_key: str, source_file_id: int,
+                  normalized_path: str) -> BlockResult:
+    """Worker side: one block of JSONL lines -> COPY chunk, normalized lines (written to
+    `normalized_path` when there are any), rejects."""
     collect = _Collect()
     writer = ChunkWriter(collect, source_file_id, chunk_rows=1 << 30)
     sink = _MemorySink(file_key)
@@ -137,7 +140,11 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     finally:
         gc.enable()
     writer.flush()
-    return BlockResult(read=sink.read, chunk=collect.chunk, normalized=bytes(sink.normalized),
+    if sink.normalized:
+        with open(normalized_path, "wb") as out:
+            out.write(sink.normalized)
+    return BlockResult(read=sink.read, chunk=collect.chunk,
+                       normalized_path=normalized_path if sink.normalized else None,
                        valid=sink.valid, rejects=b"".join(sink.reject_lines),
                        rejected=sink.rejected, reasons=sink.reasons)
 
@@ -154,17 +161,18 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
         def drain_one() -> None:
             result = pending.popleft().get()
             sink.read += result.read
-            if result.normalized:
-                sink.accept_block(result.normalized, result.valid)
+            if result.normalized_path is not None:
+                sink.accept_file(Path(result.normalized_path), result.valid)
             if result.rejected:
                 sink.write_rejects(result.rejects, result.rejected, result.reasons)
             if result.chunk is not None:
                 staging.submit(result.chunk)
 
         args: tuple[Any, ...]
-        for first_line, block in iter_blocks(reader, max_row_bytes):
+        for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)):
+            part = sink.normalized_path.with_name(f"{sink.normalized_path.name}.{index:06d}")
             args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
-                    sink.file_key, source_file_id)
+                    sink.file_key, source_file_id, str(part))
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()

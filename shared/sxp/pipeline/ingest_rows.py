@@ -6,6 +6,7 @@ in production) and to a `RowSink` of local files that the step uploads when the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -101,12 +102,16 @@ class RowSink:
         if len(self._pending) >= 1024:  # orjson buffers are over-allocated: flush often
             self._flush()
 
-    def accept_block(self, lines: bytes, valid: int) -> None:
-        """Normalized lines, newline-terminated, encoded elsewhere (by a parser process)."""
+    def accept_file(self, part: Path, valid: int) -> None:
+        """Append a file of normalized lines written elsewhere (by a parser process); the
+        kernel copies it (`copy_file_range`), then it is removed."""
         self._flush()
         self.valid += valid
         assert self._normalized is not None
-        self._normalized.write(lines)
+        self._normalized.flush()
+        with part.open("rb") as src:
+            _append(src, self._normalized)
+        part.unlink()
 
     def write_rejects(self, block: bytes, rejected: int, reasons: dict[str, int]) -> None:
         """Already encoded reject lines (from a parser process)."""
@@ -126,6 +131,23 @@ class RowSink:
         self.reasons[code] = self.reasons.get(code, 0) + 1
         assert self._rejects is not None
         self._rejects.write(reject_line(self.file_key, line, code, raw, detail))
+
+
+def _append(src: IO[bytes], out: IO[bytes]) -> None:
+    """Append all of `src` at the end of `out` (flushed) by file descriptors."""
+    source, target = src.fileno(), out.fileno()
+    start = os.lseek(target, 0, os.SEEK_END)
+    try:
+        while os.copy_file_range(source, target, 1 << 30):
+            pass
+    except OSError:  # no copy_file_range between these files: copy through user space
+        os.ftruncate(target, start)
+        os.lseek(target, start, os.SEEK_SET)
+        os.lseek(source, 0, os.SEEK_SET)
+        while data := os.read(source, 1 << 20):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(target, view):]
 
 
 def process_records(records: Iterable[RawRecord], platform_hint: str | None,

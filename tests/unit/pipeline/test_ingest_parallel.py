@@ -127,8 +127,10 @@ def test_one_block_keeps_the_newest_scrape_per_handle(tmp_path: Path) -> None:
     rows = [{**X, "name": "old", "scraped_at": "2024-01-01T00:00:00Z"},
             {**X, "username": "X_USER", "name": "new", "scraped_at": "2024-02-01T00:00:00Z"},
             {**X, "name": "older", "scraped_at": "2023-01-01T00:00:00Z"}]
+    part = tmp_path / "part"
     result = ingest_parallel.process_block(1, jl(*rows), MAX_ROW, None, WHEN, "k",
-                                           SOURCE_FILE_ID)
+                                           SOURCE_FILE_ID, str(part))
+    assert result.normalized_path == str(part) and len(part.read_bytes().splitlines()) == 3
     assert (result.read, result.valid) == (3, 3)
     assert result.chunk is not None and _keys(result.chunk) == [("x", "x_user")]
     [row] = _rows(result.chunk)
