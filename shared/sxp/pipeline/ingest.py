@@ -116,19 +116,22 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
-        with sink, ChunkedMerge(conn, int(source["id"])) as merger:
-            if fmt == "jsonl" and _parallel(source):
-                run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
-                             _as_dt(source["registered_at"]), int(source["id"]), merger, sink)
-            else:
-                staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
-                process_records(records, source["platform_hint"],
-                                _as_dt(source["registered_at"]), staging, sink)
-                staging.flush()
-    if sink.valid == 0 and sink.rejected == 0:
-        raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
-    app.store.put_file(normalized_key, sink.normalized_path, "application/x-ndjson")
-    app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
+        with ChunkedMerge(conn, int(source["id"])) as merger:
+            with sink:
+                if fmt == "jsonl" and _parallel(source):
+                    run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
+                                 _as_dt(source["registered_at"]), int(source["id"]), merger,
+                                 sink)
+                else:
+                    staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
+                    process_records(records, source["platform_hint"],
+                                    _as_dt(source["registered_at"]), staging, sink)
+                    staging.flush()
+            if sink.valid == 0 and sink.rejected == 0:
+                raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
+            # uploaded while the database thread writes the last chunks
+            app.store.put_file(normalized_key, sink.normalized_path, "application/x-ndjson")
+            app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
     merge = merger.finish(sink.valid)
     conn.execute(
         "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"

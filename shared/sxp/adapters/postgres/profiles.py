@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from sxp.adapters.postgres.tier1_rows import ROW_COLUMNS, StagedChunk, copy_stream
+from sxp.adapters.postgres.tier1_rows import COPY_HEADER, COPY_TRAILER, ROW_COLUMNS, StagedChunk
 from sxp.domain.profiles import PROFILE_FIELDS
 
 STAGE_TABLE = "pg_temp.stage_profiles"
@@ -210,4 +210,6 @@ class ChunkedMerge:
 
 def _copy(cur: psycopg.Cursor[Any], statement: str, rows: bytes) -> None:
     with cur.copy(statement) as copy:
-        copy.write(copy_stream(rows))
+        copy.write(COPY_HEADER)
+        copy.write(rows)
+        copy.write(COPY_TRAILER)

@@ -50,11 +50,6 @@ class StagedChunk:
         return len(self.ends)
 
 
-def copy_stream(rows: bytes) -> bytes:
-    """A whole binary COPY input holding `rows`."""
-    return COPY_HEADER + rows + COPY_TRAILER
-
-
 class ChunkEncoder:
     """Encodes profiles (dicts in the normalized model) of one source file into a chunk."""
 

@@ -124,6 +124,9 @@ class _Replay(io.RawIOBase):
             buffer[:size] = self._head[:size]
             self._head = self._head[size:]
             return size
+        readinto = getattr(self._raw, "readinto", None)
+        if readinto is not None:
+            return int(readinto(buffer) or 0)
         chunk = self._raw.read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
