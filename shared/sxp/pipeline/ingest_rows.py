@@ -19,7 +19,7 @@ from sxp.adapters.postgres.tier1_rows import ChunkEncoder, StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord
 from sxp.adapters.sources.shapes import detect_platform, expand, map_row
 from sxp.domain import quality as q
-from sxp.domain.profiles import build_profile
+from sxp.domain.profile_builder import build_profile
 from sxp.domain.quality import RowRejected
 from sxp.logs import scrub_text
 

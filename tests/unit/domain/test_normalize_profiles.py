@@ -13,7 +13,8 @@ from sxp.domain.normalize import (
     normalize_timestamp,
     scrub_contacts,
 )
-from sxp.domain.profiles import Profile, build_profile
+from sxp.domain.profile_builder import build_profile
+from sxp.domain.profiles import Profile
 from sxp.domain.quality import RowRejected
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -140,6 +140,6 @@ def test_one_block_keeps_the_newest_scrape_per_handle(tmp_path: Path) -> None:
 
 def _profile(row: dict[str, Any]) -> dict[str, Any]:
     from sxp.adapters.sources.shapes import map_row
-    from sxp.domain.profiles import build_profile
+    from sxp.domain.profile_builder import build_profile
 
     return build_profile(map_row(row, "x"), "x", WHEN)

@@ -8,7 +8,8 @@ from typing import Any
 from sxp.adapters.postgres.profiles import ChunkedMerge
 from sxp.adapters.postgres.tier1_rows import ChunkEncoder
 from sxp.bootstrap import App
-from sxp.domain.profiles import PROFILE_FIELDS, build_profile
+from sxp.domain.profile_builder import build_profile
+from sxp.domain.profiles import PROFILE_FIELDS
 
 WHEN = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 

@@ -13,7 +13,8 @@ import jsonschema
 from sxp.adapters.sources.readers import read_jsonl
 from sxp.adapters.sources.shapes import detect_platform, map_row
 from sxp.config import repo_root
-from sxp.domain.profiles import Profile, build_profile
+from sxp.domain.profile_builder import build_profile
+from sxp.domain.profiles import Profile
 from sxp.sample.generate import generate_profiles
 
 CONTRACTS = repo_root() / "contracts"

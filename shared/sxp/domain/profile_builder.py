@@ -1,0 +1,92 @@
+"""Build one normalized profile from a mapped row: normalize, scrub, check, hash.
+
+The per-row hot path of ingest, kept free of pydantic and I/O so it can be compiled (see
+`setup.py`); `sxp.domain.profiles.Profile` describes the record it returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from sxp.domain import normalize as n
+from sxp.domain import quality as q
+from sxp.domain.profiles import CONTENT_FIELDS, MappedRow
+from sxp.domain.quality import RowRejected
+
+_content_values = operator.itemgetter(*CONTENT_FIELDS)  # a tuple: orjson writes it as a list
+
+
+def build_profile(row: MappedRow, platform: str | None,
+                  default_scraped_at: datetime) -> dict[str, Any]:
+    """Normalize and check one mapped row; raises RowRejected with a reason code."""
+    get = row.get
+    handle, url_platform = n.normalize_handle(get("handle") or get("profile_url"), platform)
+    platform = platform or url_platform
+    if platform is None:
+        raise RowRejected(q.UNKNOWN_PLATFORM)
+    display_name, name_contact = n.clean_scrubbed(get("display_name"), 200)
+    bio, bio_contact = n.clean_scrubbed(get("bio"))
+    location, loc_contact = n.clean_scrubbed(get("location"), 200)
+    bio_url = n.clean_text(get("bio_url"), 2000)
+    url_contact = bool(bio_url and bio_url.lower().startswith(("mailto:", "tel:", "sms:")))
+    if url_contact:
+        bio_url = None
+    count = n.normalize_count
+    timestamp = n.normalize_timestamp
+    profile: dict[str, Any] = {
+        "platform": platform,
+        "handle": handle,
+        "platform_user_id": _id_text(get("platform_user_id")),
+        "display_name": display_name,
+        "bio": bio,
+        "bio_url": bio_url,
+        "location": location,
+        "avatar_url": n.clean_text(get("avatar_url"), 2000),
+        "is_verified": n.normalize_bool(get("is_verified")),
+        "followers": count(get("followers")),
+        "following": count(get("following")),
+        "posts": count(get("posts")),
+        "likes": count(get("likes")),
+        "account_created_at": timestamp(get("account_created_at")),
+        "scraped_at": timestamp(get("scraped_at")) or default_scraped_at,
+        "bio_has_contact": name_contact or bio_contact or loc_contact or url_contact,
+        "extra": _clean_extra(get("extra")),
+    }
+    profile["content_hash"] = content_hash(profile)
+    return profile
+
+
+def content_hash(profile: dict[str, Any]) -> str:
+    """Hash of everything that describes the profile, scrape time excluded."""
+    payload = orjson.dumps(_content_values(profile), option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def _id_text(value: object) -> str | None:
+    if value is None or value == "" or isinstance(value, bool | dict | list):
+        return None
+    return str(value).strip()[:64] or None
+
+
+def _clean_extra(value: object) -> dict[str, Any]:
+    """Keep scalar extras only; text is scrubbed of contact details."""
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, item in list(value.items())[:32]:
+        if isinstance(item, bool) or item is None:
+            out[str(key)[:64]] = item
+        elif isinstance(item, int | float):
+            try:
+                out[str(key)[:64]] = n.normalize_count(item)
+            except RowRejected:
+                continue
+        elif isinstance(item, str):
+            text, _found = n.scrub_contacts(n.clean_text(item, 500))
+            out[str(key)[:64]] = text
+    return out
