@@ -114,10 +114,9 @@ class _MemorySink(RowSink):
         self.normalized = bytearray()
         self.reject_lines: list[bytes] = []
 
-    def accept(self, profile_json: bytes) -> None:
+    def accept(self, profile_line: bytes) -> None:
         self.valid += 1
-        self.normalized += profile_json
-        self.normalized += b"\n"
+        self.normalized += profile_line
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
         self.rejected += 1

@@ -25,7 +25,7 @@ from sxp.logs import scrub_text
 
 
 class ProfileWriter(Protocol):
-    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None: ...
+    def write(self, line: int, profile: dict[str, Any]) -> None: ...
 
 
 class ChunkSubmitter(Protocol):
@@ -47,7 +47,7 @@ class ChunkWriter:
         self._rows = 0
         self._best: dict[tuple[str, str], tuple[Any, int, dict[str, Any]]] = {}
 
-    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
+    def write(self, line: int, profile: dict[str, Any]) -> None:
         key = (profile["platform"], profile["handle"])
         scraped = profile["scraped_at"]
         current = self._best.get(key)
@@ -96,9 +96,10 @@ class RowSink:
         self._normalized.close()
         self._rejects.close()
 
-    def accept(self, profile_json: bytes) -> None:
+    def accept(self, profile_line: bytes) -> None:
+        """One normalized profile as a JSON line (newline-terminated)."""
         self.valid += 1
-        self._pending.append(profile_json)
+        self._pending.append(profile_line)
         if len(self._pending) >= 1024:  # orjson buffers are over-allocated: flush often
             self._flush()
 
@@ -123,7 +124,7 @@ class RowSink:
 
     def _flush(self) -> None:
         if self._pending and self._normalized is not None:
-            self._normalized.write(b"\n".join(self._pending) + b"\n")
+            self._normalized.write(b"".join(self._pending))
             self._pending.clear()
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
@@ -157,26 +158,31 @@ def process_records(records: Iterable[RawRecord], platform_hint: str | None,
     write = staging.write
     accept = sink.accept
     dumps = orjson.dumps
-    for record in records:
-        sink.read += 1
-        value = record.value
-        if value is None:
-            sink.reject(record.line, record.error or q.UNPARSABLE_ROW, record.raw)
-            continue
-        items = expand(value) if "data" in value else (value,)
-        for item in items:
-            if "_not_object" in item:
-                sink.reject(record.line, q.NOT_AN_OBJECT, record.raw)
+    as_line = orjson.OPT_APPEND_NEWLINE
+    read = 0
+    try:
+        for record in records:
+            read += 1
+            value = record.value
+            if value is None:
+                sink.reject(record.line, record.error or q.UNPARSABLE_ROW, record.raw)
                 continue
-            try:
-                platform = detect_platform(item, platform_hint)
-                profile = build_profile(map_row(item, platform), platform, default_scraped_at)
-            except RowRejected as exc:
-                sink.reject(record.line, exc.code, record.raw, exc.detail)
-                continue
-            encoded = dumps(profile)
-            write(record.line, profile, encoded)
-            accept(encoded)
+            items = expand(value) if "data" in value else (value,)
+            for item in items:
+                if "_not_object" in item:
+                    sink.reject(record.line, q.NOT_AN_OBJECT, record.raw)
+                    continue
+                try:
+                    platform = detect_platform(item, platform_hint)
+                    profile = build_profile(map_row(item, platform), platform,
+                                            default_scraped_at)
+                except RowRejected as exc:
+                    sink.reject(record.line, exc.code, record.raw, exc.detail)
+                    continue
+                write(record.line, profile)
+                accept(dumps(profile, option=as_line))
+    finally:
+        sink.read += read
 
 
 def reject_line(file_key: str, line: int, code: str, raw: bytes, detail: str = "") -> bytes:

@@ -71,6 +71,8 @@ def detect_platform(row: dict[str, Any], hint: str | None) -> str | None:
 
 def map_row(row: dict[str, Any], platform: str | None) -> MappedRow:
     """Any known shape -> generic field names (values still raw)."""
+    if row.get("handle") is not None and row.get("scraped_at") is not None:
+        return row  # generic already: readers only `get` the generic names from it
     if row.get("handle") is not None or row.get("profile_url") is not None or platform is None:
         return _generic(row)
     if platform == "x":

@@ -35,8 +35,8 @@ class ListWriter:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def write(self, line: int, profile: dict[str, Any], profile_json: bytes) -> None:
-        self.rows.append(orjson.loads(profile_json))
+    def write(self, line: int, profile: dict[str, Any]) -> None:
+        self.rows.append(orjson.loads(orjson.dumps(profile)))  # as the staged JSONL has it
 
 
 def ingest_bytes(tmp: Path, data: bytes, key: str, hint: str | None = None,
