@@ -9,7 +9,8 @@
     │   ├── ProviderRetryable   429, 5xx, timeouts: try again later
     │   └── ProviderFatal       401, 402, 422: retrying will not help
     ├── BundleInvalid        a Lead Card Batch failed verification
-    └── JobPostponed         a step cannot run yet (circuit open, budget spent): wait, no attempt used
+    └── JobPostponed         a step cannot run yet (circuit open, budget spent): it waits,
+                             no attempt used
 """
 
 from __future__ import annotations

@@ -9,8 +9,6 @@ from typing import Any
 from sxp.bootstrap import App
 from sxp.entrypoints.demo import sample_files
 
-
-
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 

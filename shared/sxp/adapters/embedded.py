@@ -35,7 +35,8 @@ def _ensure_database(admin_uri: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              (database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
             log.info("created embedded database", extra={"database": database})

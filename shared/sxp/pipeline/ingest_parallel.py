@@ -1,12 +1,13 @@
-"""JSONL ingest on parser processes: blocks of lines in, ready COPY bytes and staged output back.
+"""JSONL ingest on parser processes: blocks of lines in, COPY chunks and staged output back.
 
 The main process reads the (decompressed, size-limited) stream in blocks cut at line ends and
 hands them to worker processes; each worker parses, maps, normalizes and checks its block
 exactly like `process_records`, keeps the newest scrape per key, writes the normalized lines to
-a file of its own beside the sink's and returns the COPY chunk and the encoded rejects (sending
-the normalized lines back through the pipe cost the main process more than all its other
-work). The main process appends and submits them in block order, so the result equals the in-process path; at most `workers + 2` blocks are in flight,
-which bounds memory whatever the file size.
+a part file of its own beside the sink's and returns the COPY chunk and the encoded rejects
+(sending the normalized lines back through the pipe cost the main process more than all its
+other work). The main process appends the parts and submits the chunks in block order, so the
+result equals the in-process path; at most `workers + 2` blocks are in flight, which bounds
+memory whatever the file size.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def claim(conn: psycopg.Connection[Any], worker_id: str, kinds: list[str] | None
     return Job(*_values(job))
 
 
-def heartbeat(conn: psycopg.Connection[Any], job_id: int, worker_id: str, lease_s: int = 60) -> bool:
+def heartbeat(conn: psycopg.Connection[Any], job_id: int, worker_id: str,
+              lease_s: int = 60) -> bool:
     """Extend the lease; False if the job is no longer ours."""
     with conn.transaction():
         cur = conn.execute(
