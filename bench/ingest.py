@@ -6,18 +6,22 @@ Generates N synthetic profiles with a fixed seed (5% duplicates in case/URL vari
 rows), writes them as JSONL, then times (a) a raw `COPY` of the file into a scratch table with a
 single jsonb column (the floor no ingest can beat) and (b) `sxp` ingest of the same file from the
 object store to deduped Tier 1 + staged normalized JSONL + rejects. Uses DATABASE_URL if set,
-otherwise an embedded pgserver under a temp dir. Prints rows/s for both, the ratio, peak RSS.
+otherwise an embedded pgserver under a temp dir. Prints rows/s for both, the ratio, where the CPU
+went during (b) (parser processes, this process, the Postgres server when it is local) and peak
+RSS; `--profile` adds cProfiles of the main process and of a parser process.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -56,8 +60,57 @@ def raw_copy(uri: str, path: Path) -> float:
         return time.perf_counter() - started
 
 
+def postgres_cpu_reader(uri: str) -> Callable[[], float] | None:
+    """CPU seconds the Postgres server has spent (its postmaster, reaped and live backends);
+    None when the server does not run on this machine."""
+    with psycopg.connect(uri) as conn:
+        backend = conn.info.backend_pid
+        try:
+            status = Path(f"/proc/{backend}/status").read_text()
+        except OSError:
+            return None
+    postmaster = int(next(line.split()[1] for line in status.splitlines()
+                          if line.startswith("PPid:")))
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: str | int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    def read() -> float:
+        own = fields(postmaster)  # utime, stime, cutime (reaped backends), cstime
+        total = sum(int(v) for v in own[11:15])
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = fields(pid)
+            except OSError:
+                continue
+            if stat[1] == str(postmaster):
+                total += int(stat[11]) + int(stat[12])
+        return total / tick
+
+    return read
+
+
+def cpu_split(postgres: Callable[[], float] | None) -> Callable[[], str]:
+    """Start counting CPU seconds; the returned function says where they went since."""
+    def now() -> tuple[float, float, float]:
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (mine.ru_utime + mine.ru_stime, kids.ru_utime + kids.ru_stime,
+                postgres() if postgres else 0.0)
+
+    start = now()
+
+    def report() -> str:
+        mine, parsers, server = (b - a for a, b in zip(start, now(), strict=True))
+        text = f"parser processes {parsers:.1f} s, this process {mine:.1f} s"
+        return text + (f", Postgres {server:.1f} s" if postgres else ", Postgres not local")
+
+    return report
+
+
 def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
-               ) -> tuple[float, dict[str, int]]:
+               ) -> tuple[float, dict[str, int], str]:
     from sxp.pipeline.ingest import ingest_file
     from sxp.pipeline.scan import scan
 
@@ -66,6 +119,7 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
     try:
         app.store.put_file(f"{settings.inbox_prefix}bench/{path.name}", path)
         profiler = cProfile.Profile() if profile else None
+        cpu = cpu_split(postgres_cpu_reader(uri))
         started = time.perf_counter()
         scan(app)
         with app.connect() as conn:
@@ -75,6 +129,7 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
             profiler.enable()
         outcome = ingest_file(app, int(row["id"]))
         elapsed = time.perf_counter() - started
+        spent = cpu()
         if profiler is not None:
             profiler.disable()
             print("--- cProfile of the sxp ingest (main process, top 15 by own time) ---")
@@ -83,7 +138,7 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
         merge = outcome.merge
         assert merge is not None, outcome
         return elapsed, {"read": outcome.rows_read, "rejected": outcome.rows_rejected,
-                         "loaded": merge.loaded, "deduped": merge.deduped}
+                         "loaded": merge.loaded, "deduped": merge.deduped}, spent
     finally:
         app.close()
 
@@ -129,12 +184,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
                   f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
             copy_s = raw_copy(uri, path)
-            ingest_s, counts = sxp_ingest(uri, tmp / "home", path, args.profile)
+            ingest_s, counts, spent = sxp_ingest(uri, tmp / "home", path, args.profile)
     copy_rate, ingest_rate = args.rows / copy_s, args.rows / ingest_s
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
     print(f"(b) sxp ingest          : {ingest_s:7.2f} s  {ingest_rate:10,.0f} rows/s  {counts}")
     print(f"ratio (b)/(a)           : {ingest_rate / copy_rate:.2f}")
+    print(f"CPU during (b)          : {spent}")
     if args.profile:
         print("(--profile: the parser processes inherit the profiler and the parser profile holds"
               " 16 MB of blocks; take rates and RSS from a run without it)")
