@@ -70,23 +70,26 @@ def content_hash(profile: dict[str, Any]) -> str:
 def _id_text(value: object) -> str | None:
     if value is None or value == "" or isinstance(value, bool | dict | list):
         return None
-    return str(value).strip()[:64] or None
+    return n.clean_text(value, 64)
 
 
 def _clean_extra(value: object) -> dict[str, Any]:
-    """Keep scalar extras only; text is scrubbed of contact details."""
+    """Keep scalar extras only, under clean keys; text is scrubbed of contact details."""
     if not isinstance(value, dict):
         return {}
     out: dict[str, Any] = {}
-    for key, item in list(value.items())[:32]:
+    for raw_key, item in list(value.items())[:32]:
+        key = n.clean_text(raw_key, 64)
+        if key is None:
+            continue
         if isinstance(item, bool) or item is None:
-            out[str(key)[:64]] = item
+            out[key] = item
         elif isinstance(item, int | float):
             try:
-                out[str(key)[:64]] = n.normalize_count(item)
+                out[key] = n.normalize_count(item)
             except RowRejected:
                 continue
         elif isinstance(item, str):
             text, _found = n.scrub_contacts(n.clean_text(item, 500))
-            out[str(key)[:64]] = text
+            out[key] = text
     return out

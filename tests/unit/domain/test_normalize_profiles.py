@@ -136,3 +136,15 @@ def test_every_reason_code_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[3] / "docs" / "reason-codes.md").read_text()
     for code in (*q.ROW_REASONS, *q.FILE_REASONS):
         assert f"`{code}`" in doc
+
+
+def test_no_control_character_reaches_a_stored_text() -> None:
+    """Postgres text and jsonb refuse NUL: ids, names and extra keys arrive without any."""
+    profile = build_profile({
+        "handle": "abc", "platform_user_id": " 1\x002\x1f ", "display_name": "a\x00b",
+        "avatar_url": "https://a.example/\x00x.png",
+        "extra": {"k\x00": "v\x00", "views_count": 3, "\x00": 1, "ok": None}}, "x", NOW)
+    assert profile["platform_user_id"] == "12" and profile["display_name"] == "ab"
+    assert profile["extra"] == {"k": "v", "views_count": 3, "ok": None}
+    texts = [v for v in profile.values() if isinstance(v, str)] + list(profile["extra"])
+    assert not any(ch in text for text in texts for ch in "\x00\x1f")

@@ -22,7 +22,8 @@ def _profiles() -> list[dict[str, Any]]:
         "avatar_url": None, "is_verified": "true", "followers": "1.2M", "following": 0,
         "posts": None, "likes": 10_000_000_000, "account_created_at": 1262304000,
         "scraped_at": "2025-03-01T12:30:15.123456Z",
-        "extra": {"views_count": 7, "note": "ünïcode", "flag": True, "nothing": None},
+        "extra": {"views_count": 7, "note": "ünïcode", "flag": True, "nothing": None,
+                  "nul\x00key": "nul\x00value"},
     }, "threads", WHEN)
     plain = build_profile({"handle": "@Plain_One", "scraped_at": None}, "x", WHEN)
     return [tricky, plain]
