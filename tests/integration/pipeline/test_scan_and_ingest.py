@@ -238,3 +238,36 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
     assert profiles[("x", "sam_rivera")]["bio"] == "Coffee roaster."
     normalized = app.store.get_bytes(good["normalized_key"]).splitlines()
     assert len(normalized) == 5
+
+
+def test_two_ingests_at_once_share_keys_without_conflict(app: App) -> None:
+    """Two workers ingesting files with the same new handles: one waits for the other's write
+    lock, so the second sees the first's rows as known instead of failing on the unique key."""
+    import threading
+
+    shared = [{**X_ROW, "username": f"shared_{i}", "scraped_at": "2024-01-01T00:00:00Z"}
+              for i in range(300)]
+    own = [[{**X_ROW, "username": f"only_{side}_{i}"} for i in range(50)] for side in "ab"]
+    app.store.put_bytes("inbox/a.jsonl", _jsonl(shared + own[0]))
+    app.store.put_bytes("inbox/b.jsonl", _jsonl(own[1] + shared[::-1]))
+    scan(app)
+    ids = [f["id"] for f in _files(app)]
+    errors: list[BaseException] = []
+
+    def run(source_file_id: int) -> None:
+        try:
+            ingest_file(app, source_file_id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    files = _files(app)
+    assert [f["state"] for f in files] == ["ingested", "ingested"]
+    assert len(_profiles(app)) == 400
+    assert sum(f["rows_loaded"] for f in files) == 400  # the shared rows: loaded once
+    assert sorted(f["rows_unchanged"] for f in files) == [0, 300]
