@@ -143,3 +143,28 @@ def _profile(row: dict[str, Any]) -> dict[str, Any]:
     from sxp.domain.profile_builder import build_profile
 
     return build_profile(map_row(row, "x"), "x", WHEN)
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False], ids=["copy_file_range", "user_space"])
+def test_sink_appends_part_files_in_order(tmp_path: Path, monkeypatch: Any,
+                                          kernel_copy: bool) -> None:
+    import sxp.pipeline.ingest_rows as ingest_rows
+
+    if not kernel_copy:
+        def refuse(*_args: Any) -> int:
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(ingest_rows.os, "copy_file_range", refuse)
+    parts = []
+    for index, text in enumerate([b'{"a":1}\n', b'{"b":2}\n{"c":3}\n']):
+        part = tmp_path / f"part.{index}"
+        part.write_bytes(text)
+        parts.append(part)
+    sink = RowSink(tmp_path / "n.jsonl", tmp_path / "r.jsonl", "inbox/a.jsonl")
+    with sink:
+        sink.accept(b'{"first":0}\n')
+        sink.accept_file(parts[0], 1)
+        sink.accept_file(parts[1], 2)
+        sink.accept(b'{"last":4}\n')
+    assert (tmp_path / "n.jsonl").read_bytes() == (
+        b'{"first":0}\n{"a":1}\n{"b":2}\n{"c":3}\n{"last":4}\n')
+    assert sink.valid == 5 and not any(part.exists() for part in parts)
