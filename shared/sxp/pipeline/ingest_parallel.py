@@ -23,10 +23,8 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
 from sxp.adapters.postgres.tier1_rows import StagedChunk
-from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, parse_object
+from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
 from sxp.domain import quality as q
 from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
@@ -72,7 +70,6 @@ def iter_blocks(reader: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, byt
 
 
 def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawRecord]:
-    loads = orjson.loads
     lines = block.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -80,20 +77,8 @@ def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawR
         line = first_line + offset
         if len(raw) > max_row_bytes:
             yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
-            continue
-        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw or raw.isspace():
-            continue
-        try:
-            value = loads(raw)
-        except orjson.JSONDecodeError:
-            yield parse_object(line, raw.rstrip(b"\r"))
-            continue
-        if type(value) is dict:
-            yield RawRecord(line, value, raw)
-        else:
-            yield RawRecord(line, None, raw.rstrip(b"\r")[:RAW_KEEP], q.NOT_AN_OBJECT)
+        elif (record := jsonl_record(line, raw)) is not None:
+            yield record
 
 
 class _Collect:

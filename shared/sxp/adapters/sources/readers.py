@@ -52,9 +52,23 @@ def parse_object(line: int, raw: bytes) -> RawRecord:
     return RawRecord(line, value, raw)
 
 
+def jsonl_record(line: int, raw: bytes) -> RawRecord | None:
+    """One JSONL line (with or without its line end) as a record; None for a blank line."""
+    if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw or raw.isspace():
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return parse_object(line, raw.rstrip(b"\r\n"))
+    if type(value) is dict:
+        return RawRecord(line, value, raw)
+    return RawRecord(line, None, raw.rstrip(b"\r\n")[:RAW_KEEP], q.NOT_AN_OBJECT)
+
+
 def read_jsonl(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
     line = 0
-    loads = orjson.loads
     while True:
         raw = reader.readline(max_row_bytes + 1)
         if not raw:
@@ -65,19 +79,9 @@ def read_jsonl(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
                 pass
             yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
             continue
-        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if raw.isspace():
-            continue
-        try:
-            value = loads(raw)
-        except orjson.JSONDecodeError:
-            yield parse_object(line, raw.rstrip(b"\r\n"))
-            continue
-        if type(value) is dict:
-            yield RawRecord(line, value, raw)
-        else:
-            yield RawRecord(line, None, raw.rstrip(b"\r\n")[:RAW_KEEP], q.NOT_AN_OBJECT)
+        record = jsonl_record(line, raw)
+        if record is not None:
+            yield record
 
 
 def read_json(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
