@@ -4,14 +4,12 @@ per provider (`execution.provider_breakers`). Each read and write is one autocom
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from typing import Any, LiteralString, cast
+from typing import Any
 
-import psycopg
 import pybreaker
 
-from sxp.adapters.postgres.connection import ConnectionFactory
+from sxp.adapters.postgres.connection import AutocommitStatements, ConnectionFactory
 
 
 class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
@@ -19,26 +17,15 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
         self, name: str, connect: ConnectionFactory, initial_state: str = pybreaker.STATE_CLOSED
     ) -> None:
         super().__init__(name)
-        self._connect = connect
-        self._conn: psycopg.Connection[Any] | None = None
-        self._lock = threading.Lock()
-        self._execute(
+        self._db = AutocommitStatements(connect)
+        self._db.execute(
             "INSERT INTO execution.provider_breakers (name, state) VALUES (%s, %s)"
             " ON CONFLICT (name) DO NOTHING",
             (name, initial_state),
         )
 
-    def _execute(self, sql: LiteralString, params: tuple[Any, ...]) -> dict[str, Any] | None:
-        with self._lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = cast("psycopg.Connection[Any]", self._connect())
-                self._conn.autocommit = True
-            cur = self._conn.execute(sql, params)
-            row: dict[str, Any] | None = cur.fetchone() if cur.description else None
-            return row
-
     def _get(self, column: str) -> Any:
-        row = self._execute(
+        row = self._db.execute(
             "SELECT state, fail_counter, success_counter, opened_at"
             " FROM execution.provider_breakers WHERE name = %s",
             (self.name,),
@@ -51,32 +38,32 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @state.setter
     def state(self, state: str) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET state = %s, updated_at = now() WHERE name = %s",
             (state, self.name),
         )
 
     def increment_counter(self) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET fail_counter = fail_counter + 1,"
             " updated_at = now() WHERE name = %s",
             (self.name,),
         )
 
     def reset_counter(self) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET fail_counter = 0 WHERE name = %s", (self.name,)
         )
 
     def increment_success_counter(self) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET success_counter ="
             " success_counter + 1 WHERE name = %s",
             (self.name,),
         )
 
     def reset_success_counter(self) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET success_counter = 0 WHERE name = %s",
             (self.name,),
         )
@@ -96,13 +83,10 @@ class PostgresBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @opened_at.setter
     def opened_at(self, now: datetime) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE execution.provider_breakers SET opened_at = %s WHERE name = %s",
             (now, self.name),
         )
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()

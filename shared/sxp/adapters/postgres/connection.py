@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg.rows import dict_row
@@ -23,3 +24,28 @@ def connection_factory(uri: str, role: str | None = None) -> ConnectionFactory:
         return conn
 
     return connect
+
+
+class AutocommitStatements:
+    """One autocommit connection, opened on first use (and again if it dropped) and shared by
+    threads: every call is one statement that commits at once."""
+
+    def __init__(self, connect: ConnectionFactory) -> None:
+        self._connect = connect
+        self._conn: DictConnection | None = None
+        self._lock = threading.Lock()
+
+    def execute(self, sql: LiteralString, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        """Run `sql`; its first row, or None when it returns no rows."""
+        with self._lock:
+            if self._conn is None or self._conn.closed:
+                self._conn = self._connect()
+                self._conn.autocommit = True
+            cur = self._conn.execute(sql, params)
+            return cur.fetchone() if cur.description else None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

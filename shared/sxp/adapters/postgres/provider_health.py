@@ -7,13 +7,12 @@ exchanges), the adapter is paused: calls fail fast with a retryable error and jo
 
 from __future__ import annotations
 
-import threading
 import time
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString
 
 import psycopg
 
-from sxp.adapters.postgres.connection import ConnectionFactory
+from sxp.adapters.postgres.connection import AutocommitStatements, ConnectionFactory
 
 WINDOW_SQL: LiteralString = (
     "SELECT coalesce(sum(ok), 0) AS ok, coalesce(sum(failed), 0) AS failed"
@@ -35,21 +34,11 @@ class PostgresErrorBudget:
         self.target = target
         self.min_calls = min_calls
         self.cache_s = cache_s
-        self._connect = connect
-        self._conn: psycopg.Connection[Any] | None = None
-        self._lock = threading.Lock()
+        self._db = AutocommitStatements(connect)
         self._checked: tuple[float, bool] = (0.0, False)
 
-    def _execute(self, sql: LiteralString, params: tuple[Any, ...]) -> dict[str, Any] | None:
-        with self._lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = cast("psycopg.Connection[Any]", self._connect())
-                self._conn.autocommit = True
-            cur = self._conn.execute(sql, params)
-            return cur.fetchone() if cur.description else None
-
     def record(self, ok: bool) -> None:
-        self._execute(
+        self._db.execute(
             "INSERT INTO execution.provider_health (provider, minute, ok, failed)"
             " VALUES (%s, date_trunc('minute', now()), %s, %s)"
             " ON CONFLICT (provider, minute) DO UPDATE SET ok = provider_health.ok + EXCLUDED.ok,"
@@ -62,16 +51,13 @@ class PostgresErrorBudget:
         at, value = self._checked
         if time.monotonic() - at < self.cache_s:
             return value
-        row = self._execute(WINDOW_SQL, (self.provider,)) or {"ok": 0, "failed": 0}
+        row = self._db.execute(WINDOW_SQL, (self.provider,)) or {"ok": 0, "failed": 0}
         value = _spent(int(row["ok"]), int(row["failed"]), self.target, self.min_calls)
         self._checked = (time.monotonic(), value)
         return value
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()
 
 
 def _spent(ok: int, failed: int, target: float, min_calls: int) -> bool:
