@@ -13,6 +13,8 @@ from sxp.domain.profiles import Profile
 from sxp.pipeline.ingest import ingest_file, run_job
 from sxp.pipeline.scan import scan
 
+from .concurrency import run_at_once
+
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(r) + b"\n" for r in rows)
@@ -43,6 +45,16 @@ X_ROW = {"id": "101", "username": "Sam_Rivera", "name": "Sam Rivera",
          "location": "Austin, TX", "verified": False, "created_at": "2015-03-01T10:00:00Z",
          "public_metrics": {"followers_count": 1200, "following_count": 300,
                             "tweet_count": 4500, "listed_count": 7}}
+
+
+# two handles in five spellings, three scrapes: sam_rivera's newest is "v3", first seen in January
+SAME_HANDLES = [
+    {**X_ROW, "name": "v1", "scraped_at": "2024-01-01T00:00:00Z"},
+    {**X_ROW, "username": "other_one", "scraped_at": "2024-01-01T00:00:00Z"},
+    {**X_ROW, "username": "SAM_RIVERA", "name": "v3", "scraped_at": "2024-03-01T00:00:00Z"},
+    {**X_ROW, "username": "@sam_rivera", "name": "v2", "scraped_at": "2024-02-01T00:00:00Z"},
+    {**X_ROW, "username": "https://x.com/Other_One", "scraped_at": "2024-01-01T00:00:00Z"},
+]
 
 
 def test_scan_registers_once_and_changed_etag_is_new_file(app: App) -> None:
@@ -159,14 +171,7 @@ def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch
     import sxp.pipeline.ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
-    rows = [
-        {**X_ROW, "name": "v1", "scraped_at": "2024-01-01T00:00:00Z"},
-        {**X_ROW, "username": "other_one", "scraped_at": "2024-01-01T00:00:00Z"},
-        {**X_ROW, "username": "SAM_RIVERA", "name": "v3", "scraped_at": "2024-03-01T00:00:00Z"},
-        {**X_ROW, "username": "@sam_rivera", "name": "v2", "scraped_at": "2024-02-01T00:00:00Z"},
-        {**X_ROW, "username": "https://x.com/Other_One", "scraped_at": "2024-01-01T00:00:00Z"},
-    ]
-    app.store.put_bytes("inbox/chunks.jsonl", _jsonl(rows))
+    app.store.put_bytes("inbox/chunks.jsonl", _jsonl(SAME_HANDLES))
     scan(app)
     _drain_ingest(app)
     [source] = _files(app)
@@ -216,14 +221,7 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
     monkeypatch.setattr(ingest_module, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(ingest_module, "worker_count", lambda: 2)
     monkeypatch.setattr(parallel_module, "BLOCK_BYTES", 300)  # several blocks per file
-    rows = [
-        {**X_ROW, "name": "v1", "scraped_at": "2024-01-01T00:00:00Z"},
-        {**X_ROW, "username": "other_one", "scraped_at": "2024-01-01T00:00:00Z"},
-        {**X_ROW, "username": "SAM_RIVERA", "name": "v3", "scraped_at": "2024-03-01T00:00:00Z"},
-        {**X_ROW, "username": "@sam_rivera", "name": "v2", "scraped_at": "2024-02-01T00:00:00Z"},
-        {**X_ROW, "username": "https://x.com/Other_One", "scraped_at": "2024-01-01T00:00:00Z"},
-    ]
-    app.store.put_bytes("inbox/par.jsonl", _jsonl(rows) + b"not json\n")
+    app.store.put_bytes("inbox/par.jsonl", _jsonl(SAME_HANDLES) + b"not json\n")
     app.store.put_bytes("inbox/trunc.jsonl.gz", gzip.compress(_jsonl([X_ROW] * 500))[:-30])
     scan(app)
     _drain_ingest(app)
@@ -243,8 +241,6 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
 def test_two_ingests_at_once_share_keys_without_conflict(app: App) -> None:
     """Two workers ingesting files with the same new handles: one waits for the other's write
     lock, so the second sees the first's rows as known instead of failing on the unique key."""
-    import threading
-
     shared = [{**X_ROW, "username": f"shared_{i}", "scraped_at": "2024-01-01T00:00:00Z"}
               for i in range(300)]
     own = [[{**X_ROW, "username": f"only_{side}_{i}"} for i in range(50)] for side in "ab"]
@@ -252,19 +248,7 @@ def test_two_ingests_at_once_share_keys_without_conflict(app: App) -> None:
     app.store.put_bytes("inbox/b.jsonl", _jsonl(own[1] + shared[::-1]))
     scan(app)
     ids = [f["id"] for f in _files(app)]
-    errors: list[BaseException] = []
-
-    def run(source_file_id: int) -> None:
-        try:
-            ingest_file(app, source_file_id)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = run_at_once(lambda source_file_id: ingest_file(app, source_file_id), ids)
     assert errors == []
     files = _files(app)
     assert [f["state"] for f in files] == ["ingested", "ingested"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sxp.bootstrap import App
 from sxp.domain.budget import ProviderBudget
-from sxp.pipeline.gate import GateResult, gate
+from sxp.pipeline.gate import gate
 
+from ..concurrency import run_at_once
 from .conftest import ProfileMaker
 from .test_gate_step import _one, _prepare, gate_app  # noqa: F401 - fixture
 
@@ -65,22 +65,7 @@ def test_two_waterfall_gates_racing_never_overspend_any_provider(
     apps = [gate_app(enrich_provider=CHAIN, provider_budgets=budgets, enrich_batch_size=25)
             for _ in range(2)]
     _prepare(apps[0], make_profiles, 300)
-    start = threading.Barrier(2)
-    results: list[GateResult] = []
-    errors: list[BaseException] = []
-
-    def run(app: App) -> None:
-        start.wait()
-        try:
-            results.append(gate(app))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in apps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_at_once(gate, apps)
     assert errors == []
     assert sorted(r.cards_queued for r in results) == [0, 45]  # Apollo: 90 credits at 2
     assert _ledger(apps[0]) == {("skiptrace", "reserve"): 45, ("apollo", "reserve"): 90}

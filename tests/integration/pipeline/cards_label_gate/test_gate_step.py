@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,9 +9,10 @@ import pytest
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
 from sxp.pipeline.cards import build_cards
-from sxp.pipeline.gate import GateResult, gate
+from sxp.pipeline.gate import gate
 from sxp.pipeline.label import label_cards
 
+from ..concurrency import run_at_once
 from .conftest import ProfileMaker
 
 
@@ -120,22 +120,7 @@ def test_two_gates_racing_never_overspend(gate_app: Any, make_profiles: ProfileM
     apps = [gate_app(credit_budget_per_day=budget, credit_budget_per_run=10_000,
                      enrich_batch_size=100) for _ in range(2)]
     _prepare(apps[0], make_profiles, 800)
-    start = threading.Barrier(2)
-    results: list[GateResult] = []
-    errors: list[BaseException] = []
-
-    def run(app: App) -> None:
-        start.wait()
-        try:
-            results.append(gate(app))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in apps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_at_once(gate, apps)
     assert errors == []
     assert sorted(r.credits_reserved for r in results) == [0, budget]
     app = apps[0]
