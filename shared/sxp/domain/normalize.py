@@ -35,7 +35,7 @@ _INVISIBLE = dict.fromkeys(
      *range(0x2060, 0x2065), *range(0x2066, 0x206A)])
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A))
 _CONTROL[0x7F] = None
-_STRIP_TEXT = {**_INVISIBLE, **_CONTROL}
+STRIP_TEXT = {**_INVISIBLE, **_CONTROL}
 
 _AT = r"(?:@|\s*[(\[]at[)\]]\s*)"
 _DOT = r"(?:\.|\s*[(\[]dot[)\]]\s*)"
@@ -51,7 +51,7 @@ _MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
 MAX_COUNT = 10_000_000_000
 _COUNT_RE = re.compile(r"^([0-9][0-9.,' \u00a0]*)\s*([kmb]?)$")
 _MULT = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-_EPOCH_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+EPOCH_MIN = datetime(2000, 1, 1, tzinfo=UTC)  # the earliest plausible timestamp
 
 
 def clean_text(value: object, max_len: int = 4000) -> str | None:
@@ -61,7 +61,7 @@ def clean_text(value: object, max_len: int = 4000) -> str | None:
     text = value if isinstance(value, str) else str(value)
     if text.isascii() and text.isprintable():
         return text.strip()[:max_len] or None
-    text = unicodedata.normalize("NFC", text).translate(_STRIP_TEXT).strip()
+    text = unicodedata.normalize("NFC", text).translate(STRIP_TEXT).strip()
     return text[:max_len] or None
 
 
@@ -201,8 +201,8 @@ def normalize_timestamp(value: object, now: datetime | None = None) -> datetime 
     if now is None and type(value) is str and (known := _PLAUSIBLE.get(value)) is not None:
         return known
     moment = _parse_timestamp(value)
-    limit = now + timedelta(days=1) if now is not None else _upper_limit()
-    if not _EPOCH_MIN <= moment <= limit:
+    limit = now + timedelta(days=1) if now is not None else upper_limit()
+    if not EPOCH_MIN <= moment <= limit:
         raise RowRejected(q.INVALID_TIMESTAMP, "out of plausible range")
     if now is None and type(value) is str:
         if len(_PLAUSIBLE) >= _PLAUSIBLE_MAX:
@@ -252,7 +252,7 @@ def _parse_timestamp(value: object) -> datetime:
 _LIMIT: list[Any] = [0.0, None]
 
 
-def _upper_limit() -> datetime:
+def upper_limit() -> datetime:
     """now + 1 day, recomputed at most once a second (it is checked for every timestamp)."""
     tick = time.monotonic()
     if _LIMIT[1] is None or tick - _LIMIT[0] >= 1.0:

@@ -26,12 +26,14 @@ from typing import Any, BinaryIO
 from sxp.adapters.postgres.tier1_rows import StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
 from sxp.domain import quality as q
+from sxp.native import load as load_native
+from sxp.pipeline.ingest_native import native_block
 from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
     ChunkWriter,
+    MemorySink,
     RowSink,
     process_records,
-    reject_line,
 )
 
 BLOCK_BYTES = 4 << 20  # about 12,000 rows of 330 bytes per block
@@ -92,44 +94,34 @@ class _Collect:
         self.chunk = chunk
 
 
-class _MemorySink(RowSink):
-    def __init__(self, file_key: str) -> None:
-        super().__init__(None, None, file_key)  # type: ignore[arg-type]
-        # normalized lines, newline-terminated: appending each orjson result to one buffer frees
-        # it at once (a list of them would keep every over-allocated buffer until the block ends)
-        self.normalized = bytearray()
-        self.reject_lines: list[bytes] = []
-
-    def accept(self, profile_line: bytes) -> None:
-        self.valid += 1
-        self.normalized += profile_line
-
-    def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
-        self.rejected += 1
-        self.reasons[code] = self.reasons.get(code, 0) + 1
-        self.reject_lines.append(reject_line(self.file_key, line, code, raw, detail))
-
-
 def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hint: str | None,
                   default_scraped_at: datetime, file_key: str, source_file_id: int,
-                  normalized_path: str) -> BlockResult:
+                  normalized_path: str, native: bool = True) -> BlockResult:
     """Worker side: one block of JSONL lines -> COPY chunk, normalized lines (written to
-    `normalized_path` when there are any), rejects."""
-    collect = _Collect()
-    writer = ChunkWriter(collect, source_file_id, chunk_rows=1 << 30)
-    sink = _MemorySink(file_key)
+    `normalized_path` when there are any), rejects. On the native path when it is built and
+    `native` is set, otherwise in Python; both give the same result."""
     gc.disable()  # a block's objects all live until it is done: collecting them is wasted work
     try:
-        process_records(_records(first_line, block, max_row_bytes), platform_hint,
-                        default_scraped_at, writer, sink)
+        module = load_native() if native else None
+        if module is not None:
+            chunk, normalized, sink = native_block(module, first_line, block, max_row_bytes,
+                                                   platform_hint, default_scraped_at, file_key,
+                                                   source_file_id)
+        else:
+            collect = _Collect()
+            writer = ChunkWriter(collect, source_file_id, chunk_rows=1 << 30)
+            sink = MemorySink(file_key)
+            process_records(_records(first_line, block, max_row_bytes), platform_hint,
+                            default_scraped_at, writer, sink)
+            writer.flush()
+            chunk, normalized = collect.chunk, bytes(sink.normalized)
     finally:
         gc.enable()
-    writer.flush()
-    if sink.normalized:
+    if normalized:
         with open(normalized_path, "wb") as out:
-            out.write(sink.normalized)
-    return BlockResult(read=sink.read, chunk=collect.chunk,
-                       normalized_path=normalized_path if sink.normalized else None,
+            out.write(normalized)
+    return BlockResult(read=sink.read, chunk=chunk,
+                       normalized_path=normalized_path if normalized else None,
                        valid=sink.valid, rejects=b"".join(sink.reject_lines),
                        rejected=sink.rejected, reasons=sink.reasons)
 

@@ -134,6 +134,26 @@ class RowSink:
         self._rejects.write(reject_line(self.file_key, line, code, raw, detail))
 
 
+class MemorySink(RowSink):
+    """A sink that keeps a block's normalized lines and rejects in memory (parser side)."""
+
+    def __init__(self, file_key: str) -> None:
+        super().__init__(None, None, file_key)  # type: ignore[arg-type]
+        # normalized lines, newline-terminated: appending each orjson result to one buffer frees
+        # it at once (a list of them would keep every over-allocated buffer until the block ends)
+        self.normalized = bytearray()
+        self.reject_lines: list[bytes] = []
+
+    def accept(self, profile_line: bytes) -> None:
+        self.valid += 1
+        self.normalized += profile_line
+
+    def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
+        self.rejected += 1
+        self.reasons[code] = self.reasons.get(code, 0) + 1
+        self.reject_lines.append(reject_line(self.file_key, line, code, raw, detail))
+
+
 def _append(src: IO[bytes], out: IO[bytes]) -> None:
     """Append all of `src` at the end of `out` (flushed) by file descriptors."""
     source, target = src.fileno(), out.fileno()

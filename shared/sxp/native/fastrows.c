@@ -1,0 +1,475 @@
+/* sxp.native._fastrows: the per-row hot path of JSONL ingest in C.
+ *
+ * A `Block` takes a block of JSONL lines and, for every row it is certain about, does what
+ * sxp.pipeline.ingest_rows.process_records does in Python: map the shape, normalize, check,
+ * hash, and write the staged normalized line and the Tier 1 binary COPY tuple. Every other row
+ * (envelopes, URLs as handles, text the PII scrub would change, unusual values, rejects) is
+ * returned to the caller, which runs the Python path on it and adds the profiles it yields
+ * back with `add`. `finish` merges both in line order and keeps the newest scrape per
+ * (platform, handle), exactly like ChunkWriter. The Python code stays the reference: tests
+ * compare both paths row by row. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "rowoutput.h"
+
+/* ---------------------------------------------------------------- one row */
+
+typedef struct {
+    buf_t *arena, *scratch;
+    const build_opts *opts;
+} row_env;
+
+static int set_count(profile_t *p, int k, const jval *v) {
+    return norm_count(v, &p->counts[k], &p->has_count[k]);
+}
+
+static const jval *metric(const row_t *r, const metrics_t *m, int k) {
+    if (m->v[k].kind != V_ABSENT) return &m->v[k];
+    return &r->v[metric_flat_keys[k]];
+}
+
+static const jval *first_present(const row_t *r, const int *keys, int n) {
+    for (int k = 0; k < n; k++)
+        if (r->v[keys[k]].kind != V_ABSENT && r->v[keys[k]].kind != V_NULL) return &r->v[keys[k]];
+    return &r->v[keys[0]];
+}
+
+/* `a or b` over two values; NULL when Python's truthiness of `a` is not certain here */
+static const jval *either(const jval *a, const jval *b) {
+    int t = truthy(a);
+    return t < 0 ? NULL : t ? a : b;
+}
+
+typedef struct {
+    const jval *handle, *puid, *display_name, *bio, *bio_url, *location, *avatar_url,
+        *verified, *counts[4], *created, *scraped;
+} mapped_t;
+
+static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) {
+    static const int scrape_keys[4] = {K_scraped_at, K_fetched_at, K_collected_at,
+                                       K__scraped_at};
+    row_t r;
+    memset(&r, 0, sizeof r);
+    if (js_object(line, line + n, row_member, &r, 1)) return FB;
+    if (r.flat_metrics || r.v[K_data].kind != V_ABSENT || r.v[K__not_object].kind != V_ABSENT)
+        return FB;
+    int platform, rc;
+    if (detect_platform(&r, env->opts->hint, &platform)) return FB;
+    memset(p, 0, sizeof *p);
+    buf_t *arena = env->arena;
+    mapped_t m;
+    metrics_t mt; /* X public_metrics: `m` points into it */
+    memset(&mt, 0, sizeof mt);
+    const jval *scraped = first_present(&r, scrape_keys, 4);
+    int generic = (r.v[K_handle].kind != V_ABSENT && r.v[K_handle].kind != V_NULL) ||
+                  (r.v[K_profile_url].kind != V_ABSENT && r.v[K_profile_url].kind != V_NULL) ||
+                  platform == P_NONE;
+    if (generic) {
+        const jval *h = &r.v[K_handle];
+        if (h->kind == V_ABSENT || h->kind == V_NULL) h = &r.v[K_username];
+        m = (mapped_t){either(h, &r.v[K_profile_url]), &r.v[K_platform_user_id],
+                       &r.v[K_display_name], &r.v[K_bio], &r.v[K_bio_url], &r.v[K_location],
+                       &r.v[K_avatar_url], &r.v[K_is_verified],
+                       {&r.v[K_followers], &r.v[K_following], &r.v[K_posts], &r.v[K_likes]},
+                       &r.v[K_account_created_at], scraped};
+        if ((rc = extra_generic(arena, p, &r.v[K_extra]))) return rc;
+    } else if (platform == P_X) {
+        if (r.v[K_entities].kind != V_ABSENT) return FB;
+        const jval *pm = &r.v[K_public_metrics];
+        if (pm->kind == V_OBJ && js_object(pm->s, pm->s + pm->n, metrics_member, &mt, 0))
+            return FB;
+        m = (mapped_t){&r.v[K_username], &r.v[K_id], &r.v[K_name], &r.v[K_description],
+                       &r.v[K_url], &r.v[K_location], &r.v[K_profile_image_url],
+                       &r.v[K_verified],
+                       {metric(&r, &mt, M_followers_count), metric(&r, &mt, M_following_count),
+                        metric(&r, &mt, M_tweet_count), metric(&r, &mt, M_like_count)},
+                       &r.v[K_created_at], scraped};
+        if ((rc = extra_fixed(arena, p, "listed_count", metric(&r, &mt, M_listed_count))))
+            return rc;
+    } else if (platform == P_TIKTOK) {
+        m = (mapped_t){&r.v[K_username], either(&r.v[K_open_id], &r.v[K_id]),
+                       &r.v[K_display_name], &r.v[K_bio_description], &r.v[K_bio_url],
+                       &r.v[K_location], &r.v[K_avatar_url], &r.v[K_is_verified],
+                       {&r.v[K_follower_count], &r.v[K_following_count], &r.v[K_video_count],
+                        &r.v[K_likes_count]},
+                       &r.v[K_create_time], scraped};
+    } else {
+        static const jval absent = {V_ABSENT, NULL, 0, 0, 0, 0};
+        m = (mapped_t){&r.v[K_username], &r.v[K_id], &r.v[K_name], &r.v[K_biography],
+                       either(&r.v[K_bio_url], &r.v[K_link]), &r.v[K_location],
+                       &r.v[K_profile_picture_url], &r.v[K_is_verified],
+                       {&r.v[K_follower_count], &r.v[K_following_count], &r.v[K_threads_count],
+                        &r.v[K_likes_count]},
+                       &absent, scraped};
+        static const char *const extras[4] = {"quotes_count", "replies_count", "reposts_count",
+                                              "views_count"};
+        static const int extra_keys[4] = {K_quotes_count, K_replies_count, K_reposts_count,
+                                          K_views_count};
+        for (int k = 0; k < 4; k++)
+            if ((rc = extra_fixed(arena, p, extras[k], &r.v[extra_keys[k]]))) return rc;
+    }
+    if (!m.handle || !m.puid || !m.bio_url) return FB;
+    p->platform = platform;
+    if ((rc = norm_handle(arena, m.handle, platform, &p->handle))) return rc;
+    if ((rc = clean_text(arena, m.display_name, 200, 1, &p->display_name))) return rc;
+    if ((rc = clean_text(arena, m.bio, 4000, 1, &p->bio))) return rc;
+    if ((rc = clean_text(arena, m.location, 200, 1, &p->location))) return rc;
+    if ((rc = clean_text(arena, m.bio_url, 2000, 0, &p->bio_url))) return rc;
+    if (p->bio_url.present) {
+        const uint8_t *u = arena->p + p->bio_url.off;
+        size_t ul = p->bio_url.len;
+        char t[7] = {0};
+        for (size_t k = 0; k < 7 && k < ul; k++) t[k] = (char)(u[k] < 0x80 ? u[k] | 0x20 : 0);
+        /* str.lower() of the first characters: only ASCII letters can spell these prefixes */
+        if ((ul >= 7 && !memcmp(t, "mailto:", 7)) || (ul >= 4 && !memcmp(t, "tel:", 4)) ||
+            (ul >= 4 && !memcmp(t, "sms:", 4))) {
+            p->bio_url.present = 0;
+            p->bio_has_contact = 1;
+        }
+    }
+    if ((rc = clean_text(arena, m.avatar_url, 2000, 0, &p->avatar_url))) return rc;
+    if ((rc = norm_id(arena, m.puid, &p->puid))) return rc;
+    if ((rc = norm_bool(m.verified, &p->is_verified))) return rc;
+    for (int k = 0; k < 4; k++)
+        if ((rc = set_count(p, k, m.counts[k]))) return rc;
+    const build_opts *o = env->opts;
+    if ((rc = norm_ts(m.created, o->min_us, o->max_us, &p->created_us, &p->has_created)))
+        return rc;
+    int has_scraped;
+    if ((rc = norm_ts(m.scraped, o->min_us, o->max_us, &p->scraped_us, &has_scraped))) return rc;
+    if (!has_scraped) p->scraped_us = o->default_scraped_us;
+    return OK;
+}
+
+/* ---------------------------------------------------------------- the block */
+
+typedef struct {
+    int64_t line, scraped_us;
+    size_t key_off, row_off, row_len, norm_off, norm_len;
+    uint32_t platform_len, handle_len;
+} entry_t;
+
+typedef struct {
+    entry_t *items;
+    size_t len, cap;
+} entries_t;
+
+typedef struct {
+    PyObject_HEAD
+    build_opts opts;
+    int64_t source_file_id;
+    buf_t arena, scratch, keys, rows, norm;
+    entries_t fast, added;
+    /* finish(): kept from block to block, so their pages are not faulted in anew each time */
+    buf_t out_norm, out_rows, out_ends, out_platforms, out_handles, work;
+} Block;
+
+static int entries_push(entries_t *e, const entry_t *item) {
+    if (e->len == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 1024;
+        entry_t *items = realloc(e->items, cap * sizeof *items);
+        if (!items) return NOMEM;
+        e->items = items;
+        e->cap = cap;
+    }
+    e->items[e->len++] = *item;
+    return OK;
+}
+
+static int push_entry(Block *self, entries_t *into, int64_t line, int64_t scraped_us,
+                      const char *platform, size_t platform_len, const uint8_t *handle,
+                      size_t handle_len, size_t row_off, size_t norm_off) {
+    entry_t e = {line, scraped_us, self->keys.len, row_off, self->rows.len - row_off, norm_off,
+                 self->norm.len - norm_off, (uint32_t)platform_len, (uint32_t)handle_len};
+    if (buf_put(&self->keys, platform, platform_len) || buf_put(&self->keys, handle, handle_len))
+        return NOMEM;
+    return entries_push(into, &e);
+}
+
+/* one line: OK (a profile was written), FB (the caller's Python path takes it), NOMEM */
+static int block_row(Block *self, const uint8_t *line, size_t n, int64_t line_no) {
+    profile_t p;
+    row_env env = {&self->arena, &self->scratch, &self->opts};
+    self->arena.len = 0;
+    int rc = build_row(&env, line, n, &p);
+    if (rc) return rc;
+    char hash[33];
+    size_t row_off = self->rows.len, norm_off = self->norm.len;
+    if (content_hash(&self->scratch, &self->arena, &p, hash) ||
+        normalized_line(&self->norm, &self->arena, &p, hash) ||
+        copy_row(&self->rows, &self->scratch, &self->arena, &p, hash, self->source_file_id))
+        return NOMEM;
+    const char *platform = platform_names[p.platform];
+    return push_entry(self, &self->fast, line_no, p.scraped_us, platform, strlen(platform),
+                      self->arena.p + p.handle.off, p.handle.len, row_off, norm_off);
+}
+
+static int is_bytes_space(const uint8_t *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0D))) return 0;
+    return 1;
+}
+
+static PyObject *Block_feed(Block *self, PyObject *args) {
+    Py_buffer data;
+    long long first_line, max_row_bytes, max_us;
+    if (!PyArg_ParseTuple(args, "y*LLL", &data, &first_line, &max_row_bytes, &max_us))
+        return NULL;
+    self->opts.max_us = max_us;
+    if (!cp_flags) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_RuntimeError, "set_unicode_flags() was not called");
+        return NULL;
+    }
+    PyObject *fallback = PyList_New(0);
+    const uint8_t *p = data.buf, *end = p + data.len;
+    long long read = 0, line_no = first_line;
+    int failed = 0;
+    while (p < end && !failed) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *stop = nl ? nl : end;
+        size_t n = (size_t)(stop - p);
+        int rc = FB;
+        if (n == 0 || is_bytes_space(p, n)) {
+            rc = -2; /* blank: no record */
+        } else if ((long long)n <= max_row_bytes && !(line_no == 1 && n >= 3 &&
+                                                     !memcmp(p, "\xef\xbb\xbf", 3))) {
+            rc = block_row(self, p, n, line_no);
+        }
+        if (rc == OK) {
+            read++;
+        } else if (rc == FB) {
+            PyObject *item = Py_BuildValue("(Ly#)", line_no, (const char *)p, (Py_ssize_t)n);
+            if (!item || PyList_Append(fallback, item)) failed = 1;
+            Py_XDECREF(item);
+        } else if (rc == NOMEM) {
+            PyErr_NoMemory();
+            failed = 1;
+        }
+        line_no++;
+        p = nl ? nl + 1 : end;
+    }
+    PyBuffer_Release(&data);
+    if (failed) {
+        Py_DECREF(fallback);
+        return NULL;
+    }
+    return Py_BuildValue("(LN)", read, fallback);
+}
+
+/* add(line, platform, handle, scraped_us, row, normalized): a profile of the Python path */
+static PyObject *Block_add(Block *self, PyObject *args) {
+    long long line, scraped_us;
+    const char *platform, *handle, *row, *normalized;
+    Py_ssize_t platform_len, handle_len, row_len, normalized_len;
+    if (!PyArg_ParseTuple(args, "Ls#s#Ly#y#", &line, &platform, &platform_len, &handle,
+                          &handle_len, &scraped_us, &row, &row_len, &normalized,
+                          &normalized_len))
+        return NULL;
+    size_t row_off = self->rows.len, norm_off = self->norm.len;
+    if (buf_put(&self->rows, row, (size_t)row_len) ||
+        buf_put(&self->norm, normalized, (size_t)normalized_len) ||
+        push_entry(self, &self->added, line, scraped_us, platform, (size_t)platform_len,
+                   (const uint8_t *)handle, (size_t)handle_len, row_off, norm_off))
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+static uint64_t key_hash(const uint8_t *s, size_t n, uint32_t platform_len) {
+    uint64_t h = 1469598103934665603ULL ^ platform_len;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* finish() -> (rows, ends, platforms, handles, normalized, valid): every profile's normalized
+ * line in line order; the COPY tuples of the newest scrape per key (ties: the later line), in
+ * the order keys first appear */
+static PyObject *Block_finish(Block *self, PyObject *Py_UNUSED(ignored)) {
+    size_t total = self->fast.len + self->added.len;
+    size_t slots = 16;
+    while (slots < total * 2) slots *= 2;
+    buf_t *work = &self->work;
+    work->len = 0;
+    /* the merged order, the key table (-> index into winners) and the winners */
+    if (buf_grow(work, total * 2 * sizeof(entry_t *) + slots * sizeof(int64_t)))
+        return PyErr_NoMemory();
+    entry_t **order = (entry_t **)work->p;
+    entry_t **winners = order + total;
+    int64_t *table = (int64_t *)(winners + total);
+    buf_t *norm = &self->out_norm, *rows = &self->out_rows, *ends = &self->out_ends,
+          *platforms = &self->out_platforms, *handles = &self->out_handles;
+    norm->len = rows->len = ends->len = platforms->len = handles->len = 0;
+    PyObject *result = NULL;
+    for (size_t i = 0, a = 0, b = 0; i < total; i++) {
+        int take_fast = a < self->fast.len &&
+                        (b >= self->added.len ||
+                         self->fast.items[a].line < self->added.items[b].line);
+        order[i] = take_fast ? &self->fast.items[a++] : &self->added.items[b++];
+    }
+    memset(table, 0xFF, slots * sizeof *table);
+    size_t distinct = 0;
+    const buf_t *all_norm = &self->norm;
+    if (self->added.len) { /* Python-path lines in between: put every line in order */
+        for (size_t i = 0; i < total; i++)
+            if (buf_put(norm, self->norm.p + order[i]->norm_off, order[i]->norm_len))
+                goto nomem;
+        all_norm = norm;
+    }
+    for (size_t i = 0; i < total; i++) {
+        entry_t *e = order[i];
+        const uint8_t *key = self->keys.p + e->key_off;
+        size_t key_len = e->platform_len + e->handle_len;
+        uint64_t h = key_hash(key, key_len, e->platform_len);
+        size_t slot = (size_t)h & (slots - 1);
+        for (;;) {
+            if (table[slot] < 0) {
+                table[slot] = (int64_t)distinct;
+                winners[distinct++] = e;
+                break;
+            }
+            entry_t *w = winners[table[slot]];
+            if (w->platform_len == e->platform_len && w->handle_len == e->handle_len &&
+                !memcmp(self->keys.p + w->key_off, key, key_len)) {
+                if (e->scraped_us > w->scraped_us ||
+                    (e->scraped_us == w->scraped_us && e->line >= w->line))
+                    winners[table[slot]] = e;
+                break;
+            }
+            slot = (slot + 1) & (slots - 1);
+        }
+    }
+    for (size_t i = 0; i < distinct; i++) {
+        entry_t *w = winners[i];
+        const uint8_t *key = self->keys.p + w->key_off;
+        int64_t end_at;
+        if (buf_put(rows, self->rows.p + w->row_off, w->row_len)) goto nomem;
+        end_at = (int64_t)rows->len;
+        if (buf_put(ends, &end_at, sizeof end_at) ||
+            (i && (buf_putc(platforms, '\n') || buf_putc(handles, '\n'))) ||
+            buf_put(platforms, key, w->platform_len) ||
+            buf_put(handles, key + w->platform_len, w->handle_len))
+            goto nomem;
+    }
+#define OUT(b) (b)->p ? (char *)(b)->p : "", (Py_ssize_t)(b)->len
+    result = Py_BuildValue("(y#y#s#s#y#n)", OUT(rows), OUT(ends), OUT(platforms),
+                           OUT(handles), OUT(all_norm), (Py_ssize_t)total);
+#undef OUT
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    /* ready for the next block */
+    self->keys.len = self->rows.len = self->norm.len = 0;
+    self->fast.len = self->added.len = 0;
+    return result;
+}
+
+static int Block_init(Block *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"source_file_id", "platform_hint", "default_scraped_us", "min_us",
+                             NULL};
+    long long source_file_id, default_scraped_us, min_us;
+    PyObject *hint;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LOLL", kwlist, &source_file_id, &hint,
+                                     &default_scraped_us, &min_us))
+        return -1;
+    self->opts.hint = P_NONE;
+    if (hint != Py_None) {
+        const char *name = PyUnicode_AsUTF8(hint);
+        if (!name) return -1;
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(name, platform_names[k])) self->opts.hint = k;
+        if (self->opts.hint == P_NONE) {
+            PyErr_Format(PyExc_ValueError, "unknown platform hint %R", hint);
+            return -1;
+        }
+    }
+    self->source_file_id = source_file_id;
+    self->opts.default_scraped_us = default_scraped_us;
+    self->opts.min_us = min_us;
+    self->opts.max_us = min_us;
+    return 0;
+}
+
+static void Block_dealloc(Block *self) {
+    free(self->arena.p);
+    free(self->scratch.p);
+    free(self->keys.p);
+    free(self->rows.p);
+    free(self->norm.p);
+    free(self->fast.items);
+    free(self->added.items);
+    free(self->out_norm.p);
+    free(self->out_rows.p);
+    free(self->out_ends.p);
+    free(self->out_platforms.p);
+    free(self->out_handles.p);
+    free(self->work.p);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef Block_methods[] = {
+    {"feed", (PyCFunction)Block_feed, METH_VARARGS,
+     "feed(block, first_line, max_row_bytes, max_us) -> (rows read, [(line, raw), ...] for "
+     "Python); max_us: the latest plausible timestamp"},
+    {"add", (PyCFunction)Block_add, METH_VARARGS,
+     "add(line, platform, handle, scraped_us, copy_row, normalized_line)"},
+    {"finish", (PyCFunction)Block_finish, METH_NOARGS,
+     "finish() -> (rows, ends, platforms, handles, normalized, valid); the block is then "
+     "empty, ready for the next"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject BlockType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "sxp.native._fastrows.Block",
+    .tp_basicsize = sizeof(Block),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One block of JSONL lines on the native ingest path.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Block_init,
+    .tp_dealloc = (destructor)Block_dealloc,
+    .tp_methods = Block_methods,
+};
+
+static PyObject *set_unicode_flags(PyObject *Py_UNUSED(module), PyObject *arg) {
+    Py_buffer table;
+    if (PyObject_GetBuffer(arg, &table, PyBUF_SIMPLE)) return NULL;
+    uint8_t *copy = malloc((size_t)table.len);
+    if (!copy) {
+        PyBuffer_Release(&table);
+        return PyErr_NoMemory();
+    }
+    memcpy(copy, table.buf, (size_t)table.len);
+    free(cp_flags);
+    cp_flags = copy;
+    cp_limit = (uint32_t)table.len;
+    PyBuffer_Release(&table);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"set_unicode_flags", set_unicode_flags, METH_O,
+     "set_unicode_flags(table): one byte of flags per code point from 0"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef fastrows_module = {
+    PyModuleDef_HEAD_INIT, "_fastrows", "The native per-row path of JSONL ingest.", -1,
+    module_methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__fastrows(void) {
+    row_keys_init();
+    if (PyType_Ready(&BlockType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&fastrows_module);
+    if (!m) return NULL;
+    Py_INCREF(&BlockType);
+    if (PyModule_AddObject(m, "Block", (PyObject *)&BlockType) < 0) {
+        Py_DECREF(&BlockType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyModule_AddIntConstant(m, "F_INERT", F_INERT);
+    PyModule_AddIntConstant(m, "F_STRIP", F_STRIP);
+    PyModule_AddIntConstant(m, "F_SPACE", F_SPACE);
+    PyModule_AddIntConstant(m, "F_REDIGIT", F_REDIGIT);
+    PyModule_AddIntConstant(m, "F_RESPACE", F_RESPACE);
+    return m;
+}
