@@ -87,14 +87,18 @@ static void blake2b_init(blake2b_state *s, size_t outlen) {
 }
 
 static void blake2b_update(blake2b_state *s, const uint8_t *in, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        if (s->c == 128) {
+    while (n) {
+        if (s->c == 128) { /* compress a full block only once more input follows */
             s->t[0] += s->c;
             if (s->t[0] < s->c) s->t[1]++;
             blake2b_compress(s, 0);
             s->c = 0;
         }
-        s->b[s->c++] = in[i];
+        size_t take = 128 - s->c < n ? 128 - s->c : n;
+        memcpy(s->b + s->c, in, take);
+        s->c += take;
+        in += take;
+        n -= take;
     }
 }
 

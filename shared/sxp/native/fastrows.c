@@ -58,6 +58,7 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
     if (detect_platform(&r, env->opts->hint, &platform)) return FB;
     memset(p, 0, sizeof *p);
     buf_t *arena = env->arena;
+    const callbacks_t *py = &env->opts->py;
     mapped_t m;
     metrics_t mt; /* X public_metrics: `m` points into it */
     memset(&mt, 0, sizeof mt);
@@ -73,7 +74,7 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
                        &r.v[K_avatar_url], &r.v[K_is_verified],
                        {&r.v[K_followers], &r.v[K_following], &r.v[K_posts], &r.v[K_likes]},
                        &r.v[K_account_created_at], scraped};
-        if ((rc = extra_generic(arena, p, &r.v[K_extra]))) return rc;
+        if ((rc = extra_generic(arena, py, p, &r.v[K_extra]))) return rc;
     } else if (platform == P_X) {
         if (r.v[K_entities].kind != V_ABSENT) return FB;
         const jval *pm = &r.v[K_public_metrics];
@@ -85,7 +86,7 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
                        {metric(&r, &mt, M_followers_count), metric(&r, &mt, M_following_count),
                         metric(&r, &mt, M_tweet_count), metric(&r, &mt, M_like_count)},
                        &r.v[K_created_at], scraped};
-        if ((rc = extra_fixed(arena, p, "listed_count", metric(&r, &mt, M_listed_count))))
+        if ((rc = extra_fixed(arena, py, p, "listed_count", metric(&r, &mt, M_listed_count))))
             return rc;
     } else if (platform == P_TIKTOK) {
         m = (mapped_t){&r.v[K_username], either(&r.v[K_open_id], &r.v[K_id]),
@@ -107,15 +108,19 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
         static const int extra_keys[4] = {K_quotes_count, K_replies_count, K_reposts_count,
                                           K_views_count};
         for (int k = 0; k < 4; k++)
-            if ((rc = extra_fixed(arena, p, extras[k], &r.v[extra_keys[k]]))) return rc;
+            if ((rc = extra_fixed(arena, py, p, extras[k], &r.v[extra_keys[k]]))) return rc;
     }
     if (!m.handle || !m.puid || !m.bio_url) return FB;
+    if ((rc = norm_handle(arena, m.handle, py, &platform, &p->handle))) return rc;
+    if (platform == P_NONE) return FB; /* unknown_platform: Python rejects it */
     p->platform = platform;
-    if ((rc = norm_handle(arena, m.handle, platform, &p->handle))) return rc;
-    if ((rc = clean_text(arena, m.display_name, 200, 1, &p->display_name))) return rc;
-    if ((rc = clean_text(arena, m.bio, 4000, 1, &p->bio))) return rc;
-    if ((rc = clean_text(arena, m.location, 200, 1, &p->location))) return rc;
-    if ((rc = clean_text(arena, m.bio_url, 2000, 0, &p->bio_url))) return rc;
+    int found[3] = {0, 0, 0};
+    if ((rc = clean_text(arena, m.display_name, 200, py, &found[0], &p->display_name)) ||
+        (rc = clean_text(arena, m.bio, 4000, py, &found[1], &p->bio)) ||
+        (rc = clean_text(arena, m.location, 200, py, &found[2], &p->location)) ||
+        (rc = clean_text(arena, m.bio_url, 2000, NULL, NULL, &p->bio_url)))
+        return rc;
+    p->bio_has_contact = found[0] || found[1] || found[2];
     if (p->bio_url.present) {
         const uint8_t *u = arena->p + p->bio_url.off;
         size_t ul = p->bio_url.len;
@@ -128,7 +133,7 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
             p->bio_has_contact = 1;
         }
     }
-    if ((rc = clean_text(arena, m.avatar_url, 2000, 0, &p->avatar_url))) return rc;
+    if ((rc = clean_text(arena, m.avatar_url, 2000, NULL, NULL, &p->avatar_url))) return rc;
     if ((rc = norm_id(arena, m.puid, &p->puid))) return rc;
     if ((rc = norm_bool(m.verified, &p->is_verified))) return rc;
     for (int k = 0; k < 4; k++)
@@ -140,6 +145,73 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
     if ((rc = norm_ts(m.scraped, o->min_us, o->max_us, &p->scraped_us, &has_scraped))) return rc;
     if (!has_scraped) p->scraped_us = o->default_scraped_us;
     return OK;
+}
+
+/* ---------------------------------------------------------------- Python callbacks */
+
+typedef struct {
+    PyObject *scrub, *handle; /* scrub_contacts(text); handle_or_none(text, platform) */
+} py_callbacks;
+
+/* replace `t` (the arena's last text) by what the Python function returns for it */
+static int set_text(buf_t *arena, text_t *t, PyObject *text) {
+    if (text == Py_None) { t->present = 0; return OK; }
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(text, &n);
+    if (!u) return NOMEM;
+    t->present = 1;
+    t->off = arena->len;
+    t->len = (size_t)n;
+    return buf_put(arena, u, (size_t)n);
+}
+
+static int py_scrub(void *ctx, buf_t *arena, text_t *t, int *found) {
+    py_callbacks *cb = ctx;
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)arena->p + t->off, (Py_ssize_t)t->len,
+                                          "strict");
+    if (!text) return NOMEM;
+    PyObject *result = PyObject_CallOneArg(cb->scrub, text);
+    Py_DECREF(text);
+    if (!result) return NOMEM;
+    int rc = NOMEM;
+    if (PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2) {
+        *found = PyObject_IsTrue(PyTuple_GET_ITEM(result, 1)) == 1;
+        rc = set_text(arena, t, PyTuple_GET_ITEM(result, 0));
+    } else {
+        PyErr_SetString(PyExc_TypeError, "scrub_contacts must return (text, found)");
+    }
+    Py_DECREF(result);
+    return rc;
+}
+
+static int py_handle(void *ctx, buf_t *arena, const uint8_t *s, size_t n, int *platform,
+                     text_t *out) {
+    py_callbacks *cb = ctx;
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)s, (Py_ssize_t)n, "strict");
+    if (!text) return NOMEM;
+    PyObject *result = PyObject_CallFunction(cb->handle, "Os", text,
+                                             *platform == P_NONE ? NULL
+                                                                 : platform_names[*platform]);
+    Py_DECREF(text);
+    if (!result) return NOMEM;
+    int rc = FB; /* None: the handle is rejected; Python gives the reason */
+    if (PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2) {
+        PyObject *found = PyTuple_GET_ITEM(result, 1);
+        rc = OK;
+        if (*platform == P_NONE && found != Py_None) {
+            const char *name = PyUnicode_AsUTF8(found);
+            rc = name ? FB : NOMEM;
+            for (int k = 0; name && k < 3; k++)
+                if (!strcmp(name, platform_names[k])) { *platform = k; rc = OK; }
+        }
+        if (rc == OK) rc = set_text(arena, out, PyTuple_GET_ITEM(result, 0));
+        if (rc == OK && !out->present) rc = FB;
+    } else if (result != Py_None) {
+        PyErr_SetString(PyExc_TypeError, "handle_or_none must return (handle, platform)");
+        rc = NOMEM;
+    }
+    Py_DECREF(result);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- the block */
@@ -158,6 +230,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     build_opts opts;
+    py_callbacks callbacks;
     int64_t source_file_id;
     buf_t arena, scratch, keys, rows, norm;
     entries_t fast, added;
@@ -244,7 +317,7 @@ static PyObject *Block_feed(Block *self, PyObject *args) {
             if (!item || PyList_Append(fallback, item)) failed = 1;
             Py_XDECREF(item);
         } else if (rc == NOMEM) {
-            PyErr_NoMemory();
+            if (!PyErr_Occurred()) PyErr_NoMemory();
             failed = 1;
         }
         line_no++;
@@ -367,12 +440,15 @@ done:
 
 static int Block_init(Block *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"source_file_id", "platform_hint", "default_scraped_us", "min_us",
-                             NULL};
+                             "scrub_contacts", "handle_or_none", NULL};
     long long source_file_id, default_scraped_us, min_us;
-    PyObject *hint;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LOLL", kwlist, &source_file_id, &hint,
-                                     &default_scraped_us, &min_us))
+    PyObject *hint, *scrub, *handle;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LOLLOO", kwlist, &source_file_id, &hint,
+                                     &default_scraped_us, &min_us, &scrub, &handle))
         return -1;
+    Py_XSETREF(self->callbacks.scrub, Py_NewRef(scrub));
+    Py_XSETREF(self->callbacks.handle, Py_NewRef(handle));
+    self->opts.py = (callbacks_t){py_scrub, py_handle, &self->callbacks};
     self->opts.hint = P_NONE;
     if (hint != Py_None) {
         const char *name = PyUnicode_AsUTF8(hint);
@@ -392,6 +468,8 @@ static int Block_init(Block *self, PyObject *args, PyObject *kwds) {
 }
 
 static void Block_dealloc(Block *self) {
+    Py_CLEAR(self->callbacks.scrub);
+    Py_CLEAR(self->callbacks.handle);
     free(self->arena.p);
     free(self->scratch.p);
     free(self->keys.p);

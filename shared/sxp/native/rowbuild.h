@@ -32,6 +32,7 @@ typedef struct {
 } profile_t;
 
 typedef struct {
+    callbacks_t py;
     int hint;               /* platform hint of the import, or P_NONE */
     int64_t default_scraped_us;
     int64_t min_us, max_us; /* plausible timestamps: 2000-01-01 .. now + 1 day */
@@ -91,21 +92,29 @@ static int handle_rule(int platform, const uint8_t *h, size_t n) {
     return !(platform == P_TIKTOK && h[n - 1] == '.');
 }
 
-/* normalize_handle for bare handles (`@Handle`, `handle`); URLs are left to Python */
-static int norm_handle(buf_t *arena, const jval *v, int platform, text_t *out) {
-    if (v->kind != V_STR || v->esc || !v->ascii || platform == P_NONE) return FB;
+/* normalize_handle: bare ASCII handles (`@Handle`, `handle`) here, anything else (URLs,
+ * non-ASCII text) through the Python function; *platform may come from a URL */
+static int norm_handle(buf_t *arena, const jval *v, const callbacks_t *py, int *platform,
+                       text_t *out) {
+    if (v->kind != V_STR) return FB;
     const uint8_t *s = v->s;
     size_t a = 0, b = v->n;
-    for (size_t i = 0; i < b; i++)
-        if (s[i] < 0x20 || s[i] == 0x7F || s[i] == '/') return FB;
+    int plain = !v->esc && v->ascii;
+    for (size_t i = 0; plain && i < b; i++)
+        if (s[i] < 0x20 || s[i] == 0x7F || s[i] == '/') plain = 0;
     while (a < b && s[a] == ' ') a++;
     while (b > a && s[b - 1] == ' ') b--;
-    if (a == b) return FB;
-    if (b - a >= 5) {
+    if (plain && b - a >= 5) {
         char t[6];
         for (int k = 0; k < 6 && a + (size_t)k < b; k++) t[k] = (char)(s[a + k] | 0x20);
-        if (!memcmp(t, "http:", 5) || (b - a >= 6 && !memcmp(t, "https:", 6))) return FB;
+        if (!memcmp(t, "http:", 5) || (b - a >= 6 && !memcmp(t, "https:", 6))) plain = 0;
     }
+    if (!plain) {
+        size_t off, n;
+        if (str_value(arena, v, &off, &n)) return NOMEM;
+        return py->handle(py->ctx, arena, arena->p + off, n, platform, out);
+    }
+    if (a == b || *platform == P_NONE) return FB;
     if (s[a] == '@') a++;
     out->present = 1;
     out->off = arena->len;
@@ -115,7 +124,7 @@ static int norm_handle(buf_t *arena, const jval *v, int platform, text_t *out) {
         uint8_t c = s[i];
         arena->p[arena->len++] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    return handle_rule(platform, arena->p + out->off, out->len) ? OK : FB;
+    return handle_rule(*platform, arena->p + out->off, out->len) ? OK : FB;
 }
 
 /* _id_text: None for null, "", booleans, objects, arrays; a string or integer as text */
@@ -123,21 +132,25 @@ static int norm_id(buf_t *arena, const jval *v, text_t *out) {
     out->present = 0;
     switch (v->kind) {
     case V_ABSENT: case V_NULL: case V_FALSE: case V_TRUE: case V_OBJ: case V_ARRAY: return OK;
-    case V_STR: return clean_text(arena, v, 64, 0, out);
+    case V_STR: return clean_text(arena, v, 64, NULL, NULL, out);
     case V_INT: {
         char t[24];
-        int n = snprintf(t, sizeof t, "%lld", (long long)v->i);
+        uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+        char *q = t + 24;
+        do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
+        if (v->i < 0) *--q = '-';
         out->present = 1;
         out->off = arena->len;
-        out->len = (size_t)n;
-        return buf_put(arena, t, (size_t)n);
+        out->len = (size_t)(t + 24 - q);
+        return buf_put(arena, q, out->len);
     }
     default: return FB;
     }
 }
 
 /* one item of _clean_extra under an already clean key */
-static int extra_item(buf_t *arena, profile_t *p, size_t key_off, size_t key_len, const jval *v) {
+static int extra_item(buf_t *arena, const callbacks_t *py, profile_t *p, size_t key_off,
+                      size_t key_len, const jval *v) {
     extra_t e = {key_off, key_len, E_NULL, 0, {0, 0, 0}};
     switch (v->kind) {
     case V_NULL: break;
@@ -149,7 +162,8 @@ static int extra_item(buf_t *arena, profile_t *p, size_t key_off, size_t key_len
         e.i = v->i;
         break;
     case V_STR: {
-        int rc = clean_text(arena, v, 500, 1, &e.text);
+        int found; /* _clean_extra keeps the scrubbed text only */
+        int rc = clean_text(arena, v, 500, py, &found, &e.text);
         if (rc) return rc;
         e.kind = E_TEXT;
         break;
@@ -161,15 +175,17 @@ static int extra_item(buf_t *arena, profile_t *p, size_t key_off, size_t key_len
     return OK;
 }
 
-static int extra_fixed(buf_t *arena, profile_t *p, const char *key, const jval *v) {
+static int extra_fixed(buf_t *arena, const callbacks_t *py, profile_t *p, const char *key,
+                       const jval *v) {
     if (v->kind == V_ABSENT || v->kind == V_NULL) return OK;
     size_t off = arena->len, n = strlen(key);
     if (buf_put(arena, key, n)) return NOMEM;
-    return extra_item(arena, p, off, n, v);
+    return extra_item(arena, py, p, off, n, v);
 }
 
 typedef struct {
     buf_t *arena;
+    const callbacks_t *py;
     profile_t *p;
     int seen;
     int rc;
@@ -192,15 +208,15 @@ static int extra_member(void *ctx, const uint8_t *key, size_t n, int esc, const 
     }
     size_t off = x->arena->len;
     if (buf_put(x->arena, key, n)) { x->rc = NOMEM; return 1; }
-    int rc = extra_item(x->arena, x->p, off, n, v);
+    int rc = extra_item(x->arena, x->py, x->p, off, n, v);
     if (rc) { x->rc = rc; return 1; }
     return 0;
 }
 
 /* _clean_extra of a generic row's `extra` */
-static int extra_generic(buf_t *arena, profile_t *p, const jval *v) {
+static int extra_generic(buf_t *arena, const callbacks_t *py, profile_t *p, const jval *v) {
     if (v->kind != V_OBJ) return OK; /* not a dict: no extras */
-    extra_ctx x = {arena, p, 0, OK};
+    extra_ctx x = {arena, py, p, 0, OK};
     if (js_object(v->s, v->s + v->n, extra_member, &x, 0)) return x.rc ? x.rc : FB;
     return x.rc;
 }

@@ -6,7 +6,19 @@
 
 #include "jsonscan.h"
 
-enum { OK = 0, FB = 1, NOMEM = -1 };
+enum { OK = 0, FB = 1, NOMEM = -1 }; /* NOMEM: out of memory or a Python error is set */
+
+/* callbacks into the Python path for the rare values the C code does not handle itself:
+ * `scrub` replaces a text by scrub_contacts(text) and sets *found; `handle` normalizes a
+ * handle the fast rules cannot (URLs, non-ASCII) and may set *platform */
+typedef struct text_s text_t;
+typedef struct buf_s buf_t;
+typedef struct {
+    int (*scrub)(void *ctx, buf_t *arena, text_t *t, int *found);
+    int (*handle)(void *ctx, buf_t *arena, const uint8_t *s, size_t n, int *platform,
+                  text_t *out);
+    void *ctx;
+} callbacks_t;
 
 /* per code point flags, computed in Python from unicodedata and the `re` classes */
 #define F_INERT 1 /* NFC leaves it (and any string of such characters) unchanged */
@@ -21,10 +33,10 @@ static uint32_t cp_limit = 0;
 #define MAX_COUNT 10000000000LL
 #define PG_EPOCH_US 946684800000000LL /* 2000-01-01 in Unix microseconds */
 
-typedef struct {
+struct buf_s {
     uint8_t *p;
     size_t len, cap;
-} buf_t;
+};
 
 static int buf_grow(buf_t *b, size_t extra) {
     if (b->len + extra <= b->cap) return OK;
@@ -51,10 +63,10 @@ static inline int buf_putc(buf_t *b, uint8_t c) {
 }
 
 /* a cleaned text: absent (JSON null in the output) or a span of the row's arena */
-typedef struct {
+struct text_s {
     int present;
     size_t off, len;
-} text_t;
+};
 
 static inline uint8_t flags_of(uint32_t cp) { return cp < cp_limit ? cp_flags[cp] : 0; }
 
@@ -152,7 +164,8 @@ static int maybe_contact(const uint8_t *s, size_t n) {
 
 /* clean_text / clean_scrubbed: JSON null/absent -> absent; a string -> cleaned text; any
  * other JSON value (str(value) in Python) -> FB. `scrub`: FB when the scrub would change it. */
-static int clean_text(buf_t *arena, const jval *v, size_t max_len, int scrub, text_t *out) {
+static int clean_text(buf_t *arena, const jval *v, size_t max_len, const callbacks_t *scrub,
+                      int *found, text_t *out) {
     out->present = 0;
     if (v->kind == V_ABSENT || v->kind == V_NULL) return OK;
     if (v->kind != V_STR) return FB;
@@ -215,7 +228,8 @@ static int clean_text(buf_t *arena, const jval *v, size_t max_len, int scrub, te
         out->off = off;
         out->len = total;
     }
-    if (scrub && maybe_contact(arena->p + out->off, out->len)) return FB;
+    if (scrub && maybe_contact(arena->p + out->off, out->len))
+        return scrub->scrub(scrub->ctx, arena, out, found);
     return OK;
 }
 

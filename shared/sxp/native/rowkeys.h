@@ -32,17 +32,27 @@ static const char *const metric_names[M_COUNT] = {
 static const int metric_flat_keys[M_COUNT] = {
     K_followers_count, K_following_count, K_tweet_count, K_like_count, K_listed_count};
 
+/* keys by (length, first byte): a few candidates to compare at most */
+#define KEY_MAX_LEN 24
 static size_t row_key_lens[K_COUNT];
+static int8_t key_index[KEY_MAX_LEN + 1][128][4];
 
 static void row_keys_init(void) {
-    for (int k = 0; k < K_COUNT; k++) row_key_lens[k] = strlen(row_key_names[k]);
+    memset(key_index, -1, sizeof key_index);
+    for (int k = 0; k < K_COUNT; k++) {
+        size_t n = row_key_lens[k] = strlen(row_key_names[k]);
+        int8_t *slot = key_index[n][(uint8_t)row_key_names[k][0]];
+        int i = 0;
+        while (slot[i] >= 0) i++; /* at most 4 keys share a length and first byte */
+        slot[i] = (int8_t)k;
+    }
 }
 
 static int row_key_find(const uint8_t *s, size_t n) {
-    for (int k = 0; k < K_COUNT; k++)
-        if (row_key_lens[k] == n && s[0] == (uint8_t)row_key_names[k][0] &&
-            !memcmp(s, row_key_names[k], n))
-            return k;
+    if (n > KEY_MAX_LEN || s[0] >= 128) return -1;
+    const int8_t *slot = key_index[n][s[0]];
+    for (int i = 0; i < 4 && slot[i] >= 0; i++)
+        if (!memcmp(s, row_key_names[slot[i]], n)) return slot[i];
     return -1;
 }
 

@@ -40,11 +40,22 @@ static int json_opt_text(buf_t *b, const buf_t *arena, const text_t *t) {
     return json_text(b, arena->p + t->off, t->len);
 }
 
+/* decimal digits of v (>= 0 or not), written backwards from the end of t[24]; returns start */
+static char *decimal(char t[24], int64_t v) {
+    char *q = t + 24;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) *--q = '-';
+    return q;
+}
+
 static int json_int(buf_t *b, int64_t v) {
     char t[24];
-    int n = snprintf(t, sizeof t, "%lld", (long long)v);
-    return buf_put(b, t, (size_t)n);
+    char *q = decimal(t, v);
+    return buf_put(b, q, (size_t)(t + 24 - q));
 }
+
+static inline void two(char *o, unsigned v) { o[0] = (char)('0' + v / 10); o[1] = (char)('0' + v % 10); }
 
 /* orjson's datetime form for UTC: 2025-01-02T03:04:05[.123456]+00:00 */
 static int json_time(buf_t *b, int64_t us) {
@@ -55,15 +66,24 @@ static int json_time(buf_t *b, int64_t us) {
     int y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    char t[48];
-    int n;
-    if (micros)
-        n = snprintf(t, sizeof t, "\"%04d-%02u-%02uT%02d:%02d:%02d.%06d+00:00\"", y, m, d,
-                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (int)micros);
-    else
-        n = snprintf(t, sizeof t, "\"%04d-%02u-%02uT%02d:%02d:%02d+00:00\"", y, m, d,
-                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-    return buf_put(b, t, (size_t)n);
+    /* "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" (years 1..9999 have four digits) */
+    char t[40] = "\"0000-00-00T00:00:00";
+    two(t + 1, (unsigned)y / 100);
+    two(t + 3, (unsigned)y % 100);
+    two(t + 6, m);
+    two(t + 9, d);
+    two(t + 12, (unsigned)(sod / 3600));
+    two(t + 15, (unsigned)(sod / 60 % 60));
+    two(t + 18, (unsigned)(sod % 60));
+    size_t n = 20;
+    if (micros) {
+        unsigned f = (unsigned)micros;
+        t[n++] = '.';
+        for (int k = 5; k >= 0; k--) { t[n + (size_t)k] = (char)('0' + f % 10); f /= 10; }
+        n += 6;
+    }
+    memcpy(t + n, "+00:00\"", 7);
+    return buf_put(b, t, n + 7);
 }
 
 static int json_extra(buf_t *b, const buf_t *arena, const profile_t *p, int sorted) {

@@ -19,6 +19,7 @@ from sxp.adapters.postgres.tier1_rows import ChunkEncoder, StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
 from sxp.domain import normalize as n
 from sxp.domain import quality as q
+from sxp.domain.quality import RowRejected
 from sxp.pipeline.ingest_rows import MemorySink, process_records
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,7 +67,15 @@ def _block(native: ModuleType, source_file_id: int, platform_hint: str | None,
     """One C block per file and process, reused for every block of lines: its buffers keep
     their pages (faulting in fresh ones for each 4 MB block cost more than the parsing)."""
     return native.Block(source_file_id, platform_hint, default_scraped_us,
-                        unix_micros(n.EPOCH_MIN))
+                        unix_micros(n.EPOCH_MIN), n.scrub_contacts, handle_or_none)
+
+
+def handle_or_none(value: str, platform: str | None) -> tuple[str, str | None] | None:
+    """`normalize_handle` for the C block (URLs, non-ASCII handles); None when rejected."""
+    try:
+        return n.normalize_handle(value, platform)
+    except RowRejected:
+        return None
 
 
 def native_block(native: ModuleType, first_line: int, block: bytes, max_row_bytes: int,
