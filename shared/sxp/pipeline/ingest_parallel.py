@@ -131,6 +131,7 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
                  sink: RowSink, workers: int | None = None) -> None:
     """Feed blocks to worker processes; write their results in order to `staging` and `sink`."""
     count = workers or worker_count()
+    load_native()  # its Unicode table is built once here and inherited by the forked workers
     context = multiprocessing.get_context("fork")
     pending: deque[AsyncResult[BlockResult]] = deque()
     pool: Pool = context.Pool(count)
