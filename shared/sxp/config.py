@@ -79,6 +79,8 @@ class Settings(BaseSettings):
 
     export_gzip: bool = Field(True, alias="SXP_EXPORT_GZIP")
     ingest_max_row_bytes: int = Field(1_000_000, alias="SXP_INGEST_MAX_ROW_BYTES")
+    # the C per-row path of JSONL ingest (sxp.native) when it is built; off: Python only
+    ingest_native: bool = Field(True, alias="SXP_INGEST_NATIVE")
     ingest_max_decompressed_bytes: int = Field(20 * 1024**3,
                                                alias="SXP_INGEST_MAX_DECOMPRESSED_BYTES")
 

@@ -121,7 +121,7 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
                 if fmt == "jsonl" and _parallel(source):
                     run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
                                  _as_dt(source["registered_at"]), int(source["id"]), merger,
-                                 sink)
+                                 sink, native=settings.ingest_native)
                 else:
                     staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
                     process_records(records, source["platform_hint"],

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
@@ -128,21 +129,26 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
 
 def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None,
                  default_scraped_at: datetime, source_file_id: int, staging: ChunkSubmitter,
-                 sink: RowSink, workers: int | None = None) -> None:
-    """Feed blocks to worker processes; write their results in order to `staging` and `sink`."""
+                 sink: RowSink, workers: int | None = None, native: bool = True) -> None:
+    """Feed blocks to worker processes; write their results in order to `staging` and `sink`.
+
+    The sink's file work (appending part files, writing rejects) runs on a thread of its own,
+    in block order, so the main thread never waits on the disk while workers wait for blocks.
+    """
     count = workers or worker_count()
-    load_native()  # its Unicode table is built once here and inherited by the forked workers
+    if native:
+        load_native()  # its Unicode table is built once here and inherited by the workers
     context = multiprocessing.get_context("fork")
     pending: deque[AsyncResult[BlockResult]] = deque()
+    writes: deque[Future[None]] = deque()
     pool: Pool = context.Pool(count)
+    files = ThreadPoolExecutor(1, thread_name_prefix="sxp-ingest-sink")
     try:
         def drain_one() -> None:
             result = pending.popleft().get()
-            sink.read += result.read
-            if result.normalized_path is not None:
-                sink.accept_file(Path(result.normalized_path), result.valid)
-            if result.rejected:
-                sink.write_rejects(result.rejects, result.rejected, result.reasons)
+            writes.append(files.submit(_write_block, sink, result))
+            while len(writes) > 2:
+                writes.popleft().result()
             if result.chunk is not None:
                 staging.submit(result.chunk)
 
@@ -150,12 +156,23 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
         for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)):
             part = sink.normalized_path.with_name(f"{sink.normalized_path.name}.{index:06d}")
             args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
-                    sink.file_key, source_file_id, str(part))
+                    sink.file_key, source_file_id, str(part), native)
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()
         while pending:
             drain_one()
+        while writes:
+            writes.popleft().result()
     finally:
         pool.terminate()
         pool.join()
+        files.shutdown(wait=True)
+
+
+def _write_block(sink: RowSink, result: BlockResult) -> None:
+    sink.read += result.read
+    if result.normalized_path is not None:
+        sink.accept_file(Path(result.normalized_path), result.valid)
+    if result.rejected:
+        sink.write_rejects(result.rejects, result.rejected, result.reasons)
