@@ -6,7 +6,8 @@ STAMP   = $(VENV)/.sxp-installed
 
 .PHONY: demo test bench lint typecheck clean
 
-$(STAMP): pyproject.toml
+# the native ingest path (a C extension) is built by this install; its sources are prerequisites
+$(STAMP): pyproject.toml setup.py $(wildcard shared/sxp/native/*.c shared/sxp/native/*.h)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sxp needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

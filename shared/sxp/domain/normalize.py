@@ -104,7 +104,10 @@ def normalize_platform(value: object) -> str | None:
 def parse_profile_url(text: str) -> tuple[str, str] | None:
     """(platform, raw handle) from a profile URL of any host form; None if not a URL."""
     candidate = text if "://" in text else f"https://{text}"
-    parts = urlsplit(candidate)
+    try:
+        parts = urlsplit(candidate)
+    except ValueError as exc:  # e.g. an unbalanced "[" read as an IPv6 host
+        raise RowRejected(q.INVALID_HANDLE, "not a profile URL") from exc
     host = (parts.hostname or "").lower().removeprefix("www.")
     platform = HOST_PLATFORM.get(host)
     if platform is None:

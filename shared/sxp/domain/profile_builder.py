@@ -1,7 +1,8 @@
 """Build one normalized profile from a mapped row: normalize, scrub, check, hash.
 
-The per-row hot path of ingest, kept free of pydantic and I/O so it can be compiled (see
-`setup.py`); `sxp.domain.profiles.Profile` describes the record it returns.
+The reference per-row path of ingest, free of pydantic and I/O; `sxp.native` does the same in C
+for JSONL blocks and hands it every row it is not certain about (tests compare the two).
+`sxp.domain.profiles.Profile` describes the record it returns.
 """
 
 from __future__ import annotations
