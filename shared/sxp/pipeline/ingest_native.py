@@ -38,15 +38,15 @@ class _FallbackSink(MemorySink):
         super().__init__(file_key)
         self._block = block
         self._encoder = ChunkEncoder(source_file_id)
-        self._pending: tuple[int, dict[str, Any]] | None = None
+        self._profile: tuple[int, dict[str, Any]] | None = None
 
     def write(self, line: int, profile: dict[str, Any]) -> None:
-        self._pending = (line, profile)
+        self._profile = (line, profile)
 
     def accept(self, profile_line: bytes) -> None:
-        assert self._pending is not None
-        line, profile = self._pending
-        self._pending = None
+        assert self._profile is not None
+        line, profile = self._profile
+        self._profile = None
         self.valid += 1
         self._block.add(line, profile["platform"], profile["handle"],
                         unix_micros(profile["scraped_at"]), self._encoder.encode([profile]).rows,
