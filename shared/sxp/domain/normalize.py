@@ -47,6 +47,8 @@ PHONE_RE = re.compile(
     r"(?<![\w.])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4})(?![\w])")
 _SPACES = re.compile(r"[ \t]{2,}")
 _MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
+# what every EMAIL_RE match holds: "@", or "at]" / "at)" in any case
+_MAYBE_EMAIL = re.compile(r"@|at[)\]]", re.IGNORECASE)
 
 MAX_COUNT = 10_000_000_000
 _COUNT_RE = re.compile(r"^([0-9][0-9.,' \u00a0]*)\s*([kmb]?)$")
@@ -70,7 +72,7 @@ def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
     if not text:
         return text, False
     scrubbed = text
-    if "@" in text or "at]" in text or "at)" in text or "AT" in text:
+    if _MAYBE_EMAIL.search(text):
         scrubbed = EMAIL_RE.sub("", scrubbed)
     if _MAYBE_PHONE.search(scrubbed):
         scrubbed = PHONE_RE.sub("", scrubbed)
@@ -88,8 +90,7 @@ def clean_scrubbed(value: object, max_len: int = 4000) -> tuple[str | None, bool
         text = value.strip()[:max_len]
         if not text:
             return None, False
-        if ("@" not in text and "at]" not in text and "at)" not in text and "AT" not in text
-                and _MAYBE_PHONE.search(text) is None):
+        if _MAYBE_EMAIL.search(text) is None and _MAYBE_PHONE.search(text) is None:
             return text, False
         return scrub_contacts(text)
     return scrub_contacts(clean_text(value, max_len))

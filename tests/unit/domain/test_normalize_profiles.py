@@ -148,3 +148,10 @@ def test_no_control_character_reaches_a_stored_text() -> None:
     assert profile["extra"] == {"k": "v", "views_count": 3, "ok": None}
     texts = [v for v in profile.values() if isinstance(v, str)] + list(profile["extra"])
     assert not any(ch in text for text in texts for ch in "\x00\x1f")
+
+
+def test_obfuscated_email_in_mixed_case_is_scrubbed() -> None:
+    from sxp.domain.normalize import clean_scrubbed
+
+    for text in ("jo [At] example [dot] com | fan", "jo (aT) example.com | fan"):
+        assert clean_scrubbed(text) == ("fan", True)
