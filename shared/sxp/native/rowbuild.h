@@ -135,10 +135,7 @@ static int norm_id(buf_t *arena, const jval *v, text_t *out) {
     case V_STR: return clean_text(arena, v, 64, NULL, NULL, out);
     case V_INT: {
         char t[24];
-        uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
-        char *q = t + 24;
-        do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
-        if (v->i < 0) *--q = '-';
+        char *q = decimal(t, v->i);
         out->present = 1;
         out->off = arena->len;
         out->len = (size_t)(t + 24 - q);

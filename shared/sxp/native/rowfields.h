@@ -62,6 +62,15 @@ static inline int buf_putc(buf_t *b, uint8_t c) {
     return OK;
 }
 
+/* decimal digits of v (>= 0 or not), written backwards from the end of t[24]; returns start */
+static char *decimal(char t[24], int64_t v) {
+    char *q = t + 24;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) *--q = '-';
+    return q;
+}
+
 /* a cleaned text: absent (JSON null in the output) or a span of the row's arena */
 struct text_s {
     int present;
@@ -192,7 +201,6 @@ static int clean_text(buf_t *arena, const jval *v, size_t max_len, const callbac
          * max_len code points; written in place (it never grows) */
         size_t k = 0, first_kept = (size_t)-1, last_end = 0, count = 0, cut = (size_t)-1;
         const uint8_t *p = s, *end = s + n;
-        size_t lead_skipped = 0;
         /* pass 1: validate and drop STRIP characters and leading spaces */
         while (p < end) {
             uint32_t cp;
@@ -200,9 +208,7 @@ static int clean_text(buf_t *arena, const jval *v, size_t max_len, const callbac
             uint8_t f = flags_of(cp);
             if (!len || !(f & F_INERT)) return FB;
             if (!(f & F_STRIP)) {
-                if (first_kept == (size_t)-1 && (f & F_SPACE)) {
-                    lead_skipped++;
-                } else {
+                if (first_kept != (size_t)-1 || !(f & F_SPACE)) { /* leading spaces are dropped */
                     if (first_kept == (size_t)-1) first_kept = k;
                     memmove(s + k, p, (size_t)len);
                     k += (size_t)len;
@@ -211,7 +217,6 @@ static int clean_text(buf_t *arena, const jval *v, size_t max_len, const callbac
             }
             p += len;
         }
-        (void)lead_skipped;
         /* trailing spaces end at last_end; now cut to max_len code points */
         size_t total = last_end;
         for (size_t i = 0; i < total;) {

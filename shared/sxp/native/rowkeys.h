@@ -34,13 +34,12 @@ static const int metric_flat_keys[M_COUNT] = {
 
 /* keys by (length, first byte): a few candidates to compare at most */
 #define KEY_MAX_LEN 24
-static size_t row_key_lens[K_COUNT];
 static int8_t key_index[KEY_MAX_LEN + 1][128][4];
 
 static void row_keys_init(void) {
     memset(key_index, -1, sizeof key_index);
     for (int k = 0; k < K_COUNT; k++) {
-        size_t n = row_key_lens[k] = strlen(row_key_names[k]);
+        size_t n = strlen(row_key_names[k]);
         int8_t *slot = key_index[n][(uint8_t)row_key_names[k][0]];
         int i = 0;
         while (slot[i] >= 0) i++; /* at most 4 keys share a length and first byte */

@@ -40,15 +40,6 @@ static int json_opt_text(buf_t *b, const buf_t *arena, const text_t *t) {
     return json_text(b, arena->p + t->off, t->len);
 }
 
-/* decimal digits of v (>= 0 or not), written backwards from the end of t[24]; returns start */
-static char *decimal(char t[24], int64_t v) {
-    char *q = t + 24;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
-    if (v < 0) *--q = '-';
-    return q;
-}
-
 static int json_int(buf_t *b, int64_t v) {
     char t[24];
     char *q = decimal(t, v);
@@ -132,20 +123,15 @@ static int json_content(buf_t *b, const buf_t *arena, const profile_t *p, int ke
     int rc = 0;
     rc |= keyed ? PUT_LIT(b, "{\"platform\":") : buf_putc(b, '[');
     rc |= json_text(b, (const uint8_t *)platform, strlen(platform));
-    rc |= keyed ? PUT_LIT(b, ",\"handle\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->handle);
-    rc |= keyed ? PUT_LIT(b, ",\"platform_user_id\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->puid);
-    rc |= keyed ? PUT_LIT(b, ",\"display_name\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->display_name);
-    rc |= keyed ? PUT_LIT(b, ",\"bio\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->bio);
-    rc |= keyed ? PUT_LIT(b, ",\"bio_url\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->bio_url);
-    rc |= keyed ? PUT_LIT(b, ",\"location\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->location);
-    rc |= keyed ? PUT_LIT(b, ",\"avatar_url\":") : buf_putc(b, ',');
-    rc |= json_opt_text(b, arena, &p->avatar_url);
+    const struct { const char *key; const text_t *text; } texts[7] = {
+        {",\"handle\":", &p->handle}, {",\"platform_user_id\":", &p->puid},
+        {",\"display_name\":", &p->display_name}, {",\"bio\":", &p->bio},
+        {",\"bio_url\":", &p->bio_url}, {",\"location\":", &p->location},
+        {",\"avatar_url\":", &p->avatar_url}};
+    for (int k = 0; k < 7; k++) {
+        rc |= keyed ? buf_put(b, texts[k].key, strlen(texts[k].key)) : buf_putc(b, ',');
+        rc |= json_opt_text(b, arena, texts[k].text);
+    }
     rc |= keyed ? PUT_LIT(b, ",\"is_verified\":") : buf_putc(b, ',');
     rc |= p->is_verified ? PUT_LIT(b, "true") : PUT_LIT(b, "false");
     for (int k = 0; k < 4; k++) {
