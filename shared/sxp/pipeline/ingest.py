@@ -36,6 +36,7 @@ from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
 log = get_logger("sxp.pipeline.ingest")
 # rows per staged chunk: the database thread merges one chunk while the next is parsed
 CHUNK_ROWS = 25_000
+NDJSON = "application/x-ndjson"
 
 
 def stage_run(source_file_id: int) -> str:
@@ -72,6 +73,7 @@ def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> Ing
             with tempfile.TemporaryDirectory(prefix="sxp-ingest-") as tmp, conn.transaction():
                 outcome = _ingest(app, conn, source, Path(tmp), job_id)
         except FileUnreadable as exc:
+            _remove_staged(app, source_file_id)
             outcome = _mark_failed(conn, source_file_id, exc, job_id)
     log.info("file ingested", extra={
         "source_file_id": source_file_id, "state": outcome.state,
@@ -104,9 +106,14 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
         return IngestOutcome(int(source["id"]), str(locked["state"]))
     settings = app.settings
     run = stage_run(int(source["id"]))
-    normalized_key = f"{settings.stage_prefix}{run}/normalized/part-00000.jsonl"
+    normalized_prefix = f"{settings.stage_prefix}{run}/normalized/"
     rejects_key = f"{settings.stage_prefix}{run}/rejects/part-00000.jsonl"
-    sink = RowSink(tmp / "normalized.jsonl", tmp / "rejects.jsonl", source["key"])
+
+    def publish(index: int, part: Path) -> None:
+        app.store.move_file(f"{normalized_prefix}part-{index:05d}.jsonl", part, NDJSON)
+
+    sink = RowSink(tmp / "normalized", tmp / "rejects.jsonl", source["key"], publish)
+    app.store.delete_prefix(normalized_prefix)  # parts of an attempt that was interrupted
     try:
         raw = app.store.open_read(source["key"])
     except StoreError as exc:
@@ -129,23 +136,29 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
                     staging.flush()
             if sink.valid == 0 and sink.rejected == 0:
                 raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
-            # uploaded while the database thread writes the last chunks
-            app.store.put_file(normalized_key, sink.normalized_path, "application/x-ndjson")
-            app.store.put_file(rejects_key, sink.rejects_path, "application/x-ndjson")
+            # while the database thread writes the last chunks
+            app.store.move_file(rejects_key, sink.rejects_path, NDJSON)
     merge = merger.finish(sink.valid)
     conn.execute(
         "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"
         " format_hint = coalesce(format_hint, %s), rows_read = %s, rows_loaded = %s,"
-        " rows_unchanged = %s, rows_deduped = %s, rows_rejected = %s, normalized_key = %s,"
-        " rejects_key = %s, finished_at = now() WHERE id = %s",
+        " rows_unchanged = %s, rows_deduped = %s, rows_rejected = %s, normalized_prefix = %s,"
+        " normalized_parts = %s, rejects_key = %s, finished_at = now() WHERE id = %s",
         (fmt, sink.read, merge.loaded, merge.unchanged, merge.deduped, sink.rejected,
-         normalized_key, rejects_key, source["id"]))
+         normalized_prefix, sink.parts, rejects_key, source["id"]))
     queue.enqueue(conn, "cards", {"source_file_id": int(source["id"])},
                   queueing_lock=f"cards:{source['id']}",
                   max_attempts=settings.job_max_attempts)
     if job_id is not None:
         queue.complete(conn, job_id)
     return IngestOutcome(int(source["id"]), "ingested", sink.read, sink.rejected, merge)
+
+
+def _remove_staged(app: App, source_file_id: int) -> None:
+    """A failed file leaves nothing staged: parts published before the failure are deleted."""
+    run = f"{app.settings.stage_prefix}{stage_run(source_file_id)}/"
+    app.store.delete_prefix(f"{run}normalized/")
+    app.store.delete_prefix(f"{run}rejects/")
 
 
 def _mark_failed(conn: psycopg.Connection[Any], source_file_id: int, exc: FileUnreadable,

@@ -3,11 +3,11 @@
 The main process reads the (decompressed, size-limited) stream in blocks cut at line ends and
 hands them to worker processes; each worker parses, maps, normalizes and checks its block
 exactly like `process_records`, keeps the newest scrape per key, writes the normalized lines to
-a part file of its own beside the sink's and returns the COPY chunk and the encoded rejects
+a file of its own in the sink's folder and returns the COPY chunk and the encoded rejects
 (sending the normalized lines back through the pipe cost the main process more than all its
-other work). The main process appends the parts and submits the chunks in block order, so the
-result equals the in-process path; at most `workers + 2` blocks are in flight, which bounds
-memory whatever the file size.
+other work). The main process publishes each block's file as the next normalized part and
+submits the chunks in block order, so the result equals the in-process path; at most
+`workers + 2` blocks are in flight, which bounds memory whatever the file size.
 """
 
 from __future__ import annotations
@@ -132,8 +132,9 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
                  sink: RowSink, workers: int | None = None, native: bool = True) -> None:
     """Feed blocks to worker processes; write their results in order to `staging` and `sink`.
 
-    The sink's file work (appending part files, writing rejects) runs on a thread of its own,
-    in block order, so the main thread never waits on the disk while workers wait for blocks.
+    The sink's file work (publishing parts, writing rejects) runs on a thread of its own, in
+    block order, so the main thread never waits on the disk or the object store while workers
+    wait for blocks.
     """
     count = workers or worker_count()
     if native:
@@ -154,9 +155,9 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
 
         args: tuple[Any, ...]
         for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)):
-            part = sink.normalized_path.with_name(f"{sink.normalized_path.name}.{index:06d}")
+            lines_path = sink.part_dir / f"block-{index:06d}.jsonl"
             args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
-                    sink.file_key, source_file_id, str(part), native)
+                    sink.file_key, source_file_id, str(lines_path), native)
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()

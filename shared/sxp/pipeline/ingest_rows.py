@@ -7,7 +7,7 @@ in production) and to a `RowSink` of local files that the step uploads when the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -65,36 +65,63 @@ class ChunkWriter:
             self._rows = 0
 
 
-class RowSink:
-    """Local files for the staged normalized rows and the rejects (both JSONL).
+PART_BYTES = 64 << 20  # the in-process path starts a new normalized part after this many bytes
 
-    The normalized rows are written as they are: compressing them cost an eighth of the whole
-    ingest's CPU for a file no later step reads back (cards read Tier 1).
+
+def keep_part(index: int, path: Path) -> None:
+    """The default publisher: a finished part stays where it is, in the sink's folder."""
+
+
+class RowSink:
+    """Local files for the staged normalized rows (JSONL parts) and the rejects (JSONL).
+
+    Normalized rows go into numbered parts, `part-00000.jsonl` on, in `part_dir`; each finished
+    part is handed to `publish(index, path)` at once and in order (ingest moves it into the
+    object store), so the output is uploaded while the file is still being read rather than
+    copied in one piece at the end. A parser process's block file becomes a part as it is
+    (renamed, never copied); the in-process path starts a new part every `part_bytes`. At
+    least one part is published, an empty one when no row is valid. The normalized rows are
+    not compressed: that cost an eighth of the whole ingest's CPU for files no later step
+    reads back (cards read Tier 1).
     """
 
-    def __init__(self, normalized_path: Path, rejects_path: Path, file_key: str) -> None:
-        self.normalized_path = normalized_path
+    def __init__(self, part_dir: Path, rejects_path: Path, file_key: str,
+                 publish: Callable[[int, Path], None] = keep_part,
+                 part_bytes: int = PART_BYTES) -> None:
+        self.part_dir = part_dir
         self.rejects_path = rejects_path
         self.file_key = file_key
         self.read = 0
         self.valid = 0
         self.rejected = 0
         self.reasons: dict[str, int] = {}
-        self._normalized: IO[bytes] | None = None
+        self.parts = 0  # parts published so far
+        self._publish = publish
+        self._part_bytes = part_bytes
+        self._part: IO[bytes] | None = None  # the part being written, opened at its first row
         self._rejects: IO[bytes] | None = None
         self._pending: list[bytes] = []
 
+    def part_path(self, index: int) -> Path:
+        return self.part_dir / f"part-{index:05d}.jsonl"
+
     def __enter__(self) -> RowSink:
-        self._normalized = self.normalized_path.open("wb")
+        self.part_dir.mkdir(parents=True, exist_ok=True)
         self._rejects = self.rejects_path.open("wb")
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._flush()
-        assert self._normalized is not None and self._rejects is not None
-        self._normalized.close()
+        assert self._rejects is not None
         self._rejects.close()
+        if exc is not None:
+            if self._part is not None:
+                self._part.close()
+            return
+        self._flush()
+        if self._part is None and self.parts == 0:
+            self._part = self.part_path(0).open("wb")  # no valid row: one empty part
+        self._finish_part()
 
     def accept(self, profile_line: bytes) -> None:
         """One normalized profile as a JSON line (newline-terminated)."""
@@ -103,16 +130,15 @@ class RowSink:
         if len(self._pending) >= 1024:  # orjson buffers are over-allocated: flush often
             self._flush()
 
-    def accept_file(self, part: Path, valid: int) -> None:
-        """Append a file of normalized lines written elsewhere (by a parser process); the
-        kernel copies it (`copy_file_range`), then it is removed."""
+    def accept_file(self, block: Path, valid: int) -> None:
+        """A file of normalized lines written elsewhere (by a parser process) becomes the next
+        part; it is renamed, not copied."""
         self._flush()
+        self._finish_part()
         self.valid += valid
-        assert self._normalized is not None
-        self._normalized.flush()
-        with part.open("rb") as src:
-            _append(src, self._normalized)
-        part.unlink()
+        part = self.part_path(self.parts)
+        os.replace(block, part)
+        self._published(part)
 
     def write_rejects(self, block: bytes, rejected: int, reasons: dict[str, int]) -> None:
         """Already encoded reject lines (from a parser process)."""
@@ -123,9 +149,24 @@ class RowSink:
             self.reasons[code] = self.reasons.get(code, 0) + count
 
     def _flush(self) -> None:
-        if self._pending and self._normalized is not None:
-            self._normalized.write(b"".join(self._pending))
-            self._pending.clear()
+        if not self._pending:
+            return
+        if self._part is None:
+            self._part = self.part_path(self.parts).open("wb")
+        self._part.write(b"".join(self._pending))
+        self._pending.clear()
+        if self._part.tell() >= self._part_bytes:
+            self._finish_part()
+
+    def _finish_part(self) -> None:
+        if self._part is not None:
+            self._part.close()
+            self._part = None
+            self._published(self.part_path(self.parts))
+
+    def _published(self, part: Path) -> None:
+        self._publish(self.parts, part)
+        self.parts += 1
 
     def reject(self, line: int, code: str, raw: bytes, detail: str = "") -> None:
         self.rejected += 1
@@ -152,23 +193,6 @@ class MemorySink(RowSink):
         self.rejected += 1
         self.reasons[code] = self.reasons.get(code, 0) + 1
         self.reject_lines.append(reject_line(self.file_key, line, code, raw, detail))
-
-
-def _append(src: IO[bytes], out: IO[bytes]) -> None:
-    """Append all of `src` at the end of `out` (flushed) by file descriptors."""
-    source, target = src.fileno(), out.fileno()
-    start = os.lseek(target, 0, os.SEEK_END)
-    try:
-        while os.copy_file_range(source, target, 1 << 30):
-            pass
-    except OSError:  # no copy_file_range between these files: copy through user space
-        os.ftruncate(target, start)
-        os.lseek(target, start, os.SEEK_SET)
-        os.lseek(source, 0, os.SEEK_SET)
-        while data := os.read(source, 1 << 20):
-            view = memoryview(data)
-            while view:
-                view = view[os.write(target, view):]
 
 
 def process_records(records: Iterable[RawRecord], platform_hint: str | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 from typing import Any
 
 import orjson
@@ -38,6 +39,18 @@ def _profiles(app: App) -> dict[tuple[str, str], dict[str, Any]]:
     with app.connect() as conn:
         rows = conn.execute("SELECT * FROM social.raw_social_profiles").fetchall()
     return {(r["platform"], r["handle"]): r for r in rows}
+
+
+def _normalized(app: App, source: dict[str, Any]) -> list[bytes]:
+    """The staged normalized lines of an ingested file, from its parts in order."""
+    prefix = source["normalized_prefix"]
+    keys = [info.key for info in app.store.list(prefix)]
+    assert keys == [f"{prefix}part-{i:05d}.jsonl" for i in range(source["normalized_parts"])]
+    return b"".join(app.store.get_bytes(key) for key in keys).splitlines()
+
+
+def _staged(app: App, source: dict[str, Any]) -> list[str]:
+    return [info.key for info in app.store.list(f"stage/file-{source['id']:08d}/")]
 
 
 X_ROW = {"id": "101", "username": "Sam_Rivera", "name": "Sam Rivera",
@@ -87,8 +100,8 @@ def test_ingest_jsonl_scrubs_pii_stages_and_enqueues_cards(app: App) -> None:
     assert "example.com" not in profile["bio"] and "555" not in profile["bio"]
     assert profile["bio_has_contact"] is True
     assert profile["followers"] == 1200 and profile["extra"] == {"listed_count": 7}
-    normalized = app.store.get_bytes(source["normalized_key"]).splitlines()
-    assert len(normalized) == 2
+    normalized = _normalized(app, source)
+    assert len(normalized) == 2 and source["normalized_parts"] == 1
     Profile.model_validate_json(normalized[0])
     rejects = [orjson.loads(x) for x in app.store.get_bytes(source["rejects_key"]).splitlines()]
     assert [(r["line"], r["reason_code"]) for r in rejects] == [
@@ -224,18 +237,52 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
     app.store.put_bytes("inbox/par.jsonl", _jsonl(SAME_HANDLES) + b"not json\n")
     app.store.put_bytes("inbox/trunc.jsonl.gz", gzip.compress(_jsonl([X_ROW] * 500))[:-30])
     scan(app)
+    files = {f["key"]: f for f in _files(app)}
+    # a part left by an attempt that was killed goes; parts are published as blocks finish
+    stale = f"stage/file-{files['inbox/par.jsonl']['id']:08d}/normalized/part-00099.jsonl"
+    app.store.put_bytes(stale, b"{}\n")
+    published: list[str] = []
+    move_file = app.store.move_file
+    monkeypatch.setattr(app.store, "move_file",
+                        lambda key, *args: (published.append(key), move_file(key, *args)))
     _drain_ingest(app)
     files = {f["key"]: f for f in _files(app)}
     good, bad = files["inbox/par.jsonl"], files["inbox/trunc.jsonl.gz"]
     assert (good["rows_read"], good["rows_loaded"], good["rows_deduped"],
             good["rows_rejected"]) == (6, 2, 3, 1)
+    assert app.store.head(stale) is None
+    assert published[:2] == [f"{good['normalized_prefix']}part-0000{i}.jsonl" for i in (0, 1)]
     assert (bad["state"], bad["reason_code"]) == ("failed", "corrupt_gzip")
     profiles = _profiles(app)
     assert set(profiles) == {("x", "sam_rivera"), ("x", "other_one")}
     assert profiles[("x", "sam_rivera")]["display_name"] == "v3"
     assert profiles[("x", "sam_rivera")]["bio"] == "Coffee roaster."
-    normalized = app.store.get_bytes(good["normalized_key"]).splitlines()
-    assert len(normalized) == 5
+    normalized = _normalized(app, good)
+    assert len(normalized) == 5 and good["normalized_parts"] > 1  # a part per block
+    assert _staged(app, bad) == []  # the parts published before the gzip broke are gone
+
+
+def test_a_file_that_breaks_after_parts_were_published_leaves_nothing_staged(
+        app: App, monkeypatch: Any) -> None:
+    import sxp.pipeline.ingest as ingest_module
+    import sxp.pipeline.ingest_parallel as parallel_module
+
+    monkeypatch.setattr(ingest_module, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel_module, "BLOCK_BYTES", 64 << 10)
+    noise = random.Random(3)  # rows that do not compress away: the stream breaks after 2 MB
+    rows = [{**X_ROW, "username": f"u{i}", "description": noise.randbytes(60).hex()}
+            for i in range(8000)]
+    app.store.put_bytes("inbox/trunc.jsonl.gz", gzip.compress(_jsonl(rows))[:-30])
+    scan(app)
+    published: list[str] = []
+    move_file = app.store.move_file
+    monkeypatch.setattr(app.store, "move_file",
+                        lambda key, *args: (published.append(key), move_file(key, *args)))
+    _drain_ingest(app)
+    [bad] = _files(app)
+    assert (bad["state"], bad["reason_code"]) == ("failed", "corrupt_gzip")
+    assert len(published) > 10 and _staged(app, bad) == [] and _profiles(app) == {}
 
 
 def test_two_ingests_at_once_share_keys_without_conflict(app: App) -> None:

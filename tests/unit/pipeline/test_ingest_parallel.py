@@ -46,7 +46,7 @@ class Chunks:
 def _run(tmp: Path, data: bytes, parallel: bool) -> dict[str, Any]:
     tmp.mkdir()
     staged = Chunks()
-    sink = RowSink(tmp / "n.jsonl", tmp / "r.jsonl", "inbox/a.jsonl")
+    sink = RowSink(tmp / "n", tmp / "r.jsonl", "inbox/a.jsonl")
     with open_source(io.BytesIO(data), "inbox/a.jsonl", 50_000_000) as reader, sink:
         assert sniff(reader, "inbox/a.jsonl", None) == "jsonl"
         if parallel:
@@ -57,7 +57,8 @@ def _run(tmp: Path, data: bytes, parallel: bool) -> dict[str, Any]:
             process_records(read_records(reader, "jsonl", MAX_ROW), None, WHEN, writer, sink)
             writer.flush()
     return {"counts": (sink.read, sink.valid, sink.rejected, sink.reasons),
-            "normalized": (tmp / "n.jsonl").read_bytes().splitlines(),
+            "normalized": b"".join(sink.part_path(i).read_bytes()
+                                   for i in range(sink.parts)).splitlines(),
             "rejects": (tmp / "r.jsonl").read_bytes().splitlines(),
             "staged": _winners(staged.chunks)}
 
@@ -145,26 +146,40 @@ def _profile(row: dict[str, Any]) -> dict[str, Any]:
     return build_profile(map_row(row, "x"), "x", WHEN)
 
 
-@pytest.mark.parametrize("kernel_copy", [True, False], ids=["copy_file_range", "user_space"])
-def test_sink_appends_part_files_in_order(tmp_path: Path, monkeypatch: Any,
-                                          kernel_copy: bool) -> None:
-    import sxp.pipeline.ingest_rows as ingest_rows
-
-    if not kernel_copy:
-        def refuse(*_args: Any) -> int:
-            raise OSError(18, "Invalid cross-device link")
-        monkeypatch.setattr(ingest_rows.os, "copy_file_range", refuse)
-    parts = []
+def test_sink_publishes_block_files_and_its_own_lines_as_parts_in_order(tmp_path: Path) -> None:
+    blocks = []
     for index, text in enumerate([b'{"a":1}\n', b'{"b":2}\n{"c":3}\n']):
-        part = tmp_path / f"part.{index}"
-        part.write_bytes(text)
-        parts.append(part)
-    sink = RowSink(tmp_path / "n.jsonl", tmp_path / "r.jsonl", "inbox/a.jsonl")
+        block = tmp_path / f"block.{index}"
+        block.write_bytes(text)
+        blocks.append(block)
+    published: list[tuple[int, bytes]] = []
+    sink = RowSink(tmp_path / "parts", tmp_path / "r.jsonl", "inbox/a.jsonl",
+                   lambda index, part: published.append((index, part.read_bytes())),
+                   part_bytes=10_000)
+    lines = [b'{"last":%04d}\n' % n for n in range(1100)]  # 14 bytes each
     with sink:
         sink.accept(b'{"first":0}\n')
-        sink.accept_file(parts[0], 1)
-        sink.accept_file(parts[1], 2)
-        sink.accept(b'{"last":4}\n')
-    assert (tmp_path / "n.jsonl").read_bytes() == (
-        b'{"first":0}\n{"a":1}\n{"b":2}\n{"c":3}\n{"last":4}\n')
-    assert sink.valid == 5 and not any(part.exists() for part in parts)
+        sink.accept_file(blocks[0], 1)  # ends the part being written: the order is kept
+        sink.accept_file(blocks[1], 2)
+        for line in lines:  # written 1,024 lines at a time: a new part once one passes 10 kB
+            sink.accept(line)
+    assert published == [(0, b'{"first":0}\n'), (1, b'{"a":1}\n'), (2, b'{"b":2}\n{"c":3}\n'),
+                         (3, b"".join(lines[:1024])), (4, b"".join(lines[1024:]))]
+    assert sink.parts == 5 and sink.valid == 1104 and not any(b.exists() for b in blocks)
+
+
+def test_a_sink_without_valid_rows_publishes_one_empty_part(tmp_path: Path) -> None:
+    published: list[tuple[int, bytes]] = []
+    with RowSink(tmp_path / "parts", tmp_path / "r.jsonl", "k",
+                 lambda index, part: published.append((index, part.read_bytes()))) as sink:
+        sink.reject(1, "unparsable_row", b"{")
+    assert published == [(0, b"")]
+
+
+def test_a_failing_sink_publishes_nothing_more(tmp_path: Path) -> None:
+    published: list[int] = []
+    with pytest.raises(RuntimeError), RowSink(tmp_path / "parts", tmp_path / "r.jsonl", "k",
+                                              lambda index, _part: published.append(index)) as sink:
+        sink.accept(b'{"a":1}\n')
+        raise RuntimeError("reader failed")
+    assert published == []

@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from sxp.errors import StoreError
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str
     etag: str
     size: int
+
+
+def check_folder(prefix: str) -> None:
+    """`delete_prefix` takes a folder, never the whole bucket or a partial name."""
+    if not prefix.endswith("/") or not prefix.strip("/"):
+        raise StoreError(f"not a folder prefix: {prefix!r}", "bad_key")
 
 
 class ObjectStore(Protocol):
@@ -35,6 +43,13 @@ class ObjectStore(Protocol):
 
     def put_file(self, key: str, path: Path, content_type: str | None = None) -> str:
         """Upload a local file (multipart when large); returns its ETag."""
+
+    def move_file(self, key: str, path: Path, content_type: str | None = None) -> None:
+        """Upload a local file the caller is done with; it is gone afterwards. The local folder
+        moves it into place rather than copying it, and hashes it when it is first listed."""
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Remove every object whose key starts with `prefix` (a folder: it ends with '/')."""
 
     def url(self, key: str) -> str:
         """Where a user finds the object (s3://bucket/key or a local path)."""

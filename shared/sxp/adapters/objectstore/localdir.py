@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from sxp.adapters.objectstore.base import ObjectInfo
+from sxp.adapters.objectstore.base import ObjectInfo, check_folder
 from sxp.errors import StoreError
 
 
@@ -36,7 +37,9 @@ class LocalDirObjectStore:
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         found = []
-        for dirpath, _dirs, files in os.walk(self._base):
+        folder = prefix.rpartition("/")[0]  # only the folder holding the prefix is walked
+        start = self._path(folder) if folder else self._base
+        for dirpath, _dirs, files in os.walk(start):
             for name in files:
                 if name.startswith(".sxp-tmp"):
                     continue
@@ -95,6 +98,25 @@ class LocalDirObjectStore:
                 shutil.copyfileobj(src, out, 1 << 20)
 
         return self._atomic_write(key, copy)
+
+    def move_file(self, key: str, path: Path, content_type: str | None = None) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._etags.pop(target, None)  # hashed when first listed, like a file dropped by hand
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            self.put_file(key, path, content_type)  # another file system: copy, then remove
+            path.unlink()
+
+    def delete_prefix(self, prefix: str) -> None:
+        check_folder(prefix)
+        folder = self._path(prefix.rstrip("/"))
+        if folder.is_dir():
+            self._etags = {p: e for p, e in self._etags.items() if folder not in p.parents}
+            shutil.rmtree(folder)
 
     def url(self, key: str) -> str:
         return str(self._path(key))

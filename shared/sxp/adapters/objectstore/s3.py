@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from sxp.adapters.objectstore.base import ObjectInfo
+from sxp.adapters.objectstore.base import ObjectInfo, check_folder
 from sxp.errors import StoreError
 
 
@@ -59,6 +59,20 @@ class S3ObjectStore:
         info = self.head(key)
         assert info is not None
         return info.etag
+
+    def move_file(self, key: str, path: Path, content_type: str | None = None) -> None:
+        extra = {"ContentType": content_type} if content_type else None
+        self._s3.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
+        path.unlink()
+
+    def delete_prefix(self, prefix: str) -> None:
+        check_folder(prefix)
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:  # a page holds at most 1,000 keys, as many as one DeleteObjects takes
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys,
+                                                                    "Quiet": True})
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

@@ -43,7 +43,7 @@ def ingest_bytes(tmp: Path, data: bytes, key: str, hint: str | None = None,
                  limit: int = 50_000_000, max_row: int = 1_000_000,
                  ) -> tuple[str | None, list[dict[str, Any]], list[dict[str, Any]]]:
     writer = ListWriter()
-    sink = RowSink(tmp / "n.jsonl.gz", tmp / "r.jsonl", key)
+    sink = RowSink(tmp / "n", tmp / "r.jsonl", key)
     try:
         with open_source(io.BytesIO(data), key, limit) as reader, sink:
             fmt = sniff(reader, key, None)
