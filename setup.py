@@ -7,6 +7,7 @@ setup(ext_modules=[Extension(
     "sxp.native._fastrows",
     sources=["shared/sxp/native/fastrows.c"],
     depends=["shared/sxp/native/blake2b.h", "shared/sxp/native/jsonscan.h",
+             "shared/sxp/native/keyfilter.h",
              "shared/sxp/native/rowbuild.h", "shared/sxp/native/rowfields.h",
              "shared/sxp/native/rowkeys.h", "shared/sxp/native/rowoutput.h"],
     extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],

@@ -14,6 +14,7 @@ RSS; `--profile` adds cProfiles of the main process and of a parser process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -23,9 +24,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import psycopg
+from psycopg.rows import dict_row
 from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
 from sxp.bootstrap import bootstrap
@@ -46,10 +49,20 @@ def write_rows(path: Path, rows: int, seed: int) -> int:
     return path.stat().st_size
 
 
-def raw_copy(uri: str, path: Path) -> float:
+def checkpoint(uri: str) -> None:
+    """Start a timed phase from a clean server: a checkpoint now, so that none falls inside the
+    phase because of WAL an earlier phase wrote (skipped when the role may not do it)."""
+    with (psycopg.connect(uri, autocommit=True) as conn,
+          contextlib.suppress(psycopg.errors.InsufficientPrivilege)):
+        conn.execute("CHECKPOINT")
+
+
+def raw_copy(uri: str, path: Path) -> tuple[float, str]:
     with psycopg.connect(uri) as conn:
         conn.execute("CREATE TABLE bench_raw (doc jsonb)")
         conn.commit()
+        checkpoint(uri)
+        wal = wal_reader(uri)
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(
                 "COPY bench_raw (doc) FROM STDIN WITH (FORMAT csv, QUOTE e'\\x01',"
@@ -57,7 +70,7 @@ def raw_copy(uri: str, path: Path) -> float:
             while chunk := src.read(1 << 20):
                 copy.write(chunk)
         conn.commit()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, wal()
 
 
 def postgres_cpu_reader(uri: str) -> Callable[[], float] | None:
@@ -91,6 +104,33 @@ def postgres_cpu_reader(uri: str) -> Callable[[], float] | None:
     return read
 
 
+def wal_reader(uri: str) -> Callable[[], str]:
+    """Start counting the WAL the server writes and the checkpoints it starts; the returned
+    function says how many since (a checkpoint makes the next change of every page log the
+    whole page, so one that starts during a run costs that run extra WAL and CPU)."""
+    query = ("SELECT pg_current_wal_lsn() AS lsn,"
+             " (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints")
+
+    def now() -> dict[str, Any]:
+        with psycopg.connect(uri) as conn, conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(query).fetchone()
+            assert row is not None
+            return row
+
+    start = now()
+
+    def report() -> str:
+        end = now()
+        with psycopg.connect(uri) as conn:
+            row = conn.execute("SELECT pg_wal_lsn_diff(%s, %s)", (end["lsn"], start["lsn"])
+                               ).fetchone()
+        assert row is not None
+        return (f"WAL {float(row[0]) / 1e6:,.0f} MB,"
+                f" checkpoints started {end['checkpoints'] - start['checkpoints']}")
+
+    return report
+
+
 def cpu_split(postgres: Callable[[], float] | None) -> Callable[[], str]:
     """Start counting CPU seconds; the returned function says where they went since."""
     def now() -> tuple[float, float, float]:
@@ -119,7 +159,9 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
     try:
         app.store.put_file(f"{settings.inbox_prefix}bench/{path.name}", path)
         profiler = cProfile.Profile() if profile else None
+        checkpoint(uri)
         cpu = cpu_split(postgres_cpu_reader(uri))
+        wal = wal_reader(uri)
         started = time.perf_counter()
         scan(app)
         with app.connect() as conn:
@@ -129,7 +171,7 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False
             profiler.enable()
         outcome = ingest_file(app, int(row["id"]))
         elapsed = time.perf_counter() - started
-        spent = cpu()
+        spent = cpu() + "; " + wal()
         if profiler is not None:
             profiler.disable()
             print("--- cProfile of the sxp ingest (main process, top 15 by own time) ---")
@@ -183,13 +225,14 @@ def main(argv: list[str] | None = None) -> int:
             size = write_rows(path, args.rows, args.seed)
             print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
                   f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
-            copy_s = raw_copy(uri, path)
+            copy_s, copy_wal = raw_copy(uri, path)
             ingest_s, counts, spent = sxp_ingest(uri, tmp / "home", path, args.profile)
     copy_rate, ingest_rate = args.rows / copy_s, args.rows / ingest_s
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
     print(f"(b) sxp ingest          : {ingest_s:7.2f} s  {ingest_rate:10,.0f} rows/s  {counts}")
     print(f"ratio (b)/(a)           : {ingest_rate / copy_rate:.2f}")
+    print(f"during (a)              : {copy_wal}")
     print(f"CPU during (b)          : {spent}")
     if args.profile:
         print("(--profile: the parser processes inherit the profiler and the parser profile holds"

@@ -7,10 +7,12 @@
  * returned to the caller, which runs the Python path on it and adds the profiles it yields
  * back with `add`. `finish` merges both in line order and keeps the newest scrape per
  * (platform, handle), exactly like ChunkWriter. The Python code stays the reference: tests
- * compare both paths row by row. */
+ * compare both paths row by row. A `KeyFilter` (keyfilter.h) remembers which keys an ingest
+ * has written. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "keyfilter.h"
 #include "rowoutput.h"
 
 /* ---------------------------------------------------------------- one row */
@@ -535,12 +537,18 @@ static struct PyModuleDef fastrows_module = {
 
 PyMODINIT_FUNC PyInit__fastrows(void) {
     row_keys_init();
-    if (PyType_Ready(&BlockType) < 0) return NULL;
+    if (PyType_Ready(&BlockType) < 0 || PyType_Ready(&KeyFilterType) < 0) return NULL;
     PyObject *m = PyModule_Create(&fastrows_module);
     if (!m) return NULL;
     Py_INCREF(&BlockType);
     if (PyModule_AddObject(m, "Block", (PyObject *)&BlockType) < 0) {
         Py_DECREF(&BlockType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&KeyFilterType);
+    if (PyModule_AddObject(m, "KeyFilter", (PyObject *)&KeyFilterType) < 0) {
+        Py_DECREF(&KeyFilterType);
         Py_DECREF(m);
         return NULL;
     }

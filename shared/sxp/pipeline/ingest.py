@@ -30,6 +30,7 @@ from sxp.bootstrap import App
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable, StoreError
 from sxp.logs import get_logger
+from sxp.native import load as load_native
 from sxp.pipeline.ingest_parallel import MIN_PARALLEL_BYTES, run_parallel, worker_count
 from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
 
@@ -123,7 +124,10 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
-        with ChunkedMerge(conn, int(source["id"])) as merger:
+        # the native path's filter of written keys lets new keys skip the Tier 1 probe
+        native = load_native() if settings.ingest_native else None
+        written = native.KeyFilter() if native is not None else None
+        with ChunkedMerge(conn, int(source["id"]), written) as merger:
             with sink:
                 if fmt == "jsonl" and _parallel(source):
                     run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],

@@ -49,6 +49,29 @@ class StagedChunk:
     def count(self) -> int:
         return len(self.ends)
 
+    def split(self, positions: list[int]) -> tuple[bytes, StagedChunk | None]:
+        """The rows of the keys not at `positions` (ascending), and those at them as a chunk of
+        their own (None when there are none)."""
+        if not positions:
+            return self.rows, None
+        rows, ends = self.rows, self.ends
+        others: list[bytes] = []
+        picked: list[bytes] = []
+        picked_ends = array("q")
+        after = size = 0
+        for position in positions:
+            start = ends[position - 1] if position else 0
+            others.append(rows[after:start])
+            picked.append(rows[start:ends[position]])
+            size += ends[position] - start
+            picked_ends.append(size)
+            after = ends[position]
+        others.append(rows[after:])
+        platforms, handles = self.platforms.split("\n"), self.handles.split("\n")
+        return b"".join(others), StagedChunk(
+            b"".join(picked), picked_ends, "\n".join([platforms[p] for p in positions]),
+            "\n".join([handles[p] for p in positions]))
+
 
 class ChunkEncoder:
     """Encodes profiles (dicts in the normalized model) of one source file into a chunk."""

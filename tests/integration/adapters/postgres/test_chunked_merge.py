@@ -1,0 +1,91 @@
+"""ChunkedMerge on real Postgres: probed and optimistic chunks end in the same Tier 1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult, WrittenKeys
+from sxp.adapters.postgres.tier1_rows import ChunkEncoder
+from sxp.bootstrap import App
+from sxp.domain.profile_builder import build_profile
+from sxp.native import load as load_native
+
+EARLIER, THIS = 1, 2
+
+
+def _profile(handle: str, name: str, day: int) -> dict[str, Any]:
+    return build_profile({"handle": handle, "display_name": name,
+                          "scraped_at": f"2025-03-{day:02d}T00:00:00Z"}, "x",
+                         datetime(2025, 4, 1, tzinfo=UTC))
+
+
+def _new(first: int, last: int) -> list[dict[str, Any]]:
+    return [_profile(f"n{i}", f"N{i}", 10) for i in range(first, last)]
+
+
+class EverySeen:
+    """A filter that reports every key as maybe written: the worst false-positive rate."""
+
+    def add(self, platforms: str, handles: str) -> list[int]:
+        return list(range(handles.count("\n") + 1))
+
+
+def _merge(app: App, source_file_id: int, chunks: list[list[dict[str, Any]]],
+           written: WrittenKeys | None) -> MergeResult:
+    with app.connect() as conn, conn.transaction():
+        with ChunkedMerge(conn, source_file_id, written) as merge:
+            for chunk in chunks:
+                merge.submit(ChunkEncoder(source_file_id).encode(chunk))
+        return merge.finish(sum(len(c) for c in chunks))
+
+
+def _filters() -> dict[str, Any]:
+    native = load_native()
+    return {"native": native.KeyFilter if native else None, "probe_only": lambda: None,
+            "every_key_seen": EverySeen}
+
+
+@pytest.mark.parametrize("kind", list(_filters()))
+def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str) -> None:
+    make_filter = _filters()[kind]
+    if make_filter is None:
+        pytest.fail("the native extension is not built (make builds it)")
+    _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]], make_filter())
+    chunks = [
+        _new(0, 10),                                      # new keys only
+        [*_new(10, 15), _profile("e2", "E2 new", 12)],    # an earlier file's key, changed
+        _new(15, 20),                                     # new keys again
+        [*_new(20, 25), _profile("n3", "N3 new", 11),     # this file's key, newer scrape
+         _profile("e4", "E4", 4)],                        # an earlier key, older, unchanged
+        [_profile("n7", "N7", 9), *_new(25, 30)],         # this file's key, older, unchanged
+    ]
+    result = _merge(app, THIS, chunks, make_filter())
+    with app.connect() as conn:
+        rows = conn.execute("SELECT handle, display_name, source_file_id, first_seen, last_seen"
+                            " FROM social.raw_social_profiles").fetchall()
+    tier1 = {r["handle"]: r for r in rows}
+    assert len(rows) == len(tier1) == 35
+    assert (result.staged, result.distinct, result.loaded, result.deduped) == (34, 32, 31, 2)
+    assert {h: r["display_name"] for h, r in tier1.items() if r["source_file_id"] == EARLIER} == {
+        "e0": "E0", "e1": "E1", "e3": "E3", "e4": "E4"}
+    assert (tier1["e2"]["display_name"], tier1["e2"]["source_file_id"]) == ("E2 new", THIS)
+    assert tier1["n3"]["display_name"] == "N3 new" and tier1["n3"]["last_seen"].day == 11
+    assert (tier1["n7"]["first_seen"].day, tier1["n7"]["last_seen"].day) == (9, 10)
+    assert (tier1["e4"]["first_seen"].day, tier1["e4"]["last_seen"].day) == (4, 5)
+    assert all(tier1[f"n{i}"]["display_name"] == f"N{i}" for i in range(30) if i != 3)
+
+
+def test_a_redelivered_chunk_is_refused_by_the_index_and_then_merged(app: App) -> None:
+    native = load_native()
+    assert native is not None, "the native extension is not built (make builds it)"
+    chunk = _new(0, 300)
+    first = _merge(app, EARLIER, [chunk], native.KeyFilter())
+    again = _merge(app, THIS, [chunk, _new(300, 310)], native.KeyFilter())
+    assert (first.loaded, again.loaded, again.unchanged, again.distinct) == (300, 10, 300, 310)
+    with app.connect() as conn:
+        row = conn.execute("SELECT count(*) AS n, count(*) FILTER (WHERE source_file_id = 2)"
+                           " AS mine FROM social.raw_social_profiles").fetchone()
+    assert row is not None and (row["n"], row["mine"]) == (310, 10)
