@@ -357,9 +357,24 @@ static uint64_t key_hash(const uint8_t *s, size_t n, uint32_t platform_len) {
     return h ^ (h >> 29);
 }
 
+/* winners in Tier 1's key order: handle, then platform, bytewise like its "C" unique index */
+static const uint8_t *sort_keys; /* the block's keys; finish() holds the GIL while it sorts */
+
+static int bytes_cmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+static int key_order(const void *pa, const void *pb) {
+    const entry_t *a = *(entry_t *const *)pa, *b = *(entry_t *const *)pb;
+    const uint8_t *ka = sort_keys + a->key_off, *kb = sort_keys + b->key_off;
+    int c = bytes_cmp(ka + a->platform_len, a->handle_len, kb + b->platform_len, b->handle_len);
+    return c ? c : bytes_cmp(ka, a->platform_len, kb, b->platform_len);
+}
+
 /* finish() -> (rows, ends, platforms, handles, normalized, valid): every profile's normalized
  * line in line order; the COPY tuples of the newest scrape per key (ties: the later line), in
- * the order keys first appear */
+ * key order (handle, platform), so Tier 1's index takes a chunk's keys at neighbouring pages */
 static PyObject *Block_finish(Block *self, PyObject *Py_UNUSED(ignored)) {
     size_t total = self->fast.len + self->added.len;
     size_t slots = 16;
@@ -414,6 +429,8 @@ static PyObject *Block_finish(Block *self, PyObject *Py_UNUSED(ignored)) {
             slot = (slot + 1) & (slots - 1);
         }
     }
+    sort_keys = self->keys.p;
+    qsort(winners, distinct, sizeof *winners, key_order);
     for (size_t i = 0; i < distinct; i++) {
         entry_t *w = winners[i];
         const uint8_t *key = self->keys.p + w->key_off;

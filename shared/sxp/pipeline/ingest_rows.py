@@ -36,7 +36,7 @@ class ChunkWriter:
     """Encodes Tier 1 rows and hands them over in chunks (to the database thread).
 
     Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the later
-    line — so the database gets distinct keys; memory stays one chunk.
+    line — so the database gets distinct keys, sorted; memory stays one chunk.
     """
 
     def __init__(self, target: ChunkSubmitter, source_file_id: int,
@@ -59,8 +59,11 @@ class ChunkWriter:
 
     def flush(self) -> None:
         if self._best:
+            # in Tier 1's key order (handle, platform; str order is UTF-8 byte order), so its
+            # unique index takes the chunk's keys at neighbouring pages
+            winners = sorted(self._best.items(), key=lambda item: (item[0][1], item[0][0]))
             self._target.submit(self._encoder.encode(
-                [profile for _scraped, _line, profile in self._best.values()]))
+                [profile for _key, (_scraped, _line, profile) in winners]))
             self._best = {}
             self._rows = 0
 
