@@ -220,27 +220,19 @@ class ChunkedMerge:
             self._inserted += chunk.count
             return
         found.sort()
-        # the rows between known ones are new: slice the chunk around the known rows
-        rows, ends = chunk.rows, chunk.ends
-        new_parts: list[bytes] = []
-        known_rows: list[bytes] = []
+        new_rows, known = chunk.split([position for position, *_rest in found])
+        assert known is not None
         ours: dict[tuple[str, str], bool] = {}
         first_keys: list[tuple[str, str]] = []
-        after_known = 0
-        for position, platform, handle, written_by_this_file in found:
-            start = ends[position - 1] if position else 0
-            new_parts.append(rows[after_known:start])
-            known_rows.append(rows[start:ends[position]])
-            after_known = ends[position]
+        for _position, platform, handle, written_by_this_file in found:
             ours[(platform, handle)] = written_by_this_file
             if not written_by_this_file:  # one this file wrote was counted when it first came
                 first_keys.append((platform, handle))
-        new_parts.append(rows[after_known:])
-        if chunk.count > len(found):
-            _copy(cur, COPY_TIER1, b"".join(new_parts))
+        if new_rows:
+            _copy(cur, COPY_TIER1, new_rows)
             self._inserted += chunk.count - len(found)
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
-        _copy(cur, COPY_STAGE, b"".join(known_rows))
+        _copy(cur, COPY_STAGE, known.rows)
         written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
         self._rewritten += sum(1 for platform, handle, mine in written
                                if mine and not ours[(platform, handle)])
