@@ -15,6 +15,7 @@ Which keys Tier 1 holds is found out one of two ways:
   index refuses the COPY, the savepoint is rolled back and the chunk probed instead; the ingest
   then probes until a probed chunk again meets only keys it wrote itself. A new audience pool
   thus lands at nearly the speed of a plain COPY, and a re-delivery costs one refused COPY.
+  At most SAVEPOINTS_PER_INGEST chunks go this way; the rest of a large file is probed.
 
 The merge keeps one row per (platform, handle): within a chunk the writer keeps only the most
 recent scrape (ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten
@@ -40,6 +41,10 @@ from sxp.domain.profiles import PROFILE_FIELDS
 STAGE_TABLE = "pg_temp.stage_profiles"
 KEYS_TABLE = "pg_temp.stage_keys"
 MERGE_LOCK = 0x5358_5102  # held by an ingest transaction that merges into Tier 1, until it ends
+# optimistic COPYs per ingest, each in a savepoint, i.e. a subtransaction: within the 64 that
+# Postgres caches per transaction, so no snapshot (on the primary or a standby) overflows to
+# pg_subtrans while the ingest runs; later chunks are probed
+SAVEPOINTS_PER_INGEST = 48
 _VALUE_FIELDS = [f for f in PROFILE_FIELDS if f not in ("platform", "handle")]
 COPY_STAGE = f"COPY {STAGE_TABLE} ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT binary)"
 COPY_TIER1 = (f"COPY social.raw_social_profiles ({', '.join(ROW_COLUMNS)})"
@@ -121,6 +126,7 @@ class ChunkedMerge:
         self._source_file_id = source_file_id
         self._written = written  # without it every chunk is probed
         self._optimistic = written is not None
+        self._savepoints_left = SAVEPOINTS_PER_INGEST
         self._sql = _update_sql()
         self._queue: queue.Queue[StagedChunk | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
@@ -189,7 +195,7 @@ class ChunkedMerge:
                 self._error = exc
 
     def _write(self, cur: psycopg.Cursor[tuple[Any, ...]], chunk: StagedChunk) -> None:
-        if self._written is None:
+        if self._written is None or not self._savepoints_left:
             self._write_probed(cur, chunk)
             return
         maybe_written = self._written.add(chunk.platforms, chunk.handles)
@@ -197,6 +203,8 @@ class ChunkedMerge:
             self._write_probed(cur, chunk)
             return
         unwritten, written = chunk.split(maybe_written)
+        if unwritten:
+            self._savepoints_left -= 1
         if unwritten and not _copy_in_savepoint(cur, unwritten):
             self._optimistic = False  # Tier 1 holds a key of an earlier file: probe it all
             self._write_probed(cur, chunk)

@@ -44,15 +44,28 @@ def _merge(app: App, source_file_id: int, chunks: list[list[dict[str, Any]]],
 
 def _filters() -> dict[str, Any]:
     native = load_native()
-    return {"native": native.KeyFilter if native else None, "probe_only": lambda: None,
-            "every_key_seen": EverySeen}
+    key_filter = native.KeyFilter if native else None
+    return {"native": key_filter, "native_two_savepoints": key_filter,
+            "probe_only": lambda: None, "every_key_seen": EverySeen}
+
+
+def _xid(app: App) -> int:
+    with app.connect() as conn:
+        row = conn.execute("SELECT pg_current_xact_id()::text::bigint AS xid").fetchone()
+    assert row is not None
+    return int(row["xid"])
 
 
 @pytest.mark.parametrize("kind", list(_filters()))
-def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str) -> None:
+def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str,
+                                                           monkeypatch: Any) -> None:
+    import sxp.adapters.postgres.profiles as profiles
+
     make_filter = _filters()[kind]
     if make_filter is None:
         pytest.fail("the native extension is not built (make builds it)")
+    if kind == "native_two_savepoints":
+        monkeypatch.setattr(profiles, "SAVEPOINTS_PER_INGEST", 2)
     _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]], make_filter())
     chunks = [
         _new(0, 10),                                      # new keys only
@@ -62,7 +75,11 @@ def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str) 
          _profile("e4", "E4", 4)],                        # an earlier key, older, unchanged
         [_profile("n7", "N7", 9), *_new(25, 30)],         # this file's key, older, unchanged
     ]
+    before = _xid(app)
     result = _merge(app, THIS, chunks, make_filter())
+    # one transaction id for the ingest, one per savepoint that wrote, one for each _xid()
+    subtransactions = _xid(app) - before - 2
+    assert subtransactions == {"native": 3, "native_two_savepoints": 2}.get(kind, 0)
     with app.connect() as conn:
         rows = conn.execute("SELECT handle, display_name, source_file_id, first_seen, last_seen"
                             " FROM social.raw_social_profiles").fetchall()
