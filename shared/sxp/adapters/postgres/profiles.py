@@ -57,17 +57,17 @@ _STAGE_DDL = (
     " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
     " bio_has_contact boolean, extra jsonb, content_hash text, source_file_id bigint,"
     " first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP")
-# which of a chunk's keys Tier 1 holds (by position in the chunk), and whether this file
-# already wrote that row
+# which of a chunk's keys Tier 1 holds (by position in the chunk) and whether this file already
+# wrote that row; the keys it has not are recorded for `finish` in the same statement
 _PROBE = (
-    "SELECT k.n - 1, k.platform, k.handle, t.source_file_id IS NOT DISTINCT FROM %(sf)s"
-    " FROM unnest(string_to_array(%(platforms)s, e'\\n'), string_to_array(%(handles)s, e'\\n'))"
-    "   WITH ORDINALITY AS k(platform, handle, n)"
-    ' JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
-    '   AND t.handle = k.handle COLLATE "C"')
-_RECORD_KEYS = (
-    f"INSERT INTO {KEYS_TABLE} SELECT * FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
-    " string_to_array(%(handles)s, e'\\n'))")
+    "WITH k AS (SELECT * FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
+    "   string_to_array(%(handles)s, e'\\n')) WITH ORDINALITY AS k(platform, handle, n)),"
+    " found AS (SELECT k.n - 1 AS position, k.platform, k.handle,"
+    "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours FROM k"
+    '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
+    '    AND t.handle = k.handle COLLATE "C"),'
+    f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
+    " SELECT position, ours FROM found ORDER BY position")
 
 
 class WrittenKeys(Protocol):
@@ -219,7 +219,7 @@ class ChunkedMerge:
         written yet are recorded, so `finish` counts each distinct key of the file once."""
         found = cur.execute(_PROBE, {"sf": self._source_file_id, "platforms": chunk.platforms,
                                      "handles": chunk.handles}).fetchall()
-        met_earlier_file = not all(written_by_this_file for *_key, written_by_this_file in found)
+        met_earlier_file = not all(ours for _position, ours in found)
         if self._written is not None and (whole_chunk or met_earlier_file):
             # optimistic again once a whole chunk meets no key that an earlier file wrote
             self._optimistic = not met_earlier_file
@@ -227,26 +227,18 @@ class ChunkedMerge:
             _copy(cur, COPY_TIER1, chunk.rows)
             self._inserted += chunk.count
             return
-        found.sort()
-        new_rows, known = chunk.split([position for position, *_rest in found])
+        new_rows, known = chunk.split([position for position, _ours in found])
         assert known is not None
-        ours: dict[tuple[str, str], bool] = {}
-        first_keys: list[tuple[str, str]] = []
-        for _position, platform, handle, written_by_this_file in found:
-            ours[(platform, handle)] = written_by_this_file
-            if not written_by_this_file:  # one this file wrote was counted when it first came
-                first_keys.append((platform, handle))
         if new_rows:
             _copy(cur, COPY_TIER1, new_rows)
             self._inserted += chunk.count - len(found)
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
         _copy(cur, COPY_STAGE, known.rows)
         written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
+        # a row this file wrote before was counted when it first came
+        ours_before = known.keys_at([i for i, (_position, ours) in enumerate(found) if ours])
         self._rewritten += sum(1 for platform, handle, mine in written
-                               if mine and not ours[(platform, handle)])
-        if first_keys:
-            cur.execute(_RECORD_KEYS, {"platforms": "\n".join(k[0] for k in first_keys),
-                                       "handles": "\n".join(k[1] for k in first_keys)})
+                               if mine and (platform, handle) not in ours_before)
 
 
 def _copy_in_savepoint(cur: psycopg.Cursor[Any], rows: bytes) -> bool:

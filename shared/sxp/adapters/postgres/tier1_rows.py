@@ -51,26 +51,49 @@ class StagedChunk:
 
     def split(self, positions: list[int]) -> tuple[bytes, StagedChunk | None]:
         """The rows of the keys not at `positions` (ascending), and those at them as a chunk of
-        their own (None when there are none)."""
+        their own (None when there are none). Runs of neighbouring positions are sliced whole."""
         if not positions:
             return self.rows, None
+        if len(positions) == self.count:
+            return b"", self
         rows, ends = self.rows, self.ends
         others: list[bytes] = []
         picked: list[bytes] = []
         picked_ends = array("q")
         after = size = 0
-        for position in positions:
-            start = ends[position - 1] if position else 0
+        for first, last in _runs(positions):
+            start = ends[first - 1] if first else 0
             others.append(rows[after:start])
-            picked.append(rows[start:ends[position]])
-            size += ends[position] - start
-            picked_ends.append(size)
-            after = ends[position]
+            picked.append(rows[start:ends[last]])
+            shift = start - size
+            picked_ends.extend([end - shift for end in ends[first:last + 1]])
+            size += ends[last] - start
+            after = ends[last]
         others.append(rows[after:])
         platforms, handles = self.platforms.split("\n"), self.handles.split("\n")
         return b"".join(others), StagedChunk(
             b"".join(picked), picked_ends, "\n".join([platforms[p] for p in positions]),
             "\n".join([handles[p] for p in positions]))
+
+    def keys_at(self, positions: list[int]) -> set[tuple[str, str]]:
+        """The (platform, handle) keys at `positions`."""
+        if not positions:
+            return set()
+        platforms, handles = self.platforms.split("\n"), self.handles.split("\n")
+        return {(platforms[p], handles[p]) for p in positions}
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Ascending positions as (first, last) runs of neighbours."""
+    runs: list[tuple[int, int]] = []
+    first = last = positions[0]
+    for position in positions[1:]:
+        if position != last + 1:
+            runs.append((first, last))
+            first = position
+        last = position
+    runs.append((first, last))
+    return runs
 
 
 class ChunkEncoder:

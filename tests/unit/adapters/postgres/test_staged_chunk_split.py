@@ -21,3 +21,12 @@ def test_first_and_last_rows_and_no_rows() -> None:
     assert others == b"BBBcDDDD" and picked == StagedChunk(b"aa", array("q", [2]), "x", "a")
     assert CHUNK.split([0, 1, 2, 3]) == (b"", CHUNK)
     assert CHUNK.split([]) == (CHUNK.rows, None)
+
+
+def test_runs_of_neighbouring_positions_and_keys_at_positions() -> None:
+    others, picked = CHUNK.split([0, 1, 3])
+    assert others == b"c"
+    assert picked == StagedChunk(b"aaBBBDDDD", array("q", [2, 5, 9]), "x\ntiktok\nthreads",
+                                 "a\nb\nd")
+    assert CHUNK.keys_at([1, 3]) == {("tiktok", "b"), ("threads", "d")}
+    assert CHUNK.keys_at([]) == set()
