@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"during (a)              : {copy_wal}")
     for name, label, run in zip("bc", ("sxp ingest", "same rows again"), runs, strict=False):
         rate = args.rows / run.seconds
-        print(f"({name}) {label:<19}: {run.seconds:7.2f} s  {rate:10,.0f} rows/s  {run.counts}")
+        print(f"({name}) {label:<20}: {run.seconds:7.2f} s  {rate:10,.0f} rows/s  {run.counts}")
         print(f"ratio ({name})/(a)           : {rate / copy_rate:.2f}")
         print(f"CPU during ({name})          : {run.spent}")
     if args.profile:
