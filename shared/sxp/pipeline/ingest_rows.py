@@ -1,7 +1,8 @@
 """The per-row loop of ingest: map, normalize, check; route to staging + normalized or rejects.
 
 Kept free of Postgres and the object store: rows go to a `ProfileWriter` (COPY chunks for Tier 1
-in production) and to a `RowSink` of local files that the step uploads when the file is done.
+in production) and to a `RowSink` of local files, whose normalized parts the step publishes to
+the object store as each one is finished.
 """
 
 from __future__ import annotations
