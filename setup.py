@@ -9,7 +9,8 @@ setup(ext_modules=[Extension(
     depends=["shared/sxp/native/blake2b.h", "shared/sxp/native/jsonscan.h",
              "shared/sxp/native/keyfilter.h",
              "shared/sxp/native/rowbuild.h", "shared/sxp/native/rowfields.h",
-             "shared/sxp/native/rowkeys.h", "shared/sxp/native/rowoutput.h"],
+             "shared/sxp/native/rowkeys.h", "shared/sxp/native/rowoutput.h",
+             "shared/sxp/native/tuplefields.h"],
     extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
     optional=True,
 )])

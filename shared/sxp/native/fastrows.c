@@ -8,12 +8,13 @@
  * back with `add`. `finish` merges both in line order and keeps the newest scrape per
  * (platform, handle), exactly like ChunkWriter. The Python code stays the reference: tests
  * compare both paths row by row. A `KeyFilter` (keyfilter.h) remembers which keys an ingest
- * has written. */
+ * has written; `tuple_fields` (tuplefields.h) reads two fields out of COPY tuples. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "keyfilter.h"
 #include "rowoutput.h"
+#include "tuplefields.h"
 
 /* ---------------------------------------------------------------- one row */
 
@@ -546,6 +547,8 @@ static PyObject *set_unicode_flags(PyObject *Py_UNUSED(module), PyObject *arg) {
 static PyMethodDef module_methods[] = {
     {"set_unicode_flags", set_unicode_flags, METH_O,
      "set_unicode_flags(table): one byte of flags per code point from 0"},
+    {"tuple_fields", tuple_fields, METH_VARARGS,
+     "tuple_fields(rows, ends, int8_field, text_field) -> (int8 values, texts), newline-joined"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef fastrows_module = {

@@ -124,10 +124,12 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
-        # the native path's filter of written keys lets new keys skip the Tier 1 probe
+        # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and
+        # known rows that would not change are not staged (their hashes and scrape times)
         native = load_native() if settings.ingest_native else None
         written = native.KeyFilter() if native is not None else None
-        with ChunkedMerge(conn, int(source["id"]), written) as merger:
+        tuple_fields = native.tuple_fields if native is not None else None
+        with ChunkedMerge(conn, int(source["id"]), written, tuple_fields) as merger:
             with sink:
                 if fmt == "jsonl" and _parallel(source):
                     run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from array import array
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
@@ -57,17 +58,34 @@ _STAGE_DDL = (
     " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
     " bio_has_contact boolean, extra jsonb, content_hash text, source_file_id bigint,"
     " first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP")
-# which of a chunk's keys Tier 1 holds (by position in the chunk) and whether this file already
-# wrote that row; the keys it has not are recorded for `finish` in the same statement
+# which of a chunk's keys Tier 1 holds (by position in the chunk), whether this file already
+# wrote that row and whether the update below would change it (unknown without the rows'
+# hashes and scrape times: then it might); the keys this file has not written are recorded for
+# `finish` in the same statement
 _PROBE = (
-    "WITH k AS (SELECT * FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
-    "   string_to_array(%(handles)s, e'\\n')) WITH ORDINALITY AS k(platform, handle, n)),"
+    "WITH k AS (SELECT platform, handle, content_hash, n, timestamptz '2000-01-01 00:00:00+00'"
+    "   + scraped_us * interval '1 microsecond' AS scraped_at"
+    "  FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
+    "   string_to_array(%(handles)s, e'\\n'), string_to_array(%(hashes)s::text, e'\\n'),"
+    "   string_to_array(%(scraped)s::text, e'\\n')::bigint[])"
+    "  WITH ORDINALITY AS u(platform, handle, content_hash, scraped_us, n)),"
     " found AS (SELECT k.n - 1 AS position, k.platform, k.handle,"
-    "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours FROM k"
+    "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours,"
+    "   coalesce((t.content_hash <> k.content_hash AND k.scraped_at >= t.scraped_at)"
+    "    OR k.scraped_at > t.last_seen OR k.scraped_at < t.first_seen, true) AS changes FROM k"
     '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
     '    AND t.handle = k.handle COLLATE "C"),'
     f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
-    " SELECT position, ours FROM found ORDER BY position")
+    " SELECT position, ours, changes FROM found ORDER BY position")
+_SCRAPED_AT, _CONTENT_HASH = ROW_COLUMNS.index("scraped_at"), ROW_COLUMNS.index("content_hash")
+
+
+class TupleFields(Protocol):
+    """Two fields of every binary COPY tuple of a chunk (sxp.native's tuple_fields)."""
+
+    def __call__(self, rows: bytes, ends: array[int], int8_field: int, text_field: int, /
+                 ) -> tuple[str, str]:
+        """The int8 (or timestamptz) field as decimal text and the text field, newline-joined."""
 
 
 class WrittenKeys(Protocol):
@@ -121,10 +139,12 @@ class ChunkedMerge:
     """
 
     def __init__(self, conn: psycopg.Connection[Any], source_file_id: int,
-                 written: WrittenKeys | None = None) -> None:
+                 written: WrittenKeys | None = None,
+                 tuple_fields: TupleFields | None = None) -> None:
         self._conn = conn
         self._source_file_id = source_file_id
         self._written = written  # without it every chunk is probed
+        self._tuple_fields = tuple_fields  # without it every known row is staged and updated
         self._optimistic = written is not None
         self._savepoints_left = SAVEPOINTS_PER_INGEST
         self._sql = _update_sql()
@@ -217,9 +237,13 @@ class ChunkedMerge:
                       whole_chunk: bool = True) -> None:
         """New keys: COPY into Tier 1. Known keys: stage and update; the keys this file has not
         written yet are recorded, so `finish` counts each distinct key of the file once."""
-        found = cur.execute(_PROBE, {"sf": self._source_file_id, "platforms": chunk.platforms,
-                                     "handles": chunk.handles}).fetchall()
-        met_earlier_file = not all(ours for _position, ours in found)
+        params = {"sf": self._source_file_id, "platforms": chunk.platforms,
+                  "handles": chunk.handles, "scraped": None, "hashes": None}
+        if self._tuple_fields is not None:
+            params["scraped"], params["hashes"] = self._tuple_fields(
+                chunk.rows, chunk.ends, _SCRAPED_AT, _CONTENT_HASH)
+        found = cur.execute(_PROBE, params).fetchall()
+        met_earlier_file = not all(ours for _position, ours, _changes in found)
         if self._written is not None and (whole_chunk or met_earlier_file):
             # optimistic again once a whole chunk meets no key that an earlier file wrote
             self._optimistic = not met_earlier_file
@@ -227,16 +251,22 @@ class ChunkedMerge:
             _copy(cur, COPY_TIER1, chunk.rows)
             self._inserted += chunk.count
             return
-        new_rows, known = chunk.split([position for position, _ours in found])
+        new_rows, known = chunk.split([position for position, _ours, _changes in found])
         assert known is not None
         if new_rows:
             _copy(cur, COPY_TIER1, new_rows)
             self._inserted += chunk.count - len(found)
+        changing = [i for i, (_position, _ours, changes) in enumerate(found) if changes]
+        if not changing:  # a re-delivery of what Tier 1 holds: nothing to stage
+            return
+        _unchanged, staged = known.split(changing)
+        assert staged is not None
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
-        _copy(cur, COPY_STAGE, known.rows)
+        _copy(cur, COPY_STAGE, staged.rows)
         written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
         # a row this file wrote before was counted when it first came
-        ours_before = known.keys_at([i for i, (_position, ours) in enumerate(found) if ours])
+        ours_before = known.keys_at([i for i, (_position, ours, _changes) in enumerate(found)
+                                     if ours])
         self._rewritten += sum(1 for platform, handle, mine in written
                                if mine and (platform, handle) not in ours_before)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult, WrittenKeys
+from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult, TupleFields, WrittenKeys
 from sxp.adapters.postgres.tier1_rows import ChunkEncoder
 from sxp.bootstrap import App
 from sxp.domain.profile_builder import build_profile
@@ -34,19 +34,22 @@ class EverySeen:
 
 
 def _merge(app: App, source_file_id: int, chunks: list[list[dict[str, Any]]],
-           written: WrittenKeys | None) -> MergeResult:
+           written: WrittenKeys | None, tuple_fields: TupleFields | None = None) -> MergeResult:
     with app.connect() as conn, conn.transaction():
-        with ChunkedMerge(conn, source_file_id, written) as merge:
+        with ChunkedMerge(conn, source_file_id, written, tuple_fields) as merge:
             for chunk in chunks:
                 merge.submit(ChunkEncoder(source_file_id).encode(chunk))
         return merge.finish(sum(len(c) for c in chunks))
 
 
-def _filters() -> dict[str, Any]:
+def _ways() -> dict[str, tuple[Any, Any]]:
+    """How Tier 1 is asked: (a filter of written keys, the tuple-fields reader)."""
     native = load_native()
     key_filter = native.KeyFilter if native else None
-    return {"native": key_filter, "native_two_savepoints": key_filter,
-            "probe_only": lambda: None, "every_key_seen": EverySeen}
+    fields = native.tuple_fields if native else None
+    return {"native": (key_filter, fields), "native_two_savepoints": (key_filter, fields),
+            "native_filter_only": (key_filter, None), "probe_only": (lambda: None, None),
+            "every_key_seen": (EverySeen, fields)}
 
 
 def _xid(app: App) -> int:
@@ -56,36 +59,39 @@ def _xid(app: App) -> int:
     return int(row["xid"])
 
 
-@pytest.mark.parametrize("kind", list(_filters()))
+@pytest.mark.parametrize("kind", list(_ways()))
 def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str,
                                                            monkeypatch: Any) -> None:
     import sxp.adapters.postgres.profiles as profiles
 
-    make_filter = _filters()[kind]
+    make_filter, tuple_fields = _ways()[kind]
     if make_filter is None:
         pytest.fail("the native extension is not built (make builds it)")
     if kind == "native_two_savepoints":
         monkeypatch.setattr(profiles, "SAVEPOINTS_PER_INGEST", 2)
-    _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]], make_filter())
+    _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]], make_filter(),
+           tuple_fields)
     chunks = [
         _new(0, 10),                                      # new keys only
         [*_new(10, 15), _profile("e2", "E2 new", 12)],    # an earlier file's key, changed
         _new(15, 20),                                     # new keys again
         [*_new(20, 25), _profile("n3", "N3 new", 11),     # this file's key, newer scrape
          _profile("e4", "E4", 4)],                        # an earlier key, older, unchanged
-        [_profile("n7", "N7", 9), *_new(25, 30)],         # this file's key, older, unchanged
+        [_profile("n7", "N7", 9), *_new(25, 30),          # this file's key, older, unchanged
+         _profile("n8", "N8", 10), _profile("e1", "E1", 5)],  # both exactly as Tier 1 has them
     ]
     before = _xid(app)
-    result = _merge(app, THIS, chunks, make_filter())
+    result = _merge(app, THIS, chunks, make_filter(), tuple_fields)
     # one transaction id for the ingest, one per savepoint that wrote, one for each _xid()
     subtransactions = _xid(app) - before - 2
-    assert subtransactions == {"native": 3, "native_two_savepoints": 2}.get(kind, 0)
+    assert subtransactions == {"native": 3, "native_two_savepoints": 2,
+                               "native_filter_only": 3}.get(kind, 0)
     with app.connect() as conn:
         rows = conn.execute("SELECT handle, display_name, source_file_id, first_seen, last_seen"
                             " FROM social.raw_social_profiles").fetchall()
     tier1 = {r["handle"]: r for r in rows}
     assert len(rows) == len(tier1) == 35
-    assert (result.staged, result.distinct, result.loaded, result.deduped) == (34, 32, 31, 2)
+    assert (result.staged, result.distinct, result.loaded, result.deduped) == (36, 33, 31, 3)
     assert {h: r["display_name"] for h, r in tier1.items() if r["source_file_id"] == EARLIER} == {
         "e0": "E0", "e1": "E1", "e3": "E3", "e4": "E4"}
     assert (tier1["e2"]["display_name"], tier1["e2"]["source_file_id"]) == ("E2 new", THIS)
@@ -99,8 +105,8 @@ def test_a_redelivered_chunk_is_refused_by_the_index_and_then_merged(app: App) -
     native = load_native()
     assert native is not None, "the native extension is not built (make builds it)"
     chunk = _new(0, 300)
-    first = _merge(app, EARLIER, [chunk], native.KeyFilter())
-    again = _merge(app, THIS, [chunk, _new(300, 310)], native.KeyFilter())
+    first = _merge(app, EARLIER, [chunk], native.KeyFilter(), native.tuple_fields)
+    again = _merge(app, THIS, [chunk, _new(300, 310)], native.KeyFilter(), native.tuple_fields)
     assert (first.loaded, again.loaded, again.unchanged, again.distinct) == (300, 10, 300, 310)
     with app.connect() as conn:
         row = conn.execute("SELECT count(*) AS n, count(*) FILTER (WHERE source_file_id = 2)"
