@@ -8,7 +8,9 @@ advisory lock), so no key can appear in Tier 1 but through this ingest meanwhile
 
 Which keys Tier 1 holds is found out one of two ways:
 - probed: one query asks Tier 1's unique index about the chunk's keys; the rows of keys it
-  lacks are COPYed directly into it and the others merged through the staging table;
+  lacks are COPYed directly into it and the others merged through the staging table — only
+  those the merge would change, when `TupleFields` lets the query compare content hashes and
+  scrape times, so an unchanged re-delivery stages nothing;
 - optimistic, while the file has met no key of an earlier file: the rows of keys this ingest
   has not written yet (a `WrittenKeys` filter says which) are COPYed into Tier 1 at once, in a
   savepoint, and only the rest is probed. Should Tier 1 hold one of them after all, the unique
