@@ -60,6 +60,20 @@ _STAGE_DDL = (
     " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
     " bio_has_contact boolean, extra jsonb, content_hash text, source_file_id bigint,"
     " first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP")
+
+
+def _rewrites(new: str) -> str:
+    """SQL: the row `new` rewrites Tier 1's row `t` (its content differs, its scrape is not
+    older)."""
+    return f"t.content_hash <> {new}.content_hash AND {new}.scraped_at >= t.scraped_at"
+
+
+def _changes(new: str) -> str:
+    """SQL: the merge changes `t` for the row `new`: rewrites it, or moves its first/last seen."""
+    return (f"({_rewrites(new)}) OR {new}.scraped_at > t.last_seen"
+            f" OR {new}.scraped_at < t.first_seen")
+
+
 # which of a chunk's keys Tier 1 holds (by position in the chunk), whether this file already
 # wrote that row and whether the update below would change it (unknown without the rows'
 # hashes and scrape times: then it might); the keys this file has not written are recorded for
@@ -73,8 +87,7 @@ _PROBE = (
     "  WITH ORDINALITY AS u(platform, handle, content_hash, scraped_us, n)),"
     " found AS (SELECT k.n - 1 AS position, k.platform, k.handle,"
     "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours,"
-    "   coalesce((t.content_hash <> k.content_hash AND k.scraped_at >= t.scraped_at)"
-    "    OR k.scraped_at > t.last_seen OR k.scraped_at < t.first_seen, true) AS changes FROM k"
+    f"   coalesce({_changes('k')}, true) AS changes FROM k"
     '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
     '    AND t.handle = k.handle COLLATE "C"),'
     f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
@@ -114,7 +127,7 @@ class MergeResult:
 
 
 def _update_sql() -> str:
-    changed = "t.content_hash <> s.content_hash AND s.scraped_at >= t.scraped_at"
+    changed = _rewrites("s")
     sets = [f"{f} = CASE WHEN {changed} THEN s.{f} ELSE t.{f} END" for f in _VALUE_FIELDS]
     sets.append(f"source_file_id = CASE WHEN {changed} THEN %(sf)s ELSE t.source_file_id END")
     sets.append(f"updated_at = CASE WHEN {changed} THEN now() ELSE t.updated_at END")
@@ -129,7 +142,7 @@ def _update_sql() -> str:
         f" FROM {STAGE_TABLE} s"
         # byte comparison, as Tier 1's unique index (migration 013) is built
         '  WHERE t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
-        f"   AND (({changed}) OR s.scraped_at > t.last_seen OR s.scraped_at < t.first_seen)"
+        f"   AND ({_changes('s')})"
         " RETURNING t.platform, t.handle, t.source_file_id = %(sf)s")
 
 
