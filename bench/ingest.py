@@ -111,8 +111,11 @@ def wal_reader(uri: str) -> Callable[[], str]:
     """Start counting the WAL the server writes and the checkpoints it starts; the returned
     function says how many since (a checkpoint makes the next change of every page log the
     whole page, so one that starts during a run costs that run extra WAL and CPU)."""
-    query = ("SELECT pg_current_wal_lsn() AS lsn,"
-             " (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints")
+    with psycopg.connect(uri) as conn:  # Postgres 17 moved the counters to their own view
+        newer = conn.info.server_version >= 170000
+    counters = ("SELECT num_timed + num_requested FROM pg_stat_checkpointer" if newer else
+                "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+    query = f"SELECT pg_current_wal_lsn() AS lsn, ({counters}) AS checkpoints"
 
     def now() -> dict[str, Any]:
         with psycopg.connect(uri) as conn, conn.cursor(row_factory=dict_row) as cur:
