@@ -5,10 +5,11 @@ normalized and checked, and written to Tier 1 in chunks while parsing continues 
 straight in, known ones merged), all in the same transaction that writes the file's counters,
 enqueues `cards` and completes the job. A file that cannot be read at all is marked `failed`
 with its reason code; since nothing was committed, nothing partial is left. Re-running on an
-ingested file is a no-op. JSONL files of MIN_PARALLEL_BYTES or more are parsed on two parser
-processes (`ingest_parallel`); the database thread writes their chunks as they arrive. The
-transaction sets `synchronous_commit = off`: a commit lost in a server crash is lost together
-with the job's completion, so the job simply runs again.
+ingested file is a no-op. JSONL files are parsed in blocks (`ingest_parallel`, on the native
+path where it is built), those of MIN_PARALLEL_BYTES or more on two parser processes; the
+database thread writes their chunks as they arrive. The transaction sets
+`synchronous_commit = off`: a commit lost in a server crash is lost together with the job's
+completion, so the job simply runs again.
 """
 
 from __future__ import annotations
@@ -131,10 +132,10 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
         tuple_fields = native.tuple_fields if native is not None else None
         with ChunkedMerge(conn, int(source["id"]), written, tuple_fields) as merger:
             with sink:
-                if fmt == "jsonl" and _parallel(source):
+                if fmt == "jsonl":  # in blocks, on parser processes when the file is large
                     run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
                                  _as_dt(source["registered_at"]), int(source["id"]), merger,
-                                 sink, native=settings.ingest_native)
+                                 sink, workers=_workers(source), native=settings.ingest_native)
                 else:
                     staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
                     process_records(records, source["platform_hint"],
@@ -180,9 +181,11 @@ def _mark_failed(conn: psycopg.Connection[Any], source_file_id: int, exc: FileUn
     return IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
 
 
-def _parallel(source: dict[str, Any]) -> bool:
-    """Large JSONL files are parsed on worker processes (see ingest_parallel)."""
-    return worker_count() > 1 and int(source["size_bytes"] or 0) >= MIN_PARALLEL_BYTES
+def _workers(source: dict[str, Any]) -> int:
+    """Parser processes for a JSONL file: none (its blocks are parsed here) below
+    MIN_PARALLEL_BYTES, where starting them costs more than they save."""
+    count = worker_count()
+    return count if count > 1 and int(source["size_bytes"] or 0) >= MIN_PARALLEL_BYTES else 0
 
 
 def _as_dt(value: Any) -> datetime:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sxp.adapters.postgres.tier1_rows import StagedChunk
 from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
@@ -130,15 +130,27 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
 def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None,
                  default_scraped_at: datetime, source_file_id: int, staging: ChunkSubmitter,
                  sink: RowSink, workers: int | None = None, native: bool = True) -> None:
-    """Feed blocks to worker processes; write their results in order to `staging` and `sink`.
+    """Feed blocks to worker processes (`workers`, by default `worker_count()`; 0: parse them
+    in this process); write their results in order to `staging` and `sink`.
 
-    The sink's file work (publishing parts, writing rejects) runs on a thread of its own, in
-    block order, so the main thread never waits on the disk or the object store while workers
-    wait for blocks.
+    With workers, the sink's file work (publishing parts, writing rejects) runs on a thread of
+    its own, in block order, so the main thread never waits on the disk or the object store
+    while workers wait for blocks.
     """
-    count = workers or worker_count()
+    count = worker_count() if workers is None else workers
     if native:
         load_native()  # its Unicode table is built once here and inherited by the workers
+    blocks = ((first_line, block, max_row_bytes, platform_hint, default_scraped_at,
+               sink.file_key, source_file_id, str(sink.part_dir / f"block-{index:06d}.jsonl"),
+               native)
+              for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)))
+    if count == 0:
+        for args in blocks:
+            result = process_block(*args)
+            _write_block(sink, result)
+            if result.chunk is not None:
+                staging.submit(result.chunk)
+        return
     context = multiprocessing.get_context("fork")
     pending: deque[AsyncResult[BlockResult]] = deque()
     writes: deque[Future[None]] = deque()
@@ -153,11 +165,7 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
             if result.chunk is not None:
                 staging.submit(result.chunk)
 
-        args: tuple[Any, ...]
-        for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)):
-            lines_path = sink.part_dir / f"block-{index:06d}.jsonl"
-            args = (first_line, block, max_row_bytes, platform_hint, default_scraped_at,
-                    sink.file_key, source_file_id, str(lines_path), native)
+        for args in blocks:
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()

@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 import orjson
+import pytest
 
 from sxp.adapters.postgres import queue
 from sxp.bootstrap import App
@@ -180,11 +181,16 @@ def test_demo_sample_every_format_lands(app: App) -> None:
     assert any(p["bio"] and p["bio"].startswith("=HYPERLINK(") for p in threads)
 
 
-def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch: Any,
+                                                          fmt: str) -> None:
     import sxp.pipeline.ingest as ingest_module
+    import sxp.pipeline.ingest_parallel as parallel_module
 
-    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
-    app.store.put_bytes("inbox/chunks.jsonl", _jsonl(SAME_HANDLES))
+    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)  # JSON: two rows a chunk
+    monkeypatch.setattr(parallel_module, "BLOCK_BYTES", 1)  # JSONL: a block (chunk) a row
+    data = _jsonl(SAME_HANDLES) if fmt == "jsonl" else orjson.dumps(SAME_HANDLES)
+    app.store.put_bytes(f"inbox/chunks.{fmt}", data)
     scan(app)
     _drain_ingest(app)
     [source] = _files(app)
@@ -199,7 +205,7 @@ def test_dedupe_across_chunks_keeps_newest_and_counts_once(app: App, monkeypatch
 def test_chunk_mixing_new_and_known_keys_counts_each_key_once(app: App, monkeypatch: Any
                                                              ) -> None:
     """New keys are COPYed straight into Tier 1, known ones merged: counts and rows as one."""
-    import sxp.pipeline.ingest as ingest_module
+    import sxp.pipeline.ingest_parallel as parallel_module
 
     def row(handle: str, name: str, day: int, bio: str = "Coffee roaster.") -> dict[str, Any]:
         return {**X_ROW, "username": handle, "name": name, "description": bio,
@@ -208,7 +214,7 @@ def test_chunk_mixing_new_and_known_keys_counts_each_key_once(app: App, monkeypa
     app.store.put_bytes("inbox/one.jsonl", _jsonl([row("a_one", "A", 10), row("b_one", "B", 10)]))
     scan(app)
     _drain_ingest(app)
-    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(parallel_module, "BLOCK_BYTES", 700)  # three rows a block
     app.store.put_bytes("inbox/two.jsonl", _jsonl([
         row("a_one", "A", 10), row("c_one", "C", 12, "two\nlines"),  # unchanged A, new C
         row("A_ONE", "A", 10), row("b_one", "B2", 12),                # A again, B rewritten
