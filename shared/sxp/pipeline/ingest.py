@@ -15,6 +15,8 @@ completion, so the job simply runs again.
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 import psycopg
 
+from sxp.adapters.objectstore.base import ObjectStore
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
@@ -39,6 +42,7 @@ log = get_logger("sxp.pipeline.ingest")
 # rows per staged chunk: the database thread merges one chunk while the next is parsed
 CHUNK_ROWS = 25_000
 NDJSON = "application/x-ndjson"
+UPLOAD_THREADS = 4  # normalized parts uploaded at once
 
 
 def stage_run(source_file_id: int) -> str:
@@ -111,10 +115,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     normalized_prefix = f"{settings.stage_prefix}{run}/normalized/"
     rejects_key = f"{settings.stage_prefix}{run}/rejects/part-00000.jsonl"
 
-    def publish(index: int, part: Path) -> None:
-        app.store.move_file(f"{normalized_prefix}part-{index:05d}.jsonl", part, NDJSON)
-
-    sink = RowSink(tmp / "normalized", tmp / "rejects.jsonl", source["key"], publish)
+    uploads = _PartUploads(app.store, normalized_prefix)
+    sink = RowSink(tmp / "normalized", tmp / "rejects.jsonl", source["key"], uploads)
     app.store.delete_prefix(normalized_prefix)  # parts of an attempt that was interrupted
     try:
         raw = app.store.open_read(source["key"])
@@ -122,7 +124,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
         if exc.reason_code == "not_found":
             raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
         raise
-    with open_source(raw, source["key"], settings.ingest_max_decompressed_bytes) as reader:
+    with closing(uploads), open_source(raw, source["key"],
+                                        settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
         records = read_records(reader, fmt, settings.ingest_max_row_bytes)
         # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and
@@ -141,6 +144,7 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
                     process_records(records, source["platform_hint"],
                                     _as_dt(source["registered_at"]), staging, sink)
                     staging.flush()
+            uploads.wait()
             if sink.valid == 0 and sink.rejected == 0:
                 raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
             # while the database thread writes the last chunks
@@ -159,6 +163,29 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     if job_id is not None:
         queue.complete(conn, job_id)
     return IngestOutcome(int(source["id"]), "ingested", sink.read, sink.rejected, merge)
+
+
+class _PartUploads:
+    """Publishes a file's finished normalized parts to the object store on threads of their own,
+    so the sink never waits out a PUT's round trip (on S3 each part is one); `wait` returns once
+    every part is stored or raises the first failure, `close` drops what has not started."""
+
+    def __init__(self, store: ObjectStore, prefix: str) -> None:
+        self._store = store
+        self._prefix = prefix
+        self._pool = ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="sxp-ingest-upload")
+        self._pending: list[Future[None]] = []
+
+    def __call__(self, index: int, part: Path) -> None:
+        key = f"{self._prefix}part-{index:05d}.jsonl"
+        self._pending.append(self._pool.submit(self._store.move_file, key, part, NDJSON))
+
+    def wait(self) -> None:
+        for upload in self._pending:
+            upload.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _remove_staged(app: App, source_file_id: int) -> None:

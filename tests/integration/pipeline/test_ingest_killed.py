@@ -24,7 +24,7 @@ SMALL_BLOCKS = (
     "ingest.MIN_PARALLEL_BYTES = 0\n"
     "ingest.worker_count = lambda: 2\n"
     "parallel.BLOCK_BYTES = 64 << 10\n")
-KILLED_AFTER_FIVE_PARTS = SMALL_BLOCKS + (
+KILLED_AFTER_FIVE_PARTS = SMALL_BLOCKS + (  # parts upload on several threads: maybe one more
     "import os, signal, sys\n"
     "from sxp.bootstrap import bootstrap\n"
     "app = bootstrap()\n"
@@ -32,7 +32,7 @@ KILLED_AFTER_FIVE_PARTS = SMALL_BLOCKS + (
     "def move_then_die(key, *args):\n"
     "    move_file(key, *args)\n"
     "    published.append(key)\n"
-    "    if len(published) == 5:\n"
+    "    if len(published) >= 5:\n"
     "        os.kill(os.getpid(), signal.SIGKILL)\n"
     "app.store.move_file = move_then_die\n"
     "ingest.ingest_file(app, int(sys.argv[1]))\n")
@@ -70,7 +70,7 @@ def test_an_ingest_killed_mid_file_is_finished_by_a_rerun(app: App, settings: Se
                             env=_child_env(settings), timeout=120, check=False)
     assert killed.returncode == -signal.SIGKILL
     prefix = f"stage/file-{source_id:08d}/normalized/"
-    assert len(list(app.store.list(prefix))) == 5  # published before the kill ...
+    assert len(list(app.store.list(prefix))) >= 5  # published before the kill ...
     assert _source(app)["state"] == "ingesting" and _tier1_count(app) == 0  # ... rolled back
 
     import sxp.pipeline.ingest as ingest_module

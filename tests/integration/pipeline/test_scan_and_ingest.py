@@ -257,7 +257,7 @@ def test_parser_processes_land_the_same_and_fail_whole_files(app: App, monkeypat
     assert (good["rows_read"], good["rows_loaded"], good["rows_deduped"],
             good["rows_rejected"]) == (6, 2, 3, 1)
     assert app.store.head(stale) is None
-    assert published[:2] == [f"{good['normalized_prefix']}part-0000{i}.jsonl" for i in (0, 1)]
+    assert {f"{good['normalized_prefix']}part-0000{i}.jsonl" for i in (0, 1)} <= set(published)
     assert (bad["state"], bad["reason_code"]) == ("failed", "corrupt_gzip")
     profiles = _profiles(app)
     assert set(profiles) == {("x", "sam_rivera"), ("x", "other_one")}
