@@ -127,7 +127,6 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
     with closing(uploads), open_source(raw, source["key"],
                                         settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source["key"], source["format_hint"])
-        records = read_records(reader, fmt, settings.ingest_max_row_bytes)
         # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and
         # known rows that would not change are not staged (their hashes and scrape times)
         native = load_native() if settings.ingest_native else None
@@ -141,6 +140,7 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
                                  sink, workers=_workers(source), native=settings.ingest_native)
                 else:
                     staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
+                    records = read_records(reader, fmt, settings.ingest_max_row_bytes)
                     process_records(records, source["platform_hint"],
                                     _as_dt(source["registered_at"]), staging, sink)
                     staging.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -53,7 +53,9 @@ class _FallbackSink(MemorySink):
                         profile_line)
 
 
-def _records(lines: list[tuple[int, bytes]], max_row_bytes: int) -> Iterator[RawRecord]:
+def line_records(lines: Iterable[tuple[int, bytes]], max_row_bytes: int
+                 ) -> Iterator[RawRecord]:
+    """(line number, raw line) pairs as records: over-long ones rejected, blank ones skipped."""
     for line, raw in lines:
         if len(raw) > max_row_bytes:
             yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
@@ -86,7 +88,7 @@ def native_block(native: ModuleType, first_line: int, block: bytes, max_row_byte
     rows = _block(native, source_file_id, platform_hint, unix_micros(default_scraped_at))
     read, fallback = rows.feed(block, first_line, max_row_bytes, unix_micros(n.upper_limit()))
     sink = _FallbackSink(rows, source_file_id, file_key)
-    process_records(_records(fallback, max_row_bytes), platform_hint, default_scraped_at, sink,
+    process_records(line_records(fallback, max_row_bytes), platform_hint, default_scraped_at, sink,
                     sink)
     copy_rows, ends, platforms, handles, normalized, valid = rows.finish()
     sink.read += read

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sxp.adapters.postgres.tier1_rows import StagedChunk
-from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
-from sxp.domain import quality as q
+from sxp.adapters.sources.readers import RawRecord
 from sxp.native import load as load_native
-from sxp.pipeline.ingest_native import native_block
+from sxp.pipeline.ingest_native import line_records, native_block
 from sxp.pipeline.ingest_rows import (
     ChunkSubmitter,
     ChunkWriter,
@@ -76,12 +75,7 @@ def _records(first_line: int, block: bytes, max_row_bytes: int) -> Iterator[RawR
     lines = block.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    for offset, raw in enumerate(lines):
-        line = first_line + offset
-        if len(raw) > max_row_bytes:
-            yield RawRecord(line, None, raw[:RAW_KEEP], q.ROW_TOO_LARGE)
-        elif (record := jsonl_record(line, raw)) is not None:
-            yield record
+    return line_records(enumerate(lines, first_line), max_row_bytes)
 
 
 class _Collect:

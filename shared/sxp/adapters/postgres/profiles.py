@@ -240,10 +240,10 @@ class ChunkedMerge:
         unwritten, written = chunk.split(maybe_written)
         if unwritten:
             self._savepoints_left -= 1
-        if unwritten and not _copy_in_savepoint(cur, unwritten):
-            self._optimistic = False  # Tier 1 holds a key of an earlier file: probe it all
-            self._write_probed(cur, chunk)
-            return
+            if not _copy_in_savepoint(cur, unwritten):
+                # Tier 1 holds a key of an earlier file: probe it all (which ends the optimism)
+                self._write_probed(cur, chunk)
+                return
         self._inserted += chunk.count - len(maybe_written)
         if written is not None:
             self._write_probed(cur, written, whole_chunk=False)
@@ -262,15 +262,12 @@ class ChunkedMerge:
         if self._written is not None and (whole_chunk or met_earlier_file):
             # optimistic again once a whole chunk meets no key that an earlier file wrote
             self._optimistic = not met_earlier_file
-        if not found:
-            _copy(cur, COPY_TIER1, chunk.rows)
-            self._inserted += chunk.count
-            return
         new_rows, known = chunk.split([position for position, _ours, _changes in found])
-        assert known is not None
         if new_rows:
             _copy(cur, COPY_TIER1, new_rows)
             self._inserted += chunk.count - len(found)
+        if known is None:  # Tier 1 holds none of the keys
+            return
         changing = [i for i, (_position, _ours, changes) in enumerate(found) if changes]
         if not changing:  # a re-delivery of what Tier 1 holds: nothing to stage
             return

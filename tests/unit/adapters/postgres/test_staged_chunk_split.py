@@ -16,7 +16,7 @@ def test_rows_at_positions_become_a_chunk_of_their_own() -> None:
     assert picked == StagedChunk(b"BBBDDDD", array("q", [3, 7]), "tiktok\nthreads", "b\nd")
 
 
-def test_first_and_last_rows_and_no_rows() -> None:
+def test_the_first_row_all_rows_and_no_rows() -> None:
     others, picked = CHUNK.split([0])
     assert others == b"BBBcDDDD" and picked == StagedChunk(b"aa", array("q", [2]), "x", "a")
     assert CHUNK.split([0, 1, 2, 3]) == (b"", CHUNK)
