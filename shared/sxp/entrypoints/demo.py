@@ -11,6 +11,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from sxp.adapters.postgres import exports
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
 from sxp.entrypoints.report import ProgressPrinter, print_table, summary_rows
@@ -38,10 +39,7 @@ def drop_sample(app: App) -> int:
 
 def latest_manifest_key(app: App) -> str | None:
     with app.connect() as conn:
-        row = conn.execute(
-            "SELECT manifest_key FROM execution.export_batches WHERE state = 'published'"
-            " ORDER BY published_at DESC, id DESC LIMIT 1").fetchone()
-    return None if row is None else str(row["manifest_key"])
+        return exports.latest_manifest_key(conn)
 
 
 def run_demo(settings: Settings | None = None) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -140,22 +139,18 @@ def _raw_body(body: Any, content_type: str) -> bytes:
 def drain_for(app: App, seconds: float, kinds: list[str] | None = None) -> dict[str, Any]:
     """Run queued jobs one at a time until none is ready or `seconds` have passed."""
     from sxp.adapters.postgres import queue
-    from sxp.pipeline.runner import new_worker_id, run_claimed
+    from sxp.pipeline.runner import Idle, new_worker_id, run_jobs
 
     worker_id = new_worker_id("sxp-fn")
-    deadline = time.monotonic() + seconds
     outcomes: dict[str, int] = {}
-    by_kind: dict[str, int] = {}
+
+    def count(_job: Any, outcome: str, _elapsed: float) -> None:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    result = run_jobs(app, worker_id=worker_id, kinds=kinds, idle=Idle.EXIT,
+                      deadline_s=seconds, on_progress=count)
     with app.connect() as conn:
-        while time.monotonic() < deadline:
-            job = queue.claim(conn, worker_id, kinds, app.settings.job_lease_s)
-            if job is None:
-                break
-            outcome = run_claimed(app, job, worker_id)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            by_kind[job.kind] = by_kind.get(job.kind, 0) + 1
         pending = queue.pending_count(conn, kinds)
-        conn.commit()
     log.info("drain finished", extra={"worker": worker_id, "outcomes": outcomes,
                                       "pending": pending})
-    return {"outcomes": outcomes, "by_kind": by_kind, "pending": pending}
+    return {"outcomes": outcomes, "by_kind": result.by_kind, "pending": pending}

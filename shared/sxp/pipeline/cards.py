@@ -26,6 +26,7 @@ from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.cards import CardScores, ProfileSignals, score_card
 from sxp.logs import get_logger
+from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of
 
 log = get_logger("cards")
 CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
@@ -56,6 +57,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             staged = 0
             with gzip.open(part, "wb", compresslevel=1) as out:
                 for chunk in repo.iter_stale_profiles(conn):
+                    check_lease()
                     scored = [(p, score_card(p)) for p in chunk]
                     repo.copy_cards(conn, scored)
                     out.writelines(_stage_lines(scored))
@@ -68,14 +70,14 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             # no queueing lock: a label job already running may have passed these cards by
             queue.enqueue(conn, "label", payload)
             if job is not None:
-                queue.complete(conn, job.id)
+                queue.complete(conn, job)
     log.info("cards built", extra={"source_file_id": source_file_id, "cards": written,
                                    "staged": staged})
     return CardsResult(cards_written=written, stage_key=key if staged else None)
 
 
 def run_job(app: App, job: Job) -> None:
-    build_cards(app, source_file_id=job.payload.get("source_file_id"), job=job)
+    build_cards(app, source_file_id=payload_of(job, CardsPayload).source_file_id, job=job)
 
 
 def _stage_lines(scored: list[tuple[ProfileSignals, CardScores]]) -> Iterator[bytes]:

@@ -16,23 +16,30 @@ from typing import Any, cast
 
 import psycopg
 
-from sxp.adapters.postgres import contacts, queue
+from sxp.adapters.postgres import batches, contacts, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, LookupResult
 from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
 from sxp.domain.budget import billed_credits
-from sxp.errors import ConfigError, InputError, JobPostponed, ProviderFatal, ProviderRetryable
+from sxp.errors import (
+    ConfigError,
+    InputError,
+    JobPostponed,
+    LeaseLost,
+    ProviderFatal,
+    ProviderRetryable,
+)
 from sxp.logs import get_logger
 from sxp.pipeline import enrich_settle as settle
+from sxp.pipeline.jobs import EnrichPayload, check_lease, payload_of
 
 log = get_logger("enrich")
 REQUIRED_INPUTS = {
     "skiptrace": ("first_name", "last_name", "city", "state"),
     "apollo": ("first_name", "last_name", "domain"),
 }
-BATCH_LOCK_NS = 0x5358_0E00
 WAIT_REASONS = PROVIDER_WAIT_REASONS | {"batch_busy"}
 
 
@@ -57,20 +64,20 @@ class Lookups:
 
 
 def run_job(app: App, job: Job) -> None:
-    batch_id = str(job.payload["batch_id"])
+    batch_id = payload_of(job, EnrichPayload).batch_id
     try:
-        enrich_batch(app, batch_id, job_id=job.id)
+        enrich_batch(app, batch_id, job=job)
     except ProviderRetryable as exc:
         if exc.reason_code in WAIT_REASONS:
             _postpone(job, exc)
         if job.attempts >= job.max_attempts:
-            _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
+            _close_failed(app, batch_id, exc, state="dead", job=job)
         raise
-    except (ProviderFatal, InputError):
-        raise  # the batch is already closed (or does not exist)
+    except (ProviderFatal, InputError, LeaseLost):
+        raise  # the batch is already closed, does not exist, or is another worker's now
     except Exception as exc:  # noqa: BLE001 - a batch that dies must release its reservation
         if job.attempts >= job.max_attempts:
-            _close_failed(app, batch_id, exc, state="dead", job_id=job.id)
+            _close_failed(app, batch_id, exc, state="dead", job=job)
         raise
 
 
@@ -91,31 +98,27 @@ def _postpone(job: Job, exc: ProviderRetryable) -> None:
 
 
 def enrich_batch(
-    app: App, batch_id: str, *, job_id: int | None = None, actor: str | None = None
+    app: App, batch_id: str, *, job: Job | None = None, actor: str | None = None
 ) -> settle.EnrichSummary:
     with cast("psycopg.Connection[Any]", app.connect()) as conn:
         conn.autocommit = True
-        if not _lock_batch(conn, batch_id):
+        if not batches.try_lock(conn, batch_id):
             raise ProviderRetryable(
                 f"batch {batch_id} is being enriched elsewhere", "batch_busy", retry_after_s=30
             )
-        batch = settle.load_batch(conn, batch_id)
+        batch = batches.load_batch(conn, batch_id)
         if batch is None:
             raise InputError(f"unknown enrichment batch {batch_id}", "unknown_batch")
-        actor = actor or settle.job_actor(conn, job_id)
-        if batch["state"] in ("done", "failed", "dead"):
+        actor = actor or settle.job_actor(job)
+        if batch["state"] in batches.CLOSED_STATES:
             with conn.transaction():
                 if batch["state"] != "done":
                     _return_cards_to_gate(conn, batch_id)
-                if job_id is not None:
-                    queue.complete(conn, job_id)
+                if job is not None:
+                    queue.complete(conn, job)
             return settle.summary_of(batch)
         with conn.transaction():
-            conn.execute(
-                "UPDATE execution.enrichment_batches SET state = 'running'"
-                " WHERE id = %s AND state = 'reserved'",
-                (batch_id,),
-            )
+            batches.mark_running(conn, batch_id)
         cards = settle.load_cards(conn, batch_id)
         try:
             lookups = _look_up(app, conn, batch_id, str(batch["provider"]), cards)
@@ -128,7 +131,7 @@ def enrich_batch(
             cards,
             lookups.answers,
             actor=actor,
-            job_id=job_id,
+            job=job,
             calls=(lookups.calls_made, lookups.calls_reused),
         )
 
@@ -137,26 +140,13 @@ def _return_cards_to_gate(conn: psycopg.Connection[Any], batch_id: str) -> None:
     """A retried job of a closed, failed batch: its credits were released and the ledger holds
     one reservation per batch, so the cards go back to the gate, which re-batches and
     re-reserves them within budget."""
-    cur = conn.execute(
-        "UPDATE execution.lead_cards SET enrich_state = 'new', enrichment_batch_id = NULL,"
-        " enrich_reason = NULL, updated_at = now()"
-        " WHERE enrichment_batch_id = %s AND enrich_state = 'failed'",
-        (batch_id,),
-    )
-    if cur.rowcount:
+    returned = batches.return_failed_cards(conn, batch_id)
+    if returned:
         queue.enqueue(conn, "gate", {}, queueing_lock="gate")
         log.info(
             "failed batch cards back to the gate",
-            extra={"batch_id": batch_id, "cards": cur.rowcount},
+            extra={"batch_id": batch_id, "cards": returned},
         )
-
-
-def _lock_batch(conn: psycopg.Connection[Any], batch_id: str) -> bool:
-    """One enrichment of a batch at a time (a stale lease must not pay for the same calls)."""
-    row = conn.execute(
-        "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS ok", (BATCH_LOCK_NS, batch_id)
-    ).fetchone()
-    return bool(row and row["ok"])
 
 
 def _look_up(
@@ -201,6 +191,7 @@ def _call_once(
     A new answer's credits are its billed units at the provider's configured prices."""
     from sxp.adapters.providers.base import request_hash
 
+    check_lease()  # a lost lease stops before paying for another call
     stored = contacts.find_call(conn, request_hash(provider.name, chunk))
     if stored is not None:
         call_id, response = stored
@@ -218,10 +209,10 @@ def _call_once(
 
 
 def _close_failed(
-    app: App, batch_id: str, exc: Exception, *, state: str, job_id: int | None
+    app: App, batch_id: str, exc: Exception, *, state: str, job: Job | None
 ) -> None:
     with app.connect() as conn:
         conn.autocommit = True
-        batch = settle.load_batch(conn, batch_id)
+        batch = batches.load_batch(conn, batch_id)
         if batch is not None and batch["state"] in ("reserved", "running"):
-            settle.close_failed(conn, batch, exc, actor=settle.job_actor(conn, job_id), state=state)
+            settle.close_failed(conn, batch, exc, actor=settle.job_actor(job), state=state)

@@ -8,8 +8,9 @@ from typing import Any
 
 import psycopg
 
-from sxp.adapters.postgres import contacts, queue
+from sxp.adapters.postgres import batches, contacts, ledger, queue
 from sxp.adapters.postgres.audit import record_event
+from sxp.adapters.postgres.queue import Job
 from sxp.adapters.providers.base import LookupRequest, LookupResult
 from sxp.logs import get_logger
 
@@ -32,37 +33,19 @@ class EnrichSummary:
     calls_reused: int = 0
 
 
-def load_batch(conn: psycopg.Connection[Any], batch_id: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = conn.execute(
-        "SELECT id, provider, state, card_count, credits_reserved, credits_spent,"
-        " cards_enriched, cards_not_found FROM execution.enrichment_batches WHERE id = %s",
-        (batch_id,),
-    ).fetchone()
-    return row
-
-
 def load_cards(conn: psycopg.Connection[Any], batch_id: str) -> list[LookupRequest]:
-    rows = conn.execute(
-        "SELECT id, enrich_inputs FROM execution.lead_cards"
-        " WHERE enrichment_batch_id = %s ORDER BY id",
-        (batch_id,),
-    ).fetchall()
     cards = []
-    for row in rows:
-        inputs = row["enrich_inputs"] if isinstance(row["enrich_inputs"], dict) else {}
+    for card_id, inputs in batches.card_inputs(conn, batch_id):
         values = {
             k: (str(inputs[k]).strip() or None) if inputs.get(k) else None for k in INPUT_KEYS
         }
-        cards.append(LookupRequest(card_id=int(row["id"]), **values))
+        cards.append(LookupRequest(card_id=card_id, **values))
     return cards
 
 
-def job_actor(conn: psycopg.Connection[Any], job_id: int | None) -> str:
-    if job_id is not None:
-        row = conn.execute("SELECT locked_by FROM queue.jobs WHERE id = %s", (job_id,)).fetchone()
-        if row and row["locked_by"]:
-            return str(row["locked_by"])
-    return SERVICE
+def job_actor(job: Job | None) -> str:
+    """Who the audit names: the worker holding the job, or the service itself."""
+    return job.worker_id if job is not None and job.worker_id else SERVICE
 
 
 def summary_of(batch: dict[str, Any]) -> EnrichSummary:
@@ -85,7 +68,7 @@ def close_done(
     answers: dict[int, list[tuple[str, LookupResult, int]]],
     *,
     actor: str,
-    job_id: int | None,
+    job: Job | None,
     calls: tuple[int, int],
 ) -> EnrichSummary:
     batch_id = str(batch["id"])
@@ -107,19 +90,12 @@ def close_done(
             not_found += not matched
             dnc_cards += bool(dnc)
             reason = None if matched else ("no_match" if card_answers else "missing_inputs")
-            conn.execute(
-                "UPDATE execution.lead_cards SET enrich_state = %s, enrich_reason = %s,"
-                " enriched_at = now(), dnc = %s, updated_at = now() WHERE id = %s",
-                ("enriched" if matched else "not_found", reason, dnc, card.card_id),
-            )
+            batches.set_card_outcome(conn, card.card_id,
+                                     state="enriched" if matched else "not_found",
+                                     reason=reason, dnc=dnc)
         contacts.mark_applied(conn, sorted(call_ids))
         spent, reserved = _settle_ledger(conn, batch)
-        conn.execute(
-            "UPDATE execution.enrichment_batches SET state = 'done', credits_spent = %s,"
-            " cards_enriched = %s, cards_not_found = %s, last_error = NULL, finished_at = now()"
-            " WHERE id = %s",
-            (spent, enriched, not_found, batch_id),
-        )
+        batches.close_done(conn, batch_id, spent=spent, enriched=enriched, not_found=not_found)
         summary = EnrichSummary(
             batch_id, "done", len(cards), enriched, not_found, dnc_cards, reserved, spent, *calls
         )
@@ -134,8 +110,8 @@ def close_done(
             details={**details, "provider": batch["provider"]},
         )
         queue.enqueue(conn, "export", {}, queueing_lock="export")
-        if job_id is not None:
-            queue.complete(conn, job_id)
+        if job is not None:
+            queue.complete(conn, job)
     log.info(
         "enrichment batch done",
         extra={
@@ -167,16 +143,8 @@ def close_failed(
     status = getattr(exc, "status", None)
     with conn.transaction():
         spent, reserved = _settle_ledger(conn, batch)
-        conn.execute(
-            "UPDATE execution.enrichment_batches SET state = %s, credits_spent = %s,"
-            " last_error = %s, finished_at = now() WHERE id = %s",
-            (state, spent, f"{reason}: HTTP {status}", batch_id),
-        )
-        conn.execute(
-            "UPDATE execution.lead_cards SET enrich_state = 'failed', enrich_reason = %s,"
-            " updated_at = now() WHERE enrichment_batch_id = %s AND enrich_state = 'queued'",
-            (reason, batch_id),
-        )
+        batches.close_failed(conn, batch_id, state=state, spent=spent,
+                             error=f"{reason}: HTTP {status}", reason=reason)
         record_event(
             conn,
             event_type="enrichment",
@@ -219,21 +187,10 @@ def _settle_ledger(conn: psycopg.Connection[Any], batch: dict[str, Any]) -> tupl
     provider's prices when stored); `release` = reserved − spent. Once each per provider."""
     batch_id = str(batch["id"])
     paid = contacts.batch_credits_by_provider(conn, batch_id)
-    rows = conn.execute(
-        "SELECT provider, credits, budget_day FROM execution.credit_ledger"
-        " WHERE batch_id = %s AND entry = 'reserve' ORDER BY provider",
-        (batch_id,),
-    ).fetchall()
     spent_total = 0
-    for row in rows:
+    for reservation in ledger.reservations(conn, batch_id):
         # a reservation made before 050 may name the whole chain ("skiptrace,apollo")
-        spent = sum(paid.get(p, 0) for p in str(row["provider"]).split(","))
+        spent = sum(paid.get(p, 0) for p in reservation.provider.split(","))
         spent_total += spent
-        for entry, credits in (("spend", spent), ("release", max(int(row["credits"]) - spent, 0))):
-            conn.execute(
-                "INSERT INTO execution.credit_ledger"
-                " (provider, batch_id, entry, credits, budget_day) VALUES (%s, %s, %s, %s, %s)"
-                " ON CONFLICT (batch_id, provider, entry) DO NOTHING",
-                (row["provider"], batch_id, entry, credits, row["budget_day"]),
-            )
+        ledger.settle(conn, batch_id, reservation, spent)
     return spent_total, int(batch["credits_reserved"])

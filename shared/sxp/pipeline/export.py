@@ -25,6 +25,7 @@ from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.bundle import ExportIndex, IndexEntry, merge_index
 from sxp.logs import get_logger
+from sxp.pipeline.jobs import check_lease
 
 log = get_logger("export")
 
@@ -120,15 +121,8 @@ def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch,
 
 
 def _export(app: App, *, job: Job | None, max_cards: int) -> ExportResult | None:
-    with app.connect() as lock_conn:
-        lock_conn.execute("SELECT pg_advisory_lock(%s)", (repo.EXPORT_LOCK_KEY,))
-        lock_conn.commit()
-        try:
-            with app.connect() as conn:
-                return _export_locked(app, conn, job=job, max_cards=max_cards)
-        finally:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (repo.EXPORT_LOCK_KEY,))
-            lock_conn.commit()
+    with app.connect() as lock_conn, repo.one_exporter(lock_conn), app.connect() as conn:
+        return _export_locked(app, conn, job=job, max_cards=max_cards)
 
 
 def _export_locked(app: App, conn: repo.Conn, *, job: Job | None,
@@ -140,7 +134,9 @@ def _export_locked(app: App, conn: repo.Conn, *, job: Job | None,
         log.info("export: no ready cards", extra={"env": app.settings.env})
         return None
     resumed = batch.resumed
+    check_lease()
     written = write_export_batch(app, conn, batch)
+    check_lease()
     publish_export_batch(conn, batch, written, job)
     if written.rejected:
         log.warning("export left out invalid cards", extra={
@@ -159,7 +155,7 @@ def _export_locked(app: App, conn: repo.Conn, *, job: Job | None,
 
 def _finish_job(conn: repo.Conn, job: Job | None) -> None:
     if job is not None:
-        queue.complete(conn, job.id)
+        queue.complete(conn, job)
     if repo.has_ready_cards(conn):
         queue.enqueue(conn, "export", {}, queueing_lock="export")
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import psycopg
 
+from sxp.adapters.postgres import batches, ledger, queue
 from sxp.adapters.postgres import cards as repo
-from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
@@ -33,6 +33,7 @@ from sxp.domain.enrichability import PROVIDER_NEEDS
 from sxp.domain.gate import BUDGET_EXHAUSTED, Allocator, available_credits
 from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
+from sxp.pipeline.jobs import check_lease
 
 log = get_logger("gate")
 
@@ -70,7 +71,7 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
     providers = provider_chain(provider)
     with app.connect() as conn, conn.transaction():
         if not dry_run:
-            repo.lock_budget(conn)
+            ledger.lock_budget(conn)
         # each provider has its own day and run budget in this environment
         credits = {name: _available(conn, settings, name)
                    for name in dict.fromkeys([*providers, *PROVIDER_NEEDS])}
@@ -80,6 +81,7 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         main = allocators[",".join(providers)]
         for chunk in repo.iter_gate_candidates(conn, ruleset.version,
                                                ruleset.gate.enrichable_labels):
+            check_lease()
             fates = {card.card_id: main.offer(card) for card in chunk}
             for other in allocators.values():
                 if other is not main:
@@ -93,18 +95,18 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
             _log_done(result)
             return result
         result.cost_by_provider = {provider: _cost(main)}
-        batches, batch_costs = main.batches_by_provider()
-        for card_ids, batch_credit in zip(batches, batch_costs, strict=True):
+        planned, batch_costs = main.batches_by_provider()
+        for card_ids, batch_credit in zip(planned, batch_costs, strict=True):
             batch_id = new_batch_id()
-            repo.create_batch(conn, batch_id=batch_id, provider=provider, card_ids=card_ids,
-                              credits=batch_credit)
+            batches.create_batch(conn, batch_id=batch_id, provider=provider,
+                                 card_ids=card_ids, credits=batch_credit)
             queue.enqueue(conn, "enrich", {"batch_id": batch_id},
                           queueing_lock=f"enrich:{batch_id}",
                           max_attempts=settings.job_max_attempts)
             result.batch_ids.append(batch_id)
         queue.enqueue(conn, "export", {}, queueing_lock="export")
         if job is not None:
-            queue.complete(conn, job.id)
+            queue.complete(conn, job)
     _log_done(result)
     return result
 
@@ -121,7 +123,7 @@ def _log_done(result: GateResult) -> None:
 
 def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str) -> int:
     per_day, per_run = settings.budget_of(provider)
-    reserved, released = repo.ledger_today(conn, provider)
+    reserved, released = ledger.ledger_today(conn, provider)
     return available_credits(per_run=per_run, per_day=per_day, reserved_today=reserved,
                              released_today=released)
 

@@ -18,7 +18,6 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +25,19 @@ import psycopg
 
 from sxp.adapters.objectstore.base import ObjectStore
 from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import source_files as files
 from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.readers import read_records
 from sxp.adapters.sources.streams import open_source, sniff
 from sxp.bootstrap import App
 from sxp.domain import quality as q
-from sxp.errors import FileUnreadable, StoreError
+from sxp.errors import FileUnreadable, InputError, StoreError
 from sxp.logs import get_logger
 from sxp.native import load as load_native
 from sxp.pipeline.ingest_parallel import MIN_PARALLEL_BYTES, run_parallel, worker_count
 from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
+from sxp.pipeline.jobs import IngestPayload, payload_of
 
 log = get_logger("sxp.pipeline.ingest")
 # rows per staged chunk: the database thread merges one chunk while the next is parsed
@@ -61,26 +62,31 @@ class IngestOutcome:
 
 
 def run_job(app: App, job: Job) -> None:
-    ingest_file(app, int(job.payload["source_file_id"]), job_id=job.id)
+    ingest_file(app, payload_of(job, IngestPayload).source_file_id, job=job)
 
 
-def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> IngestOutcome:
+def ingest_file(app: App, source_file_id: int, job: Job | None = None) -> IngestOutcome:
     with app.connect() as conn:
-        source = _load_source(conn, source_file_id)
-        if source["state"] in ("ingested", "failed"):
+        source = files.load(conn, source_file_id)
+        conn.commit()
+        if source is None:
+            raise InputError(f"source file {source_file_id} is not registered",
+                             "unknown_source_file")
+        if source.state in files.FINAL_STATES:
             with conn.transaction():
-                if job_id is not None:
-                    queue.complete(conn, job_id)
-            return IngestOutcome(source_file_id, source["state"])
+                _complete(conn, job)
+            return IngestOutcome(source_file_id, source.state)
         with conn.transaction():
-            conn.execute("UPDATE social.source_files SET state = 'ingesting' WHERE id = %s",
-                         (source_file_id,))
+            files.mark_ingesting(conn, source_file_id)
         try:
             with tempfile.TemporaryDirectory(prefix="sxp-ingest-") as tmp, conn.transaction():
-                outcome = _ingest(app, conn, source, Path(tmp), job_id)
+                outcome = _ingest(app, conn, source, Path(tmp), job)
         except FileUnreadable as exc:
             _remove_staged(app, source_file_id)
-            outcome = _mark_failed(conn, source_file_id, exc, job_id)
+            with conn.transaction():
+                files.mark_failed(conn, source_file_id, exc.reason_code, exc.message)
+                _complete(conn, job)
+            outcome = IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
     log.info("file ingested", extra={
         "source_file_id": source_file_id, "state": outcome.state,
         "rows_read": outcome.rows_read, "rows_rejected": outcome.rows_rejected,
@@ -89,60 +95,50 @@ def ingest_file(app: App, source_file_id: int, job_id: int | None = None) -> Ing
     return outcome
 
 
-def _load_source(conn: psycopg.Connection[Any], source_file_id: int) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT id, bucket, key, etag, size_bytes, state, platform_hint, format_hint,"
-        " registered_at"
-        " FROM social.source_files WHERE id = %s", (source_file_id,)).fetchone()
-    conn.commit()
-    if row is None:
-        raise LookupError(f"source file {source_file_id} is not registered")
-    return dict(row)
+def _complete(conn: psycopg.Connection[Any], job: Job | None) -> None:
+    if job is not None:
+        queue.complete(conn, job)
 
 
-def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp: Path,
-            job_id: int | None) -> IngestOutcome:
-    locked: dict[str, Any] | None = conn.execute(
-        "SELECT state FROM social.source_files WHERE id = %s FOR UPDATE",
-        (source["id"],)).fetchone()
-    assert locked is not None
-    if locked["state"] in ("ingested", "failed"):  # another worker finished it meanwhile
-        if job_id is not None:
-            queue.complete(conn, job_id)
-        return IngestOutcome(int(source["id"]), str(locked["state"]))
+def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, tmp: Path,
+            job: Job | None) -> IngestOutcome:
+    state = files.lock_state(conn, source.id)
+    if state in files.FINAL_STATES:  # another worker finished it meanwhile
+        _complete(conn, job)
+        return IngestOutcome(source.id, state)
     settings = app.settings
-    run = stage_run(int(source["id"]))
+    run = stage_run(source.id)
     normalized_prefix = f"{settings.stage_prefix}{run}/normalized/"
     rejects_key = f"{settings.stage_prefix}{run}/rejects/part-00000.jsonl"
 
     uploads = _PartUploads(app.store, normalized_prefix)
-    sink = RowSink(tmp / "normalized", tmp / "rejects.jsonl", source["key"], uploads)
+    sink = RowSink(tmp / "normalized", tmp / "rejects.jsonl", source.key, uploads)
     app.store.delete_prefix(normalized_prefix)  # parts of an attempt that was interrupted
     try:
-        raw = app.store.open_read(source["key"])
+        raw = app.store.open_read(source.key)
     except StoreError as exc:
         if exc.reason_code == "not_found":
             raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
         raise
-    with closing(uploads), open_source(raw, source["key"],
+    with closing(uploads), open_source(raw, source.key,
                                         settings.ingest_max_decompressed_bytes) as reader:
-        fmt = sniff(reader, source["key"], source["format_hint"])
+        fmt = sniff(reader, source.key, source.format_hint)
         # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and
         # known rows that would not change are not staged (their hashes and scrape times)
         native = load_native() if settings.ingest_native else None
         written = native.KeyFilter() if native is not None else None
         tuple_fields = native.tuple_fields if native is not None else None
-        with ChunkedMerge(conn, int(source["id"]), written, tuple_fields) as merger:
+        with ChunkedMerge(conn, source.id, written, tuple_fields) as merger:
             with sink:
                 if fmt == "jsonl":  # in blocks, on parser processes when the file is large
-                    run_parallel(reader, settings.ingest_max_row_bytes, source["platform_hint"],
-                                 _as_dt(source["registered_at"]), int(source["id"]), merger,
-                                 sink, workers=_workers(source), native=settings.ingest_native)
+                    run_parallel(reader, settings.ingest_max_row_bytes, source.platform_hint,
+                                 source.registered_at, source.id, merger, sink,
+                                 workers=_workers(source), native=settings.ingest_native)
                 else:
-                    staging = ChunkWriter(merger, int(source["id"]), CHUNK_ROWS)
+                    staging = ChunkWriter(merger, source.id, CHUNK_ROWS)
                     records = read_records(reader, fmt, settings.ingest_max_row_bytes)
-                    process_records(records, source["platform_hint"],
-                                    _as_dt(source["registered_at"]), staging, sink)
+                    process_records(records, source.platform_hint, source.registered_at,
+                                    staging, sink)
                     staging.flush()
             uploads.wait()
             if sink.valid == 0 and sink.rejected == 0:
@@ -150,19 +146,14 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: dict[str, Any], tmp
             # while the database thread writes the last chunks
             app.store.move_file(rejects_key, sink.rejects_path, NDJSON)
     merge = merger.finish(sink.valid)
-    conn.execute(
-        "UPDATE social.source_files SET state = 'ingested', reason_code = NULL, reason = NULL,"
-        " format_hint = coalesce(format_hint, %s), rows_read = %s, rows_loaded = %s,"
-        " rows_unchanged = %s, rows_deduped = %s, rows_rejected = %s, normalized_prefix = %s,"
-        " normalized_parts = %s, rejects_key = %s, finished_at = now() WHERE id = %s",
-        (fmt, sink.read, merge.loaded, merge.unchanged, merge.deduped, sink.rejected,
-         normalized_prefix, sink.parts, rejects_key, source["id"]))
-    queue.enqueue(conn, "cards", {"source_file_id": int(source["id"])},
-                  queueing_lock=f"cards:{source['id']}",
-                  max_attempts=settings.job_max_attempts)
-    if job_id is not None:
-        queue.complete(conn, job_id)
-    return IngestOutcome(int(source["id"]), "ingested", sink.read, sink.rejected, merge)
+    files.mark_ingested(conn, source.id, files.IngestCounts(
+        format=fmt, read=sink.read, loaded=merge.loaded, unchanged=merge.unchanged,
+        deduped=merge.deduped, rejected=sink.rejected, normalized_prefix=normalized_prefix,
+        normalized_parts=sink.parts, rejects_key=rejects_key))
+    queue.enqueue(conn, "cards", {"source_file_id": source.id},
+                  queueing_lock=f"cards:{source.id}", max_attempts=settings.job_max_attempts)
+    _complete(conn, job)
+    return IngestOutcome(source.id, "ingested", sink.read, sink.rejected, merge)
 
 
 class _PartUploads:
@@ -195,26 +186,8 @@ def _remove_staged(app: App, source_file_id: int) -> None:
     app.store.delete_prefix(f"{run}rejects/")
 
 
-def _mark_failed(conn: psycopg.Connection[Any], source_file_id: int, exc: FileUnreadable,
-                 job_id: int | None) -> IngestOutcome:
-    with conn.transaction():
-        conn.execute(
-            "UPDATE social.source_files SET state = 'failed', reason_code = %s, reason = %s,"
-            " rows_read = 0, rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0,"
-            " rows_rejected = 0, finished_at = now() WHERE id = %s",
-            (exc.reason_code, exc.message[:500], source_file_id))
-        if job_id is not None:
-            queue.complete(conn, job_id)
-    return IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
-
-
-def _workers(source: dict[str, Any]) -> int:
+def _workers(source: files.SourceFile) -> int:
     """Parser processes for a JSONL file: none (its blocks are parsed here) below
     MIN_PARALLEL_BYTES, where starting them costs more than they save."""
     count = worker_count()
-    return count if count > 1 and int(source["size_bytes"] or 0) >= MIN_PARALLEL_BYTES else 0
-
-
-def _as_dt(value: Any) -> datetime:
-    assert isinstance(value, datetime)
-    return value
+    return count if count > 1 and (source.size_bytes or 0) >= MIN_PARALLEL_BYTES else 0

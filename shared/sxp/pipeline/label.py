@@ -24,6 +24,7 @@ from sxp.domain.cards import label_facts
 from sxp.domain.rules import Ruleset
 from sxp.domain.rules import label as apply_rules
 from sxp.logs import get_logger
+from sxp.pipeline.jobs import check_lease
 
 log = get_logger("label")
 
@@ -41,11 +42,12 @@ def label_cards(app: App, *, job: Job | None = None) -> LabelResult:
     with app.connect() as conn, conn.transaction():
         repo.start_label_copy(conn)
         for chunk in repo.iter_unlabeled(conn, ruleset.version):
+            check_lease()
             repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
         labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
         queue.enqueue(conn, "gate", {}, queueing_lock="gate")
         if job is not None:
-            queue.complete(conn, job.id)
+            queue.complete(conn, job)
     log.info("cards labeled", extra={"cards": labeled, "ruleset_version": ruleset.version,
                                      "by_execution_label": dict(counts)})
     return LabelResult(ruleset.version, labeled, dict(counts))

@@ -14,17 +14,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 
-from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import pull_outcomes, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.social_api import PullOutcome, SocialApiClient, build_pull_client
 from sxp.bootstrap import App
 from sxp.errors import ConfigError, InputError
 from sxp.logs import get_logger
 from sxp.pipeline.imports import inbox_key
+from sxp.pipeline.jobs import PullPayload, payload_of
 from sxp.pipeline.scan import register_object
 
 log = get_logger("sxp.pipeline.pull")
@@ -77,8 +77,8 @@ def client_for(app: App, platform: str) -> SocialApiClient:
 
 
 def run_job(app: App, job: Job) -> None:
-    platform = str(job.payload["platform"])
-    handles = [str(h) for h in job.payload["handles"]]
+    payload = payload_of(job, PullPayload)
+    platform, handles = payload.platform, payload.handles
     key = inbox_key(app.settings.inbox_prefix, f"pull-{job.id:010d}.jsonl", platform, "jsonl",
                     datetime.fromtimestamp(0, UTC))
     recorded = _recorded_outcomes(app, job.id)
@@ -94,7 +94,7 @@ def run_job(app: App, job: Job) -> None:
     with app.connect() as conn, conn.transaction():
         if info is not None:
             result.source_file_id = register_object(app, conn, info)
-        queue.complete(conn, job.id)
+        queue.complete(conn, job)
     log.info("pull job done", extra={"job_id": job.id, "platform": platform,
                                      "outcomes": result.outcomes,
                                      "source_file_id": result.source_file_id})
@@ -128,18 +128,12 @@ def pull(app: App, client: SocialApiClient, handles: list[str], *, key: str | No
 
 def _recorded_outcomes(app: App, job_id: int) -> dict[str, int]:
     with app.connect() as conn:
-        rows = conn.execute("SELECT outcome, count(*) AS n FROM social.pull_outcomes"
-                            " WHERE job_id = %s GROUP BY 1", (job_id,)).fetchall()
-    return {str(r["outcome"]): int(r["n"]) for r in rows}
+        return pull_outcomes.counts_of_job(conn, job_id)
 
 
 def _record_outcomes(app: App, outcomes: list[PullOutcome], key: str | None,
                      job_id: int | None) -> None:
-    rows: list[tuple[Any, ...]] = [
-        (o.platform, o.handle, o.outcome, o.reason, key if o.outcome == "found" else None, job_id)
-        for o in outcomes]
-    with app.connect() as conn, conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO social.pull_outcomes (platform, handle, outcome, reason, inbox_key,"
-            " job_id) VALUES (%s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (job_id, platform, handle) WHERE job_id IS NOT NULL DO NOTHING", rows)
+    rows = [(o.platform, o.handle, o.outcome, o.reason, key if o.outcome == "found" else None,
+             job_id) for o in outcomes]
+    with app.connect() as conn, conn.transaction():
+        pull_outcomes.record(conn, rows)

@@ -1,30 +1,48 @@
-"""Drain the queue in this process: claim a job, run its step, record success or failure.
+"""The one job loop: claim, run the step, record its outcome. `sxp run`, `sxp worker` and the
+functions' drain all go through `run_jobs`.
 
-`run_claimed` is the one place that turns a step's exception into a queue outcome; the
-long-running worker and `sxp run` both go through it.
+    run_jobs ── Claimer.claim ──▶ run_claimed(job) in a pool of `concurrency` threads
+                                   ├─ Heartbeat: extends the lease from a side thread; when it
+                                   │  cannot (job taken over, database gone past the lease) it
+                                   │  sets `lost`, and the step's `check_lease()` and its final
+                                   │  `queue.complete` refuse to go on
+                                   └─ outcome: done | todo (retry) | dead | postponed | lost
+
+When it stops (`Idle`): `EXIT` as soon as no job is ready (functions), `DRAIN` once none is
+pending, waiting for delayed retries up to `max_idle_wait_s` (`sxp run`), `POLL` never, only
+when `stop` is set or `deadline_s` passes (the worker). Running jobs always finish.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from enum import Enum
+from threading import Event
 
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.errors import InputError, JobPostponed, ProviderFatal, ProviderRetryable
+from sxp.errors import JobPostponed, LeaseLost, SxpError
 from sxp.logs import get_logger
-from sxp.pipeline.jobs import handler_for
+from sxp.pipeline.claimer import Claimer, Heartbeat
+from sxp.pipeline.jobs import handler_for, set_lease_lost_event
 
 log = get_logger("runner")
+IDLE_POLL_S = 0.2
 
 ProgressCallback = Callable[[Job, str, float], None]
+
+
+class Idle(Enum):
+    EXIT = "exit"
+    DRAIN = "drain"
+    POLL = "poll"
 
 
 @dataclass
@@ -33,13 +51,25 @@ class DrainResult:
     failed: int = 0
     dead: int = 0
     postponed: int = 0
+    lost: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed + self.dead + self.postponed + self.lost
+
+    def count(self, job: Job, outcome: str) -> None:
+        if outcome == "done":
+            self.done += 1
+            self.by_kind[job.kind] = self.by_kind.get(job.kind, 0) + 1
+        elif outcome in ("dead", "postponed", "lost"):
+            setattr(self, outcome, getattr(self, outcome) + 1)
+        else:
+            self.failed += 1
+
     def add(self, other: DrainResult) -> None:
-        self.done += other.done
-        self.failed += other.failed
-        self.dead += other.dead
-        self.postponed += other.postponed
+        for name in ("done", "failed", "dead", "postponed", "lost"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         for kind, n in other.by_kind.items():
             self.by_kind[kind] = self.by_kind.get(kind, 0) + n
 
@@ -48,49 +78,105 @@ def new_worker_id(prefix: str = "sxp") -> str:
     return f"{prefix}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-def run_claimed(app: App, job: Job, worker_id: str) -> str:
-    """Run one claimed job; return 'done', 'todo' (will retry), 'postponed' or 'dead'."""
+def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
+             concurrency: int = 1, idle: Idle = Idle.DRAIN, max_idle_wait_s: float = 30.0,
+             stop: Event | None = None, deadline_s: float | None = None,
+             on_progress: ProgressCallback | None = None) -> DrainResult:
+    """Claim and run jobs on `concurrency` threads until `idle` says to stop (see above)."""
+    stop = stop or Event()
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    result = DrainResult()
+    running: dict[Future[str], tuple[Job, float]] = {}
+
+    def collect(timeout: float | None) -> None:
+        if not running:
+            return
+        finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in finished:
+            job, started = running.pop(future)
+            outcome = future.result()
+            result.count(job, outcome)
+            if on_progress is not None:
+                on_progress(job, outcome, time.monotonic() - started)
+
+    claimer = Claimer(app, worker_id, kinds)
+    idle_since: float | None = None
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="sxp-job") as pool:
+        try:
+            while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+                if len(running) >= concurrency:
+                    collect(None)
+                    continue
+                job = claimer.claim()
+                if job is not None:
+                    idle_since = None
+                    running[pool.submit(run_claimed, app, job)] = (job, time.monotonic())
+                    continue
+                if not running and _stop_when_idle(claimer, idle, max_idle_wait_s,
+                                                   idle_since := idle_since or time.monotonic()):
+                    break
+                collect(IDLE_POLL_S)
+                if not running:
+                    stop.wait(IDLE_POLL_S)
+            while running:
+                collect(None)
+        finally:
+            claimer.close()
+    return result
+
+
+def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since: float) -> bool:
+    if idle is Idle.EXIT:
+        return True
+    if idle is Idle.POLL:
+        return False
+    pending = claimer.pending()
+    if pending == 0:
+        return True
+    if time.monotonic() - idle_since > max_wait_s:
+        log.warning("drain stopped with jobs still waiting", extra={"pending": pending})
+        return True
+    return False
+
+
+def drain(app: App, *, kinds: list[str] | None = None, max_idle_wait_s: float = 30.0,
+          on_progress: ProgressCallback | None = None) -> DrainResult:
+    """Run jobs in this process until none is pending (`sxp run`)."""
+    return run_jobs(app, worker_id=new_worker_id("sxp-run"), kinds=kinds, idle=Idle.DRAIN,
+                    max_idle_wait_s=max_idle_wait_s, on_progress=on_progress)
+
+
+def run_claimed(app: App, job: Job) -> str:
+    """Run one claimed job; return 'done', 'todo' (will retry), 'dead', 'postponed' or 'lost'.
+
+    The one place that turns a step's exception into a queue outcome (see `sxp.errors`)."""
     started = time.monotonic()
     try:
-        with _heartbeat(app, job, worker_id):
-            handler_for(job.kind)(app, job)
+        with Heartbeat(app, job) as lease:
+            set_lease_lost_event(lease.lost)
+            try:
+                handler_for(job.kind)(app, job)
+            finally:
+                set_lease_lost_event(None)
+    except LeaseLost as exc:
+        log.warning("job lease lost; its work is dropped", extra={
+            "job_id": job.id, "kind": job.kind, "worker": job.worker_id, "reason": str(exc)})
+        return "lost"
     except JobPostponed as exc:
         with app.connect() as conn:
-            queue.postpone(conn, job, exc.reason_code, exc.retry_after_s)
+            kept = queue.postpone(conn, job, exc.reason_code, exc.retry_after_s)
         log.info("job postponed", extra={"job_id": job.id, "kind": job.kind,
                                          "reason_code": exc.reason_code,
                                          "retry_in_s": exc.retry_after_s})
-        return "postponed"
-    except ProviderRetryable as exc:
-        return _record_failure(app, job, exc, retry_in_s=exc.retry_after_s)
-    except (ProviderFatal, InputError, KeyError) as exc:
-        return _record_failure(app, job, exc, fatal=True)
-    except Exception as exc:  # noqa: BLE001 - any step failure is recorded on the job
+        return "postponed" if kept else "lost"
+    except SxpError as exc:
+        return _record_failure(app, job, exc, retry_in_s=getattr(exc, "retry_after_s", None),
+                               fatal=not exc.retryable)
+    except Exception as exc:  # noqa: BLE001 - from outside sxp: retried, dead once spent
         return _record_failure(app, job, exc)
-    log.info("job done", extra={"job_id": job.id, "kind": job.kind, "worker": worker_id,
+    log.info("job done", extra={"job_id": job.id, "kind": job.kind, "worker": job.worker_id,
                                 "elapsed_s": round(time.monotonic() - started, 3)})
     return "done"
-
-
-@contextlib.contextmanager
-def _heartbeat(app: App, job: Job, worker_id: str) -> Iterator[None]:
-    """Keep the job's lease alive from a side thread while its step runs."""
-    lease_s = app.settings.job_lease_s
-    stop = threading.Event()
-
-    def beat() -> None:
-        with app.connect() as conn:
-            while not stop.wait(lease_s / 3):
-                if not queue.heartbeat(conn, job.id, worker_id, lease_s):
-                    return
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _record_failure(app: App, job: Job, exc: Exception, *, retry_in_s: float | None = None,
@@ -102,44 +188,3 @@ def _record_failure(app: App, job: Job, exc: Exception, *, retry_in_s: float | N
                                      "error_type": type(exc).__name__,
                                      "attempt": job.attempts})
     return state
-
-
-def drain(app: App, *, kinds: list[str] | None = None, max_idle_wait_s: float = 30.0,
-          on_progress: ProgressCallback | None = None) -> DrainResult:
-    """Run jobs until none is pending (waiting for delayed retries up to `max_idle_wait_s`)."""
-    worker_id = new_worker_id("sxp-run")
-    result = DrainResult()
-    idle_since: float | None = None
-    with app.connect() as conn:
-        while True:
-            job = queue.claim(conn, worker_id, kinds, app.settings.job_lease_s)
-            if job is None:
-                pending = queue.pending_count(conn, kinds)
-                conn.commit()
-                if pending == 0:
-                    return result
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since > max_idle_wait_s:
-                    log.warning("drain stopped with jobs still waiting",
-                                extra={"pending": pending})
-                    return result
-                time.sleep(0.2)
-                continue
-            idle_since = None
-            started = time.monotonic()
-            outcome = run_claimed(app, job, worker_id)
-            _count(result, job, outcome)
-            if on_progress is not None:
-                on_progress(job, outcome, time.monotonic() - started)
-
-
-def _count(result: DrainResult, job: Job, outcome: str) -> None:
-    if outcome == "done":
-        result.done += 1
-        result.by_kind[job.kind] = result.by_kind.get(job.kind, 0) + 1
-    elif outcome == "dead":
-        result.dead += 1
-    elif outcome == "postponed":
-        result.postponed += 1
-    else:
-        result.failed += 1

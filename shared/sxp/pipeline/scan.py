@@ -14,6 +14,7 @@ import psycopg
 
 from sxp.adapters.objectstore.base import ObjectInfo
 from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import source_files as files
 from sxp.adapters.sources.streams import FORMATS
 from sxp.bootstrap import App
 from sxp.domain.normalize import PLATFORMS
@@ -47,14 +48,10 @@ def register_object(app: App, conn: psycopg.Connection[Any], obj: ObjectInfo) ->
     Returns the new source file id, or None when (bucket, key, ETag) was already registered.
     """
     platform, fmt = hints_from_key(obj.key)
-    row: dict[str, Any] | None = conn.execute(
-        "INSERT INTO social.source_files (bucket, key, etag, size_bytes, platform_hint,"
-        " format_hint) VALUES (%s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (bucket, key, etag) DO NOTHING RETURNING id",
-        (app.store.bucket, obj.key, obj.etag, obj.size, platform, fmt)).fetchone()
-    if row is None:
+    file_id = files.register(conn, bucket=app.store.bucket, key=obj.key, etag=obj.etag,
+                             size=obj.size, platform=platform, fmt=fmt)
+    if file_id is None:
         return None
-    file_id = int(row["id"])
     queue.enqueue(conn, "ingest", {"source_file_id": file_id}, queueing_lock=f"ingest:{file_id}",
                   max_attempts=app.settings.job_max_attempts)
     return file_id

@@ -12,7 +12,7 @@ def test_enqueue_respects_queueing_lock_until_done(app: App) -> None:
         conn.commit()
         job = queue.claim(conn, "w1", ["gate"])
         assert job is not None and job.id == first
-        queue.complete(conn, job.id)
+        queue.complete(conn, job)
         conn.commit()
         assert queue.enqueue(conn, "gate", {}, queueing_lock="gate") is not None
 

@@ -217,7 +217,7 @@ def test_open_circuit_makes_the_job_wait_without_spending_an_attempt(
         conn.commit()
         job = queue.claim(conn, "test-worker", ["enrich"])
     assert job is not None
-    runner.run_claimed(enrich_app, job, "test-worker")
+    runner.run_claimed(enrich_app, job)
     assert sandbox.calls["total"] == 0
     with enrich_app.connect() as conn:
         row = conn.execute("SELECT state, attempts, last_error FROM queue.jobs").fetchone()

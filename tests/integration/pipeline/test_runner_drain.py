@@ -16,7 +16,7 @@ def succeed(app: App, job: Job) -> None:
     with app.connect() as conn:
         if job.payload.get("chain"):
             queue.enqueue(conn, "test_ok", {})
-        queue.complete(conn, job.id)
+        queue.complete(conn, job)
         conn.commit()
 
 

@@ -143,23 +143,6 @@ def apply_label_copy(conn: psycopg.Connection[Any], ruleset_version: str) -> int
 
 # -- gate ----------------------------------------------------------------------------------
 
-def lock_budget(conn: psycopg.Connection[Any]) -> None:
-    """Serialize every gate on the credit budget until the caller's transaction ends."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('sxp:gate:credit-budget', 0))")
-
-
-def ledger_today(conn: psycopg.Connection[Any], provider: str | None = None) -> tuple[int, int]:
-    """(reserved, released) credits for today's budget day, of one provider or of all."""
-    row = conn.execute(
-        "SELECT coalesce(sum(credits) FILTER (WHERE entry = 'reserve'), 0) AS reserved,"
-        " coalesce(sum(credits) FILTER (WHERE entry = 'release'), 0) AS released"
-        " FROM execution.credit_ledger WHERE budget_day = current_date"
-        " AND (%(provider)s::text IS NULL OR provider = %(provider)s::text)",
-        {"provider": provider}).fetchone()
-    assert row is not None
-    return int(row["reserved"]), int(row["released"])
-
-
 def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
                          enrichable_labels: list[str], chunk: int = 5000
                          ) -> Iterator[list[GateCard]]:
@@ -193,38 +176,6 @@ def set_reasons(conn: psycopg.Connection[Any], reasons: dict[int, str], state: s
         " updated_at = now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)"
         " WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)",
         (state, list(reasons), list(reasons.values()), state))
-
-
-def ledger_today_by_provider(conn: psycopg.Connection[Any]) -> dict[str, dict[str, int]]:
-    """Today's reserve/spend/release credits per provider (rows of a budget day)."""
-    rows = conn.execute(
-        "SELECT provider, entry, coalesce(sum(credits), 0) AS credits"
-        " FROM execution.credit_ledger WHERE budget_day = current_date"
-        " GROUP BY provider, entry ORDER BY provider").fetchall()
-    out: dict[str, dict[str, int]] = {}
-    for r in rows:
-        entries = out.setdefault(str(r["provider"]), {"reserve": 0, "spend": 0, "release": 0})
-        entries[str(r["entry"])] = int(r["credits"])
-    return out
-
-
-def create_batch(conn: psycopg.Connection[Any], *, batch_id: str, provider: str,
-                 card_ids: list[int], credits: dict[str, int]) -> None:
-    """Insert the batch, reserve its credits in the ledger (one row per provider of the
-    waterfall) and queue its cards."""
-    conn.execute(
-        "INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)"
-        " VALUES (%s, %s, %s, %s)", (batch_id, provider, len(card_ids), sum(credits.values())))
-    conn.execute(
-        "INSERT INTO execution.credit_ledger (provider, batch_id, entry, credits)"
-        " SELECT p, %s, 'reserve', c FROM unnest(%s::text[], %s::int[]) AS r(p, c)",
-        (batch_id, list(credits), list(credits.values())))
-    updated = conn.execute(
-        "UPDATE execution.lead_cards SET enrich_state = 'queued', enrich_reason = NULL,"
-        " enrichment_batch_id = %s, updated_at = now()"
-        " WHERE id = ANY(%s::bigint[]) AND enrich_state = 'new'", (batch_id, card_ids)).rowcount
-    if updated != len(card_ids):
-        raise RuntimeError(f"batch {batch_id}: {updated} of {len(card_ids)} cards were still new")
 
 
 def has_cards_awaiting_gate(conn: psycopg.Connection[Any]) -> bool:

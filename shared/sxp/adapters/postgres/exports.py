@@ -7,6 +7,7 @@ no `exported_at`); objects are written afterwards; publishing sets `exported_at`
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,26 @@ class ExportBatch:
     manifest_key: str
     created_at: datetime
     resumed: bool = False  # found unfinished ('writing') rather than claimed by this call
+
+
+@contextlib.contextmanager
+def one_exporter(conn: Conn) -> Iterator[None]:
+    """Hold the exporters' session lock on `conn` (one exporter at a time per database)."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (EXPORT_LOCK_KEY,))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (EXPORT_LOCK_KEY,))
+        conn.commit()
+
+
+def latest_manifest_key(conn: Conn) -> str | None:
+    """The manifest of the newest published batch."""
+    row = conn.execute("SELECT manifest_key FROM execution.export_batches"
+                       " WHERE state = 'published' ORDER BY published_at DESC, id DESC LIMIT 1"
+                       ).fetchone()
+    return None if row is None else str(row["manifest_key"])
 
 
 def has_ready_cards(conn: Conn) -> bool:

@@ -1,7 +1,9 @@
 """The Postgres job queue: enqueue inside the caller's transaction, lease-based dequeue.
 
-A job is leased for `lease_s` seconds; a worker heartbeats to extend it. A job whose lease ran
-out (its worker died) is picked up again by the next `claim`.
+A job is leased to one worker for `lease_s` seconds and the worker heartbeats to extend it.
+A job whose lease ran out (its worker died) is claimed again by the next `claim`; from then on
+the first worker's `complete`, `fail` and `postpone` find the job no longer theirs: `complete`
+raises `LeaseLost` (so the step's transaction rolls back), the other two report it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from sxp.errors import LeaseLost
+
 
 @dataclass(frozen=True)
 class Job:
@@ -20,6 +24,7 @@ class Job:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    worker_id: str = ""  # the worker holding the lease
 
 
 def enqueue(conn: psycopg.Connection[Any], kind: str, payload: dict[str, Any], *,
@@ -53,7 +58,7 @@ def claim(conn: psycopg.Connection[Any], worker_id: str, kinds: list[str] | None
             "UPDATE queue.jobs SET state = 'doing', attempts = attempts + 1, locked_by = %s,"
             " lease_until = now() + make_interval(secs => %s), heartbeat_at = now(),"
             " updated_at = now() WHERE id = %s"
-            " RETURNING id, kind, payload, attempts, max_attempts",
+            " RETURNING id, kind, payload, attempts, max_attempts, locked_by",
             (worker_id, lease_s, _first(row)),
         ).fetchone()
     assert job is not None
@@ -71,37 +76,49 @@ def heartbeat(conn: psycopg.Connection[Any], job_id: int, worker_id: str,
     return cur.rowcount == 1
 
 
-def complete(conn: psycopg.Connection[Any], job_id: int) -> None:
-    """Mark done, in the caller's transaction (so the step's writes and this commit together)."""
-    conn.execute(
+def complete(conn: psycopg.Connection[Any], job: Job) -> None:
+    """Mark done in the caller's transaction (the step's writes and this commit together).
+
+    Raises `LeaseLost` when another worker took the job over: the caller's transaction then
+    rolls back, so a step whose lease ran out leaves its results to the new holder."""
+    cur = conn.execute(
         "UPDATE queue.jobs SET state = 'done', finished_at = now(), updated_at = now(),"
-        " lease_until = NULL WHERE id = %s", (job_id,))
+        " lease_until = NULL WHERE id = %s AND locked_by = %s AND state = 'doing'",
+        (job.id, job.worker_id))
+    if cur.rowcount != 1:
+        raise LeaseLost(f"job {job.id} is no longer held by {job.worker_id}")
 
 
 def fail(conn: psycopg.Connection[Any], job: Job, error: str, *, retry_in_s: float | None = None,
          fatal: bool = False) -> str:
-    """Record a failure: back to todo with backoff, or dead once attempts are spent. Commits."""
+    """Record a failure: back to todo with backoff, or dead once attempts are spent. Commits.
+
+    Returns the job's new state, or 'lost' when the job is no longer this worker's."""
     dead = fatal or job.attempts >= job.max_attempts
     delay = retry_in_s if retry_in_s is not None else min(2 ** job.attempts, 300)
     state = "dead" if dead else "todo"
     with conn.transaction():
-        conn.execute(
+        cur = conn.execute(
             "UPDATE queue.jobs SET state = %s, last_error = %s, updated_at = now(),"
             " lease_until = NULL, locked_by = NULL,"
             " run_after = now() + make_interval(secs => %s),"
-            " finished_at = CASE WHEN %s THEN now() END WHERE id = %s",
-            (state, error[:2000], delay, dead, job.id))
-    return state
+            " finished_at = CASE WHEN %s THEN now() END"
+            " WHERE id = %s AND locked_by = %s AND state = 'doing'",
+            (state, error[:2000], delay, dead, job.id, job.worker_id))
+    return state if cur.rowcount == 1 else "lost"
 
 
-def postpone(conn: psycopg.Connection[Any], job: Job, reason: str, delay_s: float) -> None:
-    """Put a job back without spending an attempt (it could not run yet). Commits."""
+def postpone(conn: psycopg.Connection[Any], job: Job, reason: str, delay_s: float) -> bool:
+    """Put a job back without spending an attempt (it could not run yet). Commits.
+    False when the job is no longer this worker's."""
     with conn.transaction():
-        conn.execute(
+        cur = conn.execute(
             "UPDATE queue.jobs SET state = 'todo', attempts = greatest(attempts - 1, 0),"
             " run_after = now() + make_interval(secs => %s), last_error = %s,"
             " locked_by = NULL, lease_until = NULL, updated_at = now()"
-            " WHERE id = %s AND state = 'doing'", (delay_s, reason[:2000], job.id))
+            " WHERE id = %s AND locked_by = %s AND state = 'doing'",
+            (delay_s, reason[:2000], job.id, job.worker_id))
+    return cur.rowcount == 1
 
 
 def retry_dead(conn: psycopg.Connection[Any], job_id: int | None = None) -> int:
@@ -121,6 +138,21 @@ def pending_count(conn: psycopg.Connection[Any], kinds: list[str] | None = None)
         " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))",
         {"kinds": kinds}).fetchone()
     return int(_first(row))
+
+
+def counts_by_kind_and_state(conn: psycopg.Connection[Any]) -> dict[str, dict[str, int]]:
+    jobs: dict[str, dict[str, int]] = {}
+    for row in conn.execute("SELECT kind, state, count(*) AS n FROM queue.jobs GROUP BY 1, 2"):
+        kind, state, n = _values(row)
+        jobs.setdefault(str(kind), {})[str(state)] = int(n)
+    return jobs
+
+
+def dead_jobs(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT id, kind, attempts, last_error FROM queue.jobs"
+                        " WHERE state = 'dead' ORDER BY id").fetchall()
+    return [dict(zip(("id", "kind", "attempts", "last_error"), _values(r), strict=True))
+            for r in rows]
 
 
 def _first(row: Any) -> Any:

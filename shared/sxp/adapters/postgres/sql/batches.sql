@@ -1,0 +1,54 @@
+-- Enrichment batches (execution.enrichment_batches) and the cards they carry.
+
+-- name: create
+INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)
+VALUES (%(id)s, %(provider)s, %(card_count)s, %(credits)s)
+
+-- name: queue_cards
+UPDATE execution.lead_cards
+SET enrich_state = 'queued', enrich_reason = NULL, enrichment_batch_id = %(id)s,
+    updated_at = now()
+WHERE id = ANY(%(card_ids)s::bigint[]) AND enrich_state = 'new'
+
+-- name: load
+SELECT id, provider, state, card_count, credits_reserved, credits_spent, cards_enriched,
+       cards_not_found
+FROM execution.enrichment_batches WHERE id = %(id)s
+
+-- name: cards
+SELECT id, enrich_inputs FROM execution.lead_cards
+WHERE enrichment_batch_id = %(id)s ORDER BY id
+
+-- name: try_lock
+SELECT pg_try_advisory_lock(%(namespace)s, hashtext(%(id)s)) AS ok
+
+-- name: mark_running
+UPDATE execution.enrichment_batches SET state = 'running'
+WHERE id = %(id)s AND state = 'reserved'
+
+-- name: return_failed_cards
+UPDATE execution.lead_cards
+SET enrich_state = 'new', enrichment_batch_id = NULL, enrich_reason = NULL, updated_at = now()
+WHERE enrichment_batch_id = %(id)s AND enrich_state = 'failed'
+
+-- name: set_card_outcome
+UPDATE execution.lead_cards
+SET enrich_state = %(state)s, enrich_reason = %(reason)s, enriched_at = now(), dnc = %(dnc)s,
+    updated_at = now()
+WHERE id = %(card_id)s
+
+-- name: close_done
+UPDATE execution.enrichment_batches
+SET state = 'done', credits_spent = %(spent)s, cards_enriched = %(enriched)s,
+    cards_not_found = %(not_found)s, last_error = NULL, finished_at = now()
+WHERE id = %(id)s
+
+-- name: close_failed
+UPDATE execution.enrichment_batches
+SET state = %(state)s, credits_spent = %(spent)s, last_error = %(error)s, finished_at = now()
+WHERE id = %(id)s
+
+-- name: fail_queued_cards
+UPDATE execution.lead_cards
+SET enrich_state = 'failed', enrich_reason = %(reason)s, updated_at = now()
+WHERE enrichment_batch_id = %(id)s AND enrich_state = 'queued'
