@@ -21,7 +21,6 @@ from typing import Any
 from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
 from sxp.adapters.postgres import queue
-from sxp.adapters.providers.factory import build_provider
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
 from sxp.entrypoints.worker import run_worker
@@ -97,7 +96,7 @@ def run(uri: str, home: Path, args: argparse.Namespace) -> dict[str, Any]:
     app = bootstrap(settings)
     try:
         n_batches = seed_batches(app, args.cards, args.batch_size)
-        build_provider(app, "skiptrace", rate_per_s=args.calls_per_s * args.client_share)
+        app.provider("skiptrace", rate_per_s=args.calls_per_s * args.client_share)
         started = time.perf_counter()
         processed = run_worker(
             app, concurrency=args.concurrency, kinds=["enrich"], stop_when_idle=True

@@ -1,10 +1,17 @@
-"""Wire adapters from settings. Called by entrypoints; nothing here runs at import time."""
+"""Wire adapters from settings: the one place that does. Called by entrypoints; nothing here
+runs at import time.
+
+`bootstrap()` gives an `App`: settings, the database (a connection factory per role), the
+object store, and the long-lived helpers steps ask it for by type (the ruleset, provider
+adapters, each built once per App and closed with it).
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 
@@ -21,10 +28,17 @@ from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.config import Settings
 from sxp.logs import configure_logging
 
+if TYPE_CHECKING:
+    from sxp.adapters.providers.base import EnrichmentProvider
+    from sxp.domain.rules import Ruleset
+
+T = TypeVar("T")
+
 
 @dataclass
 class App:
-    """Everything a step needs: settings, a connection factory and the object store."""
+    """Everything a step needs: settings, a connection factory, the object store, and the
+    helpers below."""
 
     settings: Settings
     database_uri: str
@@ -32,27 +46,55 @@ class App:
     store: ObjectStore
     _closers: list[Any] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _cache: dict[str, Any] = field(default_factory=dict)
+    _built: dict[str, Any] = field(default_factory=dict)
 
     def connect_as(self, role: str | None) -> DictConnection:
         """A connection switched to a service role (tests use this to prove grants)."""
         return connection_factory(self.database_uri, role)()
 
-    def cached(self, name: str, build: Any) -> Any:
-        """Build a long-lived helper once per App (provider clients, sandbox servers)."""
+    def ruleset(self) -> Ruleset:
+        """The labeling rules file of these settings, read and validated once."""
+        from sxp.adapters.rules_file import load_ruleset
+
+        return self._once("ruleset", lambda: load_ruleset(self.settings))
+
+    def provider(self, name: str, *, rate_per_s: float | None = None) -> EnrichmentProvider:
+        """The adapter for provider `name`, built on first use (`rate_per_s` applies to that
+        build). With `<name>_base_url` unset (the embedded default) the provider's sandbox
+        emulator is started on loopback and the adapter points at it."""
+        from sxp.adapters.providers.registry import build_resilient_provider, check_known
+
+        check_known(name)
+        base_url: str | None = getattr(self.settings, f"{name}_base_url")
+        api_key: str = getattr(self.settings, f"{name}_api_key")
+        if base_url is None:
+            from sxp.sandbox import start_sandbox
+
+            base_url = self._once(f"sandbox:{name}",
+                                  lambda: start_sandbox(name, api_key=api_key)).base_url
+        url: str = base_url
+        return self._once(f"provider:{name}", lambda: build_resilient_provider(
+            self.settings, self.connect, name, url, api_key, rate_per_s))
+
+    def once(self, name: str, build: Callable[[], T]) -> T:
+        """A helper an entrypoint builds once per App (the API's resolver); closed with it."""
+        return self._once(f"entrypoint:{name}", build)
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
-            if name not in self._cache:
+            if name not in self._built:
                 value = build()
-                self._cache[name] = value
+                self._built[name] = value
                 if hasattr(value, "close"):
                     self._closers.append(value)
-            return self._cache[name]
+            built: T = self._built[name]
+            return built
 
     def close(self) -> None:
         for closer in reversed(self._closers):
             closer.close()
         self._closers.clear()
-        self._cache.clear()
+        self._built.clear()
 
 
 def build_store(settings: Settings) -> ObjectStore:

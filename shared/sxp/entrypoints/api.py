@@ -150,7 +150,7 @@ def http_event(method: str, path: str, *, query: str = "", headers: dict[str, st
 
 def handle_http_event(app: App, event: dict[str, Any]) -> dict[str, Any]:
     """Route one v2 event; returns `{statusCode, headers, body, isBase64Encoded}`."""
-    resolver: APIGatewayHttpResolver = app.cached("api_resolver", lambda: build_resolver(app))
+    resolver: APIGatewayHttpResolver = app.once("api_resolver", lambda: build_resolver(app))
     with _RESOLVE_LOCK:
         result: dict[str, Any] = resolver.resolve(event, None)  # type: ignore[arg-type]
     return result

@@ -19,7 +19,6 @@ import psycopg
 from sxp.adapters.postgres import batches, contacts, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.providers.base import EnrichmentProvider, LookupRequest, LookupResult
-from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import WAIT_REASONS as PROVIDER_WAIT_REASONS
 from sxp.bootstrap import App
 from sxp.domain.budget import billed_credits
@@ -159,7 +158,7 @@ def _look_up(
     lookups = Lookups()
     for name in [p.strip() for p in providers.split(",") if p.strip()]:
         try:
-            provider = build_provider(app, name)
+            provider = app.provider(name)
         except ConfigError as exc:
             raise ProviderFatal(exc.message, exc.reason_code) from None
         needed = REQUIRED_INPUTS.get(name, ())

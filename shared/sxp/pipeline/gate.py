@@ -25,7 +25,6 @@ import psycopg
 from sxp.adapters.postgres import batches, ledger, queue
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.queue import Job
-from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.config import Settings
 from sxp.domain.budget import lookup_price
@@ -66,7 +65,7 @@ def new_batch_id(now: datetime | None = None) -> str:
 
 def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResult:
     settings = app.settings
-    ruleset: Ruleset = app.cached("ruleset", lambda: load_ruleset(settings))
+    ruleset = app.ruleset()
     provider = settings.enrich_provider
     providers = provider_chain(provider)
     with app.connect() as conn, conn.transaction():
@@ -169,7 +168,7 @@ def _result(provider: str, ruleset: Ruleset, dry_run: bool, credits: dict[str, i
 
 def _spend(main: Allocator) -> dict[str, dict[str, int]]:
     """Per provider of the chain: cards it may be sent, worst-case calls, reserved credits."""
-    from sxp.adapters.providers.factory import bulk_calls
+    from sxp.adapters.providers.registry import bulk_calls
 
     _ids, costs = main.batches_by_provider()
     out = {}

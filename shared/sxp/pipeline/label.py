@@ -18,7 +18,6 @@ import orjson
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
-from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.domain.cards import label_facts
 from sxp.domain.rules import Ruleset
@@ -37,7 +36,7 @@ class LabelResult:
 
 
 def label_cards(app: App, *, job: Job | None = None) -> LabelResult:
-    ruleset: Ruleset = app.cached("ruleset", lambda: load_ruleset(app.settings))
+    ruleset = app.ruleset()
     counts: Counter[str] = Counter()
     with app.connect() as conn, conn.transaction():
         repo.start_label_copy(conn)

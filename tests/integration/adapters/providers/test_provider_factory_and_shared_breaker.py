@@ -5,7 +5,6 @@ import pytest
 
 from sxp.adapters.postgres.breaker import PostgresBreakerStorage
 from sxp.adapters.providers.base import LookupRequest
-from sxp.adapters.providers.factory import build_provider
 from sxp.adapters.providers.resilience import build_breaker
 from sxp.bootstrap import App
 from sxp.errors import ConfigError
@@ -13,8 +12,8 @@ from sxp.errors import ConfigError
 
 def test_embedded_default_starts_the_sandbox_and_reuses_the_adapter(app: App) -> None:
     assert app.settings.skiptrace_base_url is None
-    provider = build_provider(app, "skiptrace")
-    assert build_provider(app, "skiptrace") is provider
+    provider = app.provider("skiptrace")
+    assert app.provider("skiptrace") is provider
     response = provider.lookup(
         [
             LookupRequest(
@@ -23,7 +22,7 @@ def test_embedded_default_starts_the_sandbox_and_reuses_the_adapter(app: App) ->
         ]
     )
     assert response.status_code == 200
-    apollo = build_provider(app, "apollo")
+    apollo = app.provider("apollo")
     assert (
         apollo.lookup(
             [
@@ -35,7 +34,7 @@ def test_embedded_default_starts_the_sandbox_and_reuses_the_adapter(app: App) ->
         == 200
     )
     with pytest.raises(ConfigError):
-        build_provider(app, "nope")
+        app.provider("nope")
 
 
 def _boom() -> None:
