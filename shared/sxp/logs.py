@@ -1,34 +1,26 @@
 """Structured JSON logging with PII redaction applied before any handler sees a record.
 
 Every log record passes `RedactPII`: values under PII field names are replaced, and e-mail
-addresses and phone-like digit runs are masked inside any string (message or extra field).
+addresses and phone numbers are masked inside any string (message or extra field), with the
+patterns of the one scrubber, `sxp.domain.scrub`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import Any
 
 import orjson
 
-PII_KEYS = frozenset({
-    "email", "emails", "phone", "phones", "first_name", "last_name", "full_name", "name",
-    "contact_name", "number", "street", "address", "property_address", "request_body",
-    "response_body", "body",
-})
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-PHONE_RE = re.compile(r"(?<!\w)\+?\d[\d\s().\-]{7,}\d(?!\w)")
-REDACTED = "[redacted]"
+from sxp.domain.scrub import PII_KEYS, REDACTED
+from sxp.domain.scrub import mask_contacts as scrub_text
+
+__all__ = ["REDACTED", "JsonFormatter", "RedactPII", "configure_logging", "get_logger", "scrub",
+           "scrub_text"]
 
 _STD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {
     "message", "asctime"}
-
-
-def scrub_text(text: str) -> str:
-    """Mask e-mail addresses and phone-like numbers inside free text."""
-    return PHONE_RE.sub(REDACTED, EMAIL_RE.sub(REDACTED, text))
 
 
 def scrub(value: Any, key: str | None = None) -> Any:

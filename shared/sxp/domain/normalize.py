@@ -1,4 +1,4 @@
-"""Pure normalization: handles, counts, timestamps, and the PII scrub of free text.
+"""Pure normalization: handles, counts, timestamps, and clean text (scrubbed by `scrub`).
 
 Every function raises `RowRejected` with a stable reason code when a value cannot be trusted.
 """
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from sxp.domain import quality as q
 from sxp.domain.quality import RowRejected
+from sxp.domain.scrub import may_hold_contact, scrub_contacts
 
 PLATFORMS = ("x", "tiktok", "threads")
 PLATFORM_ALIASES = {"x": "x", "twitter": "x", "x.com": "x", "tiktok": "tiktok", "tt": "tiktok",
@@ -37,19 +38,6 @@ _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A))
 _CONTROL[0x7F] = None
 STRIP_TEXT = {**_INVISIBLE, **_CONTROL}
 
-_AT = r"(?:@|\s*[(\[]at[)\]]\s*)"
-_DOT = r"(?:\.|\s*[(\[]dot[)\]]\s*)"
-EMAIL_RE = re.compile(
-    rf"[A-Za-z0-9._%+\-]+{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}",
-    re.IGNORECASE)
-# phone-like: + and 7+ digits, or 10+ digits in groups separated by space . - ( )
-PHONE_RE = re.compile(
-    r"(?<![\w.])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4})(?![\w])")
-_SPACES = re.compile(r"[ \t]{2,}")
-_MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
-# what every EMAIL_RE match holds: "@", or "at]" / "at)" in any case
-_MAYBE_EMAIL = re.compile(r"@|at[)\]]", re.IGNORECASE)
-
 MAX_COUNT = 10_000_000_000
 _COUNT_RE = re.compile(r"^([0-9][0-9.,' \u00a0]*)\s*([kmb]?)$")
 _MULT = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
@@ -67,21 +55,6 @@ def clean_text(value: object, max_len: int = 4000) -> str | None:
     return text[:max_len] or None
 
 
-def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
-    """Remove e-mail addresses and phone numbers; return the text and whether any was found."""
-    if not text:
-        return text, False
-    scrubbed = text
-    if _MAYBE_EMAIL.search(text):
-        scrubbed = EMAIL_RE.sub("", scrubbed)
-    if _MAYBE_PHONE.search(scrubbed):
-        scrubbed = PHONE_RE.sub("", scrubbed)
-    if scrubbed is text or scrubbed == text:
-        return text, False
-    scrubbed = _SPACES.sub(" ", scrubbed).strip(" \t|·•,;:-")
-    return scrubbed or None, True
-
-
 def clean_scrubbed(value: object, max_len: int = 4000) -> tuple[str | None, bool]:
     """`scrub_contacts(clean_text(value, max_len))`, with a fast path for plain ASCII text."""
     if value is None:
@@ -90,7 +63,7 @@ def clean_scrubbed(value: object, max_len: int = 4000) -> tuple[str | None, bool
         text = value.strip()[:max_len]
         if not text:
             return None, False
-        if _MAYBE_EMAIL.search(text) is None and _MAYBE_PHONE.search(text) is None:
+        if not may_hold_contact(text):
             return text, False
         return scrub_contacts(text)
     return scrub_contacts(clean_text(value, max_len))

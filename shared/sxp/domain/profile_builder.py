@@ -18,6 +18,7 @@ from sxp.domain import normalize as n
 from sxp.domain import quality as q
 from sxp.domain.profiles import CONTENT_FIELDS, MappedRow
 from sxp.domain.quality import RowRejected
+from sxp.domain.scrub import scrub_contacts
 
 _content_values = operator.itemgetter(*CONTENT_FIELDS)  # a tuple: orjson writes it as a list
 
@@ -91,6 +92,6 @@ def _clean_extra(value: object) -> dict[str, Any]:
             except RowRejected:
                 continue
         elif isinstance(item, str):
-            text, _found = n.scrub_contacts(n.clean_text(item, 500))
+            text, _found = scrub_contacts(n.clean_text(item, 500))
             out[key] = text
     return out

@@ -572,6 +572,25 @@ PyMODINIT_FUNC PyInit__fastrows(void) {
         Py_DECREF(m);
         return NULL;
     }
+    PyObject *columns = PyTuple_New(ROW_COLUMN_COUNT);
+    if (columns == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    for (int k = 0; k < ROW_COLUMN_COUNT; k++) {
+        PyObject *name = PyUnicode_FromString(ROW_COLUMNS[k]);
+        if (name == NULL) {
+            Py_DECREF(columns);
+            Py_DECREF(m);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(columns, k, name);
+    }
+    if (PyModule_AddObject(m, "ROW_COLUMNS", columns) < 0) {
+        Py_DECREF(columns);
+        Py_DECREF(m);
+        return NULL;
+    }
     PyModule_AddIntConstant(m, "F_INERT", F_INERT);
     PyModule_AddIntConstant(m, "F_STRIP", F_STRIP);
     PyModule_AddIntConstant(m, "F_SPACE", F_SPACE);

@@ -218,6 +218,16 @@ static int copy_bool(buf_t *b, int v) {
     return copy_bytes(b, &o, 1);
 }
 
+/* Tier 1's COPY columns in the order copy_row writes them. The module exports them as
+ * ROW_COLUMNS and a test holds them equal to sxp.adapters.postgres.tier1_rows.ROW_COLUMNS,
+ * which follows the profile model: a field added there fails that test until it is added here */
+static const char *const ROW_COLUMNS[] = {
+    "platform", "handle", "platform_user_id", "display_name", "bio", "bio_url", "location",
+    "avatar_url", "is_verified", "followers", "following", "posts", "likes",
+    "account_created_at", "scraped_at", "bio_has_contact", "extra", "content_hash",
+    "source_file_id", "first_seen", "last_seen"};
+#define ROW_COLUMN_COUNT ((int)(sizeof ROW_COLUMNS / sizeof ROW_COLUMNS[0]))
+
 /* the binary COPY tuple of a new Tier 1 row: profile fields, source_file_id, first_seen and
  * last_seen (both the scrape) */
 static int copy_row(buf_t *b, buf_t *scratch, const buf_t *arena, const profile_t *p,
@@ -225,7 +235,7 @@ static int copy_row(buf_t *b, buf_t *scratch, const buf_t *arena, const profile_
     const char *platform = platform_names[p->platform];
     int64_t scraped = p->scraped_us - PG_EPOCH_US;
     int rc = 0;
-    uint8_t count[2] = {0, 21};
+    uint8_t count[2] = {0, (uint8_t)ROW_COLUMN_COUNT};
     rc |= buf_put(b, count, 2);
     rc |= copy_bytes(b, platform, strlen(platform));
     rc |= copy_text(b, arena, &p->handle);

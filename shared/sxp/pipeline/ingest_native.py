@@ -20,6 +20,7 @@ from sxp.adapters.sources.readers import RAW_KEEP, RawRecord, jsonl_record
 from sxp.domain import normalize as n
 from sxp.domain import quality as q
 from sxp.domain.quality import RowRejected
+from sxp.domain.scrub import scrub_contacts
 from sxp.pipeline.ingest_rows import MemorySink, process_records
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -69,7 +70,7 @@ def _block(native: ModuleType, source_file_id: int, platform_hint: str | None,
     """One C block per file and process, reused for every block of lines: its buffers keep
     their pages (faulting in fresh ones for each 4 MB block cost more than the parsing)."""
     return native.Block(source_file_id, platform_hint, default_scraped_us,
-                        unix_micros(n.EPOCH_MIN), n.scrub_contacts, handle_or_none)
+                        unix_micros(n.EPOCH_MIN), scrub_contacts, handle_or_none)
 
 
 def handle_or_none(value: str, platform: str | None) -> tuple[str, str | None] | None:
@@ -82,9 +83,10 @@ def handle_or_none(value: str, platform: str | None) -> tuple[str, str | None] |
 
 def native_block(native: ModuleType, first_line: int, block: bytes, max_row_bytes: int,
                  platform_hint: str | None, default_scraped_at: datetime, file_key: str,
-                 source_file_id: int) -> tuple[StagedChunk | None, bytes, MemorySink]:
+                 source_file_id: int
+                 ) -> tuple[StagedChunk | None, bytes, MemorySink, list[int]]:
     """(COPY chunk of the block's winners, normalized lines, sink holding the counts and the
-    rejects)."""
+    rejects, the line numbers the C code left to the Python path)."""
     rows = _block(native, source_file_id, platform_hint, unix_micros(default_scraped_at))
     read, fallback = rows.feed(block, first_line, max_row_bytes, unix_micros(n.upper_limit()))
     sink = _FallbackSink(rows, source_file_id, file_key)
@@ -96,4 +98,4 @@ def native_block(native: ModuleType, first_line: int, block: bytes, max_row_byte
     chunk = None
     if ends:
         chunk = StagedChunk(copy_rows, array("q", ends), platforms, handles)
-    return chunk, normalized, sink
+    return chunk, normalized, sink, [line for line, _raw in fallback]

@@ -50,6 +50,10 @@ class BlockResult:
     rejects: bytes = b""
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    # rows of the block the C code handled itself (0 on the Python path), and the line numbers
+    # of those it handed to the Python path
+    native_rows: int = 0
+    fallback_lines: list[int] = field(default_factory=list)
 
 
 def worker_count() -> int:
@@ -98,11 +102,14 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     gc.disable()  # a block's objects all live until it is done: collecting them is wasted work
     try:
         module = load_native() if native else None
+        fallback: list[int] = []
         if module is not None:
-            chunk, normalized, sink = native_block(module, first_line, block, max_row_bytes,
-                                                   platform_hint, default_scraped_at, file_key,
-                                                   source_file_id)
+            chunk, normalized, sink, fallback = native_block(
+                module, first_line, block, max_row_bytes, platform_hint, default_scraped_at,
+                file_key, source_file_id)
+            native_rows = sink.read - len(fallback)
         else:
+            native_rows = 0
             collect = _Collect()
             writer = ChunkWriter(collect, source_file_id, chunk_rows=1 << 30)
             sink = MemorySink(file_key)
@@ -118,7 +125,8 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     return BlockResult(read=sink.read, chunk=chunk,
                        normalized_path=normalized_path if normalized else None,
                        valid=sink.valid, rejects=b"".join(sink.reject_lines),
-                       rejected=sink.rejected, reasons=sink.reasons)
+                       rejected=sink.rejected, reasons=sink.reasons, native_rows=native_rows,
+                       fallback_lines=fallback)
 
 
 def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None,

@@ -11,11 +11,11 @@ from sxp.domain.normalize import (
     normalize_count,
     normalize_handle,
     normalize_timestamp,
-    scrub_contacts,
 )
 from sxp.domain.profile_builder import build_profile
 from sxp.domain.profiles import Profile
 from sxp.domain.quality import RowRejected
+from sxp.domain.scrub import scrub_contacts
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -196,3 +196,42 @@ def test_inert_characters_are_left_alone_by_nfc() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(inert) for _ in range(8))
         assert unicodedata.is_normalized("NFC", text)
+
+
+# rows the C code must handle itself (not hand to the Python path): if it stopped handling
+# them, the differential tests above would still pass on the Python path alone
+NATIVE_HANDLES = ("a3", "a5", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "  @MiXeD_1 ",
+                  "https://www.tiktok.com/@Some.One?lang=en", "https://mobile.twitter.com/Someone",
+                  "p1", "p2.x", "c4", "t1", "t2", "t3", "t10")
+
+
+def _handle_of(row: dict[str, Any]) -> Any:
+    return row.get("handle", row.get("username", row.get("profile_url")))
+
+
+def test_the_c_code_handles_the_rows_it_is_meant_to(tmp_path: Path) -> None:
+    result, _lines_out = _run(tmp_path, _lines(), True)
+    fallback = set(result.fallback_lines)
+    native_lines = {line for line in range(1, len(AWKWARD) + 1) if line not in fallback}
+    handled = {_handle_of(AWKWARD[line - 1]) for line in native_lines}
+    assert set(NATIVE_HANDLES) <= handled, sorted(set(NATIVE_HANDLES) - handled)
+    assert result.native_rows == result.read - len(fallback)
+    python, _ = _run(tmp_path, _lines(), False)
+    assert python.native_rows == 0 and python.fallback_lines == []
+
+
+def test_the_c_code_handles_nearly_every_generated_row(tmp_path: Path) -> None:
+    rows = [orjson.dumps(row) for row in generate_profiles(4000, seed=11)]
+    result, _ = _run(tmp_path, b"\n".join(rows), True)
+    assert result.native_rows >= 0.95 * result.read, (result.native_rows, result.read)
+
+
+def test_the_native_staged_line_and_copy_columns_follow_the_profile_model(
+        tmp_path: Path) -> None:
+    from sxp.adapters.postgres.tier1_rows import ROW_COLUMNS
+    from sxp.domain.profiles import PROFILE_FIELDS
+
+    native = load()
+    assert native is not None and native.ROW_COLUMNS == ROW_COLUMNS
+    _result, lines = _run(tmp_path, orjson.dumps(AWKWARD[2]) + b"\n", True)
+    assert tuple(orjson.loads(lines.splitlines()[0])) == PROFILE_FIELDS

@@ -3,34 +3,47 @@
 A chunk carries the rows of distinct (platform, handle) keys as one buffer of binary COPY
 tuples (`ROW_COLUMNS` order) with the offset where each ends, plus the keys as two
 newline-joined texts (normalized handles and platform names hold no newline). Binary rows cost
-Postgres no text parsing and are built by psycopg's C row encoder, the same one
-`Copy.write_row` uses, here called ahead of the COPY so parser processes can do it. A new
-key's row is complete as it stands: first_seen = last_seen = its scrape, source_file_id its
-file.
+Postgres no text parsing; they are encoded ahead of the COPY, where the rows are parsed, so
+parser processes can do it (in PostgreSQL's documented format, through no private psycopg
+API). A new key's row is complete as it stands: first_seen = last_seen = its scrape,
+source_file_id its file.
 """
 
 from __future__ import annotations
 
 import operator
+import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from types import UnionType
+from typing import Any, get_args, get_origin
 
 import orjson
-import psycopg
-from psycopg import pq
-from psycopg._copy_base import format_row_binary  # the C encoder behind Copy.write_row
-from psycopg.adapt import AdaptersMap, Transformer
-from psycopg.types.json import set_json_dumps
 
-from sxp.domain.profiles import PROFILE_FIELDS
+from sxp.domain.profiles import PROFILE_FIELDS, Profile
 
+# Tier 1's columns are the profile model's fields (one schema: `sxp.domain.profiles.Profile`)
+# plus what the row records of its arrival; the types follow the model's annotations
 ROW_COLUMNS = (*PROFILE_FIELDS, "source_file_id", "first_seen", "last_seen")
-_TYPES = {"is_verified": "bool", "bio_has_contact": "bool", "followers": "int8",
-          "following": "int8", "posts": "int8", "likes": "int8", "source_file_id": "int8",
-          "account_created_at": "timestamptz", "scraped_at": "timestamptz",
-          "first_seen": "timestamptz", "last_seen": "timestamptz", "extra": "jsonb"}
-COLUMN_TYPES = tuple(_TYPES.get(column, "text") for column in ROW_COLUMNS)
+_PG_TYPES: dict[object, str] = {str: "text", bool: "bool", int: "int8",
+                                datetime: "timestamptz", dict: "jsonb"}
+_ARRIVAL_TYPES = {"source_file_id": "int8", "first_seen": "timestamptz",
+                  "last_seen": "timestamptz"}
+
+
+def column_type(column: str) -> str:
+    """The Postgres type of a Tier 1 column, from the profile model's annotation."""
+    if column in _ARRIVAL_TYPES:
+        return _ARRIVAL_TYPES[column]
+    annotation = Profile.model_fields[column].annotation
+    if isinstance(annotation, UnionType):  # `X | None`
+        (annotation,) = [a for a in get_args(annotation) if a is not type(None)]
+    return _PG_TYPES[get_origin(annotation) or annotation]
+
+
+COLUMN_TYPES = tuple(column_type(column) for column in ROW_COLUMNS)
 # the binary COPY stream: signature, flags and header extension length, tuples, trailer
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 COPY_TRAILER = b"\xff\xff"
@@ -97,24 +110,67 @@ def _runs(positions: list[int]) -> list[tuple[int, int]]:
 
 
 class ChunkEncoder:
-    """Encodes profiles (dicts in the normalized model) of one source file into a chunk."""
+    """Encodes profiles (dicts in the normalized model) of one source file into a chunk, in
+    PostgreSQL's documented binary COPY tuple format (the native path writes the same bytes)."""
 
     def __init__(self, source_file_id: int) -> None:
-        adapters = AdaptersMap(psycopg.adapters)
-        set_json_dumps(orjson.dumps, adapters)
-        self._transformer = Transformer(adapters)
-        oids = [psycopg.adapters.types[name].oid for name in COLUMN_TYPES]
-        self._transformer.set_dumper_types(oids, pq.Format.BINARY)
         self._source_file_id = source_file_id
         self._values = operator.itemgetter(*PROFILE_FIELDS)
+        self._fields = tuple(_FIELD_ENCODERS[t] for t in COLUMN_TYPES)
 
     def encode(self, profiles: list[dict[str, Any]]) -> StagedChunk:
         out = bytearray()
         ends = array("q")
-        values, transformer, source_file_id = self._values, self._transformer, self._source_file_id
+        values, fields, source_file_id = self._values, self._fields, self._source_file_id
         for profile in profiles:
             seen = profile["scraped_at"]
-            format_row_binary((*values(profile), source_file_id, seen, seen), transformer, out)
+            out += _FIELD_COUNT
+            for encode, value in zip(fields, (*values(profile), source_file_id, seen, seen),
+                                     strict=True):
+                out += encode(value)
             ends.append(len(out))
         return StagedChunk(bytes(out), ends, "\n".join([p["platform"] for p in profiles]),
                            "\n".join([p["handle"] for p in profiles]))
+
+
+# Binary COPY fields: a 4-byte length (-1 for NULL) and the type's binary send format
+_FIELD_COUNT = struct.pack(">h", len(ROW_COLUMNS))
+_NULL = struct.pack(">i", -1)
+_LENGTH = struct.Struct(">i").pack
+_INT8 = struct.Struct(">iq").pack
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _text(value: str | None) -> bytes:
+    if value is None:
+        return _NULL
+    data = value.encode()
+    return _LENGTH(len(data)) + data
+
+
+def _bool(value: bool | None) -> bytes:
+    return _NULL if value is None else (b"\x00\x00\x00\x01\x01" if value else
+                                        b"\x00\x00\x00\x01\x00")
+
+
+def _int8(value: int | None) -> bytes:
+    return _NULL if value is None else _INT8(8, value)
+
+
+def _timestamptz(value: datetime | None) -> bytes:
+    """Microseconds since 2000-01-01 UTC."""
+    return _NULL if value is None else _INT8(8, (value - _PG_EPOCH) // _MICROSECOND)
+
+
+def _jsonb(value: Any) -> bytes:
+    """Version 1 of jsonb's binary format: the byte 1, then the JSON text."""
+    if value is None:
+        return _NULL
+    data = orjson.dumps(value)
+    return _LENGTH(len(data) + 1) + b"\x01" + data
+
+
+_FIELD_ENCODERS: dict[str, Callable[[Any], bytes]] = {
+    "text": _text, "bool": _bool, "int8": _int8, "timestamptz": _timestamptz,
+    "jsonb": _jsonb}
