@@ -23,7 +23,7 @@ def test_the_contract_profile_is_the_model_less_its_keys_and_internals() -> None
 
 
 def test_copy_columns_are_the_model_fields_then_the_arrival_columns() -> None:
-    assert ROW_COLUMNS == (*PROFILE_FIELDS, "source_file_id", "first_seen", "last_seen")
+    assert (*PROFILE_FIELDS, "source_file_id", "first_seen", "last_seen") == ROW_COLUMNS
     assert dict(zip(ROW_COLUMNS, COLUMN_TYPES, strict=True)) == {
         **dict.fromkeys(["platform", "handle", "platform_user_id", "display_name", "bio",
                          "bio_url", "location", "avatar_url", "content_hash"], "text"),
