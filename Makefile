@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.sxp-installed
 
-.PHONY: demo test bench lint typecheck clean
+.PHONY: demo test bench fuzz lint typecheck clean
 
 # the native ingest path (a C extension) is built by this install; its sources are prerequisites
 $(STAMP): pyproject.toml setup.py $(wildcard shared/sxp/native/*.c shared/sxp/native/*.h)
@@ -28,8 +28,19 @@ bench: $(STAMP)
 	$(BIN)/python bench/enrich.py
 	$(BIN)/python bench/export.py
 
+# Coverage-guided fuzzing (atheris) of the native ingest path against the Python path, on the
+# extension built with AddressSanitizer and UndefinedBehaviorSanitizer, for FUZZ_SECONDS.
+# New inputs go to .sxp/fuzz-corpus; findings to fuzz/findings/ (add them to fuzz/corpus/).
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	$(BIN)/pip install --quiet 'atheris>=2.3'
+	@mkdir -p .sxp/fuzz-corpus fuzz/findings
+	$(BIN)/python fuzz/build_sanitized.py .sxp/sanitized -- $(BIN)/python fuzz/native_harness.py \
+	  --atheris -- .sxp/fuzz-corpus fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=65536 -timeout=30 -artifact_prefix=fuzz/findings/
+
 lint: $(STAMP)
-	$(BIN)/ruff check shared tests bench
+	$(BIN)/ruff check shared tests bench fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

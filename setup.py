@@ -1,7 +1,24 @@
-"""The native ingest path (sxp/native/fastrows.c) as an optional C extension: built wherever a
-C compiler and the Python headers are present; without them sxp installs on its Python path."""
+"""The native ingest path (sxp/native/fastrows.c) as a C extension.
+
+Where a C compiler is present the extension must build: a failed build fails the install
+(`SXP_NATIVE_REQUIRED=1` demands it even where no compiler is found, as the images do).
+Without a compiler sxp installs on its Python path, and `sxp status` says so.
+"""
+
+import os
+import shlex
+import shutil
+import sysconfig
 
 from setuptools import Extension, setup
+
+
+def _compiler_present() -> bool:
+    command = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    return shutil.which(shlex.split(command)[0]) is not None
+
+
+REQUIRED = os.environ.get("SXP_NATIVE_REQUIRED") == "1" or _compiler_present()
 
 setup(ext_modules=[Extension(
     "sxp.native._fastrows",
@@ -12,5 +29,5 @@ setup(ext_modules=[Extension(
              "shared/sxp/native/rowkeys.h", "shared/sxp/native/rowoutput.h",
              "shared/sxp/native/tuplefields.h"],
     extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
-    optional=True,
+    optional=not REQUIRED,
 )])

@@ -5,8 +5,10 @@
 #ifndef SXP_JSONSCAN_H
 #define SXP_JSONSCAN_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum {
@@ -161,8 +163,19 @@ static int js_container(jscan *j, uint8_t close) {
     }
 }
 
+/* whether the number text [s, end) parses to a finite double; doubtful texts (too long to
+ * copy) count as infinite, so their line goes to the Python path */
+static int finite_as_double(const uint8_t *s, const uint8_t *end) {
+    char text[400];
+    size_t n = (size_t)(end - s);
+    if (n >= sizeof text) return 0;
+    memcpy(text, s, n);
+    text[n] = '\0';
+    return isfinite(strtod(text, NULL));
+}
+
 static int js_number(jscan *j, jval *v) {
-    const uint8_t *p = j->p, *end = j->end;
+    const uint8_t *p = j->p, *end = j->end, *start = j->p;
     int negative = 0, is_float = 0;
     if (p < end && *p == '-') { negative = 1; p++; }
     if (p >= end || *p < '0' || *p > '9') return JS_BAD;
@@ -184,8 +197,13 @@ static int js_number(jscan *j, jval *v) {
         while (p < end && *p >= '0' && *p <= '9') p++;
     }
     j->p = p;
-    if (is_float) { v->kind = V_FLOAT; return JS_OK; }
-    if (ndigits > 18) { v->kind = V_BIGINT; return JS_OK; }
+    if (is_float || ndigits > 18) {
+        /* orjson refuses a number that is infinite as a double (1e309, a 400-digit integer),
+         * anywhere in the line: such a line is the Python path's to reject */
+        if (!finite_as_double(start, p)) return JS_BAD;
+        v->kind = is_float ? V_FLOAT : V_BIGINT;
+        return JS_OK;
+    }
     int64_t value = 0;
     for (size_t k = 0; k < ndigits; k++) value = value * 10 + (digits[k] - '0');
     v->kind = V_INT;
