@@ -28,16 +28,20 @@ bench: $(STAMP)
 	$(BIN)/python bench/enrich.py
 	$(BIN)/python bench/export.py
 
-# Coverage-guided fuzzing (atheris) of the native ingest path against the Python path, on the
-# extension built with AddressSanitizer and UndefinedBehaviorSanitizer, for FUZZ_SECONDS.
+# Coverage-guided fuzzing (atheris' libFuzzer) of the native ingest path against the Python
+# path, on the extension built by clang with AddressSanitizer, UndefinedBehaviorSanitizer and
+# coverage, for FUZZ_SECONDS. clang comes from Debian's packages when missing (as root).
 # New inputs go to .sxp/fuzz-corpus; findings to fuzz/findings/ (add them to fuzz/corpus/).
 FUZZ_SECONDS ?= 600
 fuzz: $(STAMP)
+	@command -v clang >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; } || \
+	  { echo "make fuzz needs clang: apt-get install clang"; exit 2; }
 	$(BIN)/pip install --quiet 'atheris>=2.3'
 	@mkdir -p .sxp/fuzz-corpus fuzz/findings
-	$(BIN)/python fuzz/build_sanitized.py .sxp/sanitized -- $(BIN)/python fuzz/native_harness.py \
-	  --atheris -- .sxp/fuzz-corpus fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=65536 -timeout=30 -artifact_prefix=fuzz/findings/
+	$(BIN)/python fuzz/build_sanitized.py --libfuzzer .sxp/libfuzzer -- \
+	  $(BIN)/python fuzz/native_harness.py --atheris -- .sxp/fuzz-corpus fuzz/corpus \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 -artifact_prefix=fuzz/findings/
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared tests bench fuzz

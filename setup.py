@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import sysconfig
+from pathlib import Path
 
 from setuptools import Extension, setup
 
@@ -23,11 +24,7 @@ REQUIRED = os.environ.get("SXP_NATIVE_REQUIRED") == "1" or _compiler_present()
 setup(ext_modules=[Extension(
     "sxp.native._fastrows",
     sources=["shared/sxp/native/fastrows.c"],
-    depends=["shared/sxp/native/blake2b.h", "shared/sxp/native/jsonscan.h",
-             "shared/sxp/native/keyfilter.h",
-             "shared/sxp/native/rowbuild.h", "shared/sxp/native/rowfields.h",
-             "shared/sxp/native/rowkeys.h", "shared/sxp/native/rowoutput.h",
-             "shared/sxp/native/tuplefields.h"],
+    depends=sorted(str(p) for p in Path("shared/sxp/native").glob("*.h")),
     extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
     optional=not REQUIRED,
 )])

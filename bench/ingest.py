@@ -11,6 +11,9 @@ went during (b) (parser processes, this process, the Postgres server when it is 
 RSS; `--profile` adds cProfiles of the main process and of a parser process. Each timed phase
 starts after a checkpoint, so neither pays for WAL the other wrote. `--redelivery` adds (c): the
 same rows ingested again as a new file, where every key is already in Tier 1 and unchanged.
+(d), unless `--no-python-only`: the file again into an emptied Tier 1 on the Python path alone
+(SXP_INGEST_NATIVE=false), beside the native figure; the first line says whether the native
+path is in use.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from scratch_db import scratch_database  # bench/ is on sys.path when run as a s
 
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
+from sxp.pipeline.status import native_ingest_state
 from sxp.sample.generate import generate_profiles
 
 
@@ -137,12 +141,28 @@ def wal_reader(uri: str) -> Callable[[], str]:
     return report
 
 
+def forkserver_children_cpu() -> float:
+    """CPU seconds of the parser processes: they are children of the multiprocessing
+    forkserver (which reaps them), not of this process."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid is None:
+        return 0.0
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[13]) + int(stat[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
 def cpu_split(postgres: Callable[[], float] | None) -> Callable[[], str]:
     """Start counting CPU seconds; the returned function says where they went since."""
     def now() -> tuple[float, float, float]:
         mine = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return (mine.ru_utime + mine.ru_stime, kids.ru_utime + kids.ru_stime,
+        return (mine.ru_utime + mine.ru_stime,
+                kids.ru_utime + kids.ru_stime + forkserver_children_cpu(),
                 postgres() if postgres else 0.0)
 
     start = now()
@@ -163,16 +183,24 @@ class Timed:
 
 
 def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False,
-               redelivery: bool = False) -> list[Timed]:
+               redelivery: bool = False, python_only: bool = False) -> list[Timed]:
     """(b) the file ingested into an empty Tier 1; with `redelivery`, (c) the same rows again
-    as a new file, every key known and unchanged."""
+    as a new file, every key known and unchanged; with `python_only`, (d) the file into an
+    emptied Tier 1 again with the native path switched off (SXP_INGEST_NATIVE=false)."""
     settings = Settings(DATABASE_URL=uri, SXP_HOME=home, SXP_LOG_LEVEL="WARNING")
     app = bootstrap(settings)
     try:
+        print(f"native path             : {native_ingest_state(settings.ingest_native)}")
         inbox = f"{settings.inbox_prefix}bench/"
         runs = [timed_ingest(app, uri, f"{inbox}{path.name}", path, profile)]
         if redelivery:
             runs.append(timed_ingest(app, uri, f"{inbox}again-{path.name}", path))
+        if python_only:
+            with psycopg.connect(uri, autocommit=True) as conn:
+                conn.execute("TRUNCATE social.raw_social_profiles, social.source_files,"
+                             " queue.jobs CASCADE")
+            app.settings = settings.model_copy(update={"ingest_native": False})
+            runs.append(timed_ingest(app, uri, f"{inbox}python-{path.name}", path))
         return runs
     finally:
         app.close()
@@ -243,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print cProfiles of the sxp side (main process, parser process)")
     parser.add_argument("--redelivery", action="store_true",
                         help="(c) also time the same rows again as a new file (every key known)")
+    parser.add_argument("--no-python-only", dest="python_only", action="store_false",
+                        help="skip (d), the same file on the Python path alone")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -252,12 +282,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rows: {args.rows:,}  file: {size / 1e6:.1f} MB "
                   f"({size / args.rows:.0f} bytes/row)  seed: {args.seed}")
             copy_s, copy_wal = raw_copy(uri, path)
-            runs = sxp_ingest(uri, tmp / "home", path, args.profile, args.redelivery)
+            runs = sxp_ingest(uri, tmp / "home", path, args.profile, args.redelivery,
+                              args.python_only)
     copy_rate = args.rows / copy_s
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
     print(f"during (a)              : {copy_wal}")
-    for name, label, run in zip("bc", ("sxp ingest", "same rows again"), runs, strict=False):
+    labels = [("b", "sxp ingest")] + [("c", "same rows again")] * args.redelivery + [
+        ("d", "Python path only")] * args.python_only
+    for (name, label), run in zip(labels, runs, strict=True):
         rate = args.rows / run.seconds
         print(f"({name}) {label:<20}: {run.seconds:7.2f} s  {rate:10,.0f} rows/s  {run.counts}")
         print(f"ratio ({name})/(a)           : {rate / copy_rate:.2f}")

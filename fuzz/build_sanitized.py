@@ -2,6 +2,11 @@
 
     python fuzz/build_sanitized.py OUT_DIR              # OUT_DIR/sxp/native/_fastrows*.so
     python fuzz/build_sanitized.py OUT_DIR -- CMD ...   # then run CMD under the sanitizers
+    python fuzz/build_sanitized.py --libfuzzer OUT_DIR -- CMD ...
+
+`--libfuzzer` builds with clang and `-fsanitize=fuzzer-no-link` too, so atheris' libFuzzer sees
+the C code's coverage, and preloads atheris' own ASan runtime (`asan_with_fuzzer.so`) instead of
+gcc's, which would take libFuzzer's coverage callbacks (`make fuzz`).
 
 `sanitizer_env(OUT_DIR)` gives the environment to run the fuzz harness with it: gcc's libasan
 and libubsan preloaded, leak checks off (CPython keeps its objects at exit), any error fatal,
@@ -22,19 +27,20 @@ FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
          "-fno-sanitize-recover=undefined", "-std=c11", "-Wall", "-Wextra", "-shared", "-fPIC"]
 
 
-def compiler() -> str:
-    return os.environ.get("CC") or "gcc"
+def compiler(libfuzzer: bool = False) -> str:
+    return "clang" if libfuzzer else os.environ.get("CC") or "gcc"
 
 
-def build(out_dir: Path) -> Path:
+def build(out_dir: Path, libfuzzer: bool = False) -> Path:
     target = out_dir / "sxp" / "native" / f"_fastrows{sysconfig.get_config_var('EXT_SUFFIX')}"
     sources = sorted(NATIVE.glob("*.[ch]"))
     if target.exists() and all(s.stat().st_mtime < target.stat().st_mtime for s in sources):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     include = sysconfig.get_paths()["include"]
-    subprocess.run([compiler(), *FLAGS, f"-I{include}", str(NATIVE / "fastrows.c"), "-o",
-                    str(target)], check=True)
+    flags = [*FLAGS, "-fsanitize=fuzzer-no-link"] if libfuzzer else FLAGS
+    subprocess.run([compiler(libfuzzer), *flags, f"-I{include}", str(NATIVE / "fastrows.c"),
+                    "-o", str(target)], check=True)
     return target
 
 
@@ -47,9 +53,14 @@ def runtime_library(name: str) -> str:
     return path
 
 
-def sanitizer_env(out_dir: Path) -> dict[str, str]:
+def sanitizer_env(out_dir: Path, libfuzzer: bool = False) -> dict[str, str]:
     env = dict(os.environ)
-    env["LD_PRELOAD"] = " ".join([runtime_library("asan"), runtime_library("ubsan")])
+    if libfuzzer:
+        import atheris
+
+        env["LD_PRELOAD"] = str(Path(atheris.path()) / "asan_with_fuzzer.so")
+    else:
+        env["LD_PRELOAD"] = " ".join([runtime_library("asan"), runtime_library("ubsan")])
     env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:exitcode=86:halt_on_error=1"
     env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1:exitcode=87"
     env["SXP_SANITIZED_NATIVE"] = str(out_dir)
@@ -59,7 +70,10 @@ def sanitizer_env(out_dir: Path) -> dict[str, str]:
 if __name__ == "__main__":
     args = sys.argv[1:]
     command = args[args.index("--") + 1:] if "--" in args else []
-    out = Path(args[0]) if args and args[0] != "--" else ROOT / ".sxp" / "sanitized"
-    print(build(out), flush=True)
+    args = args[:args.index("--")] if "--" in args else args
+    libfuzzer = "--libfuzzer" in args
+    args = [a for a in args if a != "--libfuzzer"]
+    out = Path(args[0]) if args else ROOT / ".sxp" / "sanitized"
+    print(build(out, libfuzzer), flush=True)
     if command:
-        os.execvpe(command[0], command, sanitizer_env(out))
+        os.execvpe(command[0], command, sanitizer_env(out, libfuzzer))

@@ -140,8 +140,6 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
     while workers wait for blocks.
     """
     count = worker_count() if workers is None else workers
-    if native:
-        load_native()  # its Unicode table is built once here and inherited by the workers
     blocks = ((first_line, block, max_row_bytes, platform_hint, default_scraped_at,
                sink.file_key, source_file_id, str(sink.part_dir / f"block-{index:06d}.jsonl"),
                native)
@@ -153,10 +151,9 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
             if result.chunk is not None:
                 staging.submit(result.chunk)
         return
-    context = multiprocessing.get_context("fork")
     pending: deque[AsyncResult[BlockResult]] = deque()
     writes: deque[Future[None]] = deque()
-    pool: Pool = context.Pool(count)
+    pool: Pool = parser_context().Pool(count, initializer=_start_parser, initargs=(native,))
     files = ThreadPoolExecutor(1, thread_name_prefix="sxp-ingest-sink")
     try:
         def drain_one() -> None:
@@ -179,6 +176,21 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
         pool.terminate()
         pool.join()
         files.shutdown(wait=True)
+
+
+def parser_context() -> multiprocessing.context.BaseContext:
+    """Parser processes start from a forkserver: forking the ingest process itself, whose
+    heartbeat, upload and database threads hold locks, could hand a child a lock that is never
+    released (Python 3.12 warns of it). The server imports this module once; each parser
+    process forked from it builds the native Unicode table once (about 0.1 s) and keeps it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sxp.pipeline.ingest_parallel"])
+    return context
+
+
+def _start_parser(native: bool) -> None:
+    if native:
+        load_native()
 
 
 def _write_block(sink: RowSink, result: BlockResult) -> None:

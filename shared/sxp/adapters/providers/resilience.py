@@ -20,7 +20,8 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from sxp.adapters.providers.ratelimit import RateLimiter
@@ -213,9 +214,10 @@ class ResilientCaller:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, ProviderError) and exc.retry_after_s is not None:
             return min(exc.retry_after_s, self.policy.max_retry_after_s)
-        backoff = wait_exponential_jitter(
-            initial=self.policy.backoff_initial_s, max=self.policy.backoff_max_s
-        )
+        # exponential from backoff_initial_s, capped, plus up to a second of jitter (tenacity's
+        # wait_exponential_jitter took `initial`, which it has since deprecated)
+        backoff = wait_exponential(multiplier=self.policy.backoff_initial_s,
+                                   max=self.policy.backoff_max_s) + wait_random(0, 1)
         return float(backoff(state))
 
 

@@ -36,21 +36,34 @@ def caller(
     )
 
 
+# adapters built by the helpers below; the conftest closes them after each test
+OPEN_ADAPTERS: list[SkipTraceProvider | ApolloProvider] = []
+
+
 def skiptrace(
     server: SandboxServer, *, key: str | None = None, timeout_s: float = 5.0, **kwargs: float
 ) -> SkipTraceProvider:
-    return SkipTraceProvider(
+    adapter = SkipTraceProvider(
         server.base_url,
         key or SANDBOX_KEYS["skiptrace"],
         caller=caller("skiptrace", **kwargs),
         timeout_s=timeout_s,
     )  # type: ignore[arg-type]
+    OPEN_ADAPTERS.append(adapter)
+    return adapter
 
 
 def apollo(server: SandboxServer, *, key: str | None = None, **kwargs: float) -> ApolloProvider:
-    return ApolloProvider(
+    adapter = ApolloProvider(
         server.base_url, key or SANDBOX_KEYS["apollo"], caller=caller("apollo", **kwargs)
     )  # type: ignore[arg-type]
+    OPEN_ADAPTERS.append(adapter)
+    return adapter
+
+
+def close_adapters() -> None:
+    while OPEN_ADAPTERS:
+        OPEN_ADAPTERS.pop().close()
 
 
 def people(n: int, *, state: str = "TX") -> list[LookupRequest]:

@@ -42,18 +42,9 @@ def _boom() -> None:
 
 
 def test_breaker_state_is_shared_through_postgres(app: App) -> None:
-    one = build_breaker(
-        "shared-test",
-        fail_max=2,
-        reset_timeout_s=60,
-        storage=PostgresBreakerStorage("shared-test", app.connect),
-    )
-    other = build_breaker(
-        "shared-test",
-        fail_max=2,
-        reset_timeout_s=60,
-        storage=PostgresBreakerStorage("shared-test", app.connect),
-    )
+    storages = [PostgresBreakerStorage("shared-test", app.connect) for _ in range(2)]
+    one, other = (build_breaker("shared-test", fail_max=2, reset_timeout_s=60, storage=s)
+                  for s in storages)
     with pytest.raises(RuntimeError):
         one.call(_boom)
     assert other.fail_counter == 1
@@ -67,6 +58,8 @@ def test_breaker_state_is_shared_through_postgres(app: App) -> None:
             "SELECT state, opened_at FROM execution.provider_breakers WHERE name = 'shared-test'"
         ).fetchone()
     assert row["state"] == "open" and row["opened_at"] is not None
-    one.close()
+    one.close()  # closes the circuit (pybreaker's word), not the storage
     other.close()
     assert one.current_state == "closed"
+    for storage in storages:
+        storage.close()
