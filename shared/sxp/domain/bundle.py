@@ -12,6 +12,8 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sxp.domain.profiles import PublicProfile
+
 RECORD_SCHEMA_VERSION: Final = "lead_card.v1"
 MANIFEST_SCHEMA_VERSION: Final = "lead_card_batch.v1"
 RECORDS_FILE = "lead_cards.jsonl.gz"
@@ -25,23 +27,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Profile(_Strict):
+class Profile(PublicProfile):
     """Public Tier 1 fields of the social profile (no e-mails or phones, ever)."""
-
-    platform_user_id: str | None = None
-    display_name: str | None = None
-    bio: str | None = None
-    bio_url: str | None = None
-    location: str | None = None
-    avatar_url: str | None = None
-    is_verified: bool = False
-    followers: int | None = Field(None, ge=0)
-    following: int | None = Field(None, ge=0)
-    posts: int | None = Field(None, ge=0)
-    likes: int | None = Field(None, ge=0)
-    account_created_at: datetime | None = None
-    scraped_at: datetime
-    bio_has_contact: bool = False
 
 
 class Scores(_Strict):

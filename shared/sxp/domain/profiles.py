@@ -17,13 +17,12 @@ PROFILE_SCHEMA_VERSION = "profile.v1"
 MappedRow = dict[str, Any]
 
 
-class Profile(BaseModel):
-    """A public social profile, normalized, PII-free (no e-mail, no phone number)."""
+class PublicProfile(BaseModel):
+    """The profile's public fields, as the Lead Card Batch contract hands them on
+    (`sxp.domain.bundle.Profile`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    platform: str = Field(pattern=r"^(x|tiktok|threads)$")
-    handle: str = Field(min_length=1, max_length=30)
     platform_user_id: str | None = None
     display_name: str | None = None
     bio: str | None = None
@@ -38,11 +37,22 @@ class Profile(BaseModel):
     account_created_at: datetime | None = None
     scraped_at: datetime
     bio_has_contact: bool = False
+
+
+class Profile(PublicProfile):
+    """A public social profile, normalized, PII-free (no e-mail, no phone number)."""
+
+    platform: str = Field(pattern=r"^(x|tiktok|threads)$")
+    handle: str = Field(min_length=1, max_length=30)
     extra: dict[str, Any] = Field(default_factory=dict)
     content_hash: str
 
 
-PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
+# The one field order of a profile: staged lines, Tier 1's COPY columns and the native path's
+# output (a field is added here, in the model, in a migration and in the C code, and tests
+# hold the last two to this tuple)
+PROFILE_FIELDS: tuple[str, ...] = ("platform", "handle", *PublicProfile.model_fields, "extra",
+                                   "content_hash")
 # fields whose change makes a new version of the profile (scrape time does not)
 CONTENT_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("scraped_at", "content_hash"))
 COUNT_FIELDS = ("followers", "following", "posts", "likes")

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from sxp.adapters.postgres.tier1_rows import COLUMN_TYPES, ROW_COLUMNS, column_type
 from sxp.domain import bundle
-from sxp.domain.profiles import PROFILE_FIELDS, Profile
-
-# Tier 1 fields the contract carries elsewhere (platform and handle at the top of a record) or
-# keeps to itself (extra, content_hash)
-NOT_IN_CONTRACT_PROFILE = ("platform", "handle", "extra", "content_hash")
+from sxp.domain.profiles import PROFILE_FIELDS, Profile, PublicProfile
 
 
-def test_the_contract_profile_is_the_model_less_its_keys_and_internals() -> None:
-    expected = [f for f in PROFILE_FIELDS if f not in NOT_IN_CONTRACT_PROFILE]
-    assert list(bundle.Profile.model_fields) == expected
-    for name in expected:
-        ours, theirs = Profile.model_fields[name], bundle.Profile.model_fields[name]
-        assert (theirs.annotation, theirs.default, theirs.metadata) == (
-            ours.annotation, ours.default, ours.metadata), name
+def test_the_model_fields_are_the_one_field_order() -> None:
+    assert sorted(Profile.model_fields) == sorted(PROFILE_FIELDS)
+    assert len(set(PROFILE_FIELDS)) == len(PROFILE_FIELDS)
+
+
+def test_the_contract_profile_is_the_models_public_part() -> None:
+    assert issubclass(bundle.Profile, PublicProfile) and issubclass(Profile, PublicProfile)
+    public = [f for f in PROFILE_FIELDS if f not in ("platform", "handle", "extra",
+                                                     "content_hash")]
+    assert list(bundle.Profile.model_fields) == public
 
 
 def test_copy_columns_are_the_model_fields_then_the_arrival_columns() -> None:

@@ -9,6 +9,30 @@ import threading
 import time
 
 
+class Pacer:
+    """Evenly spaced send slots, `interval` seconds apart, shared by threads; `push_back`
+    delays the next slot (a provider that asked to pause)."""
+
+    def __init__(self, interval: float = 0.0) -> None:
+        self.interval = interval
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Sleep until this caller's slot; returns the seconds slept."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+        return max(slot - now, 0.0)
+
+    def push_back(self, until: float) -> None:
+        with self._lock:
+            self._next = max(self._next, until)
+
+
 class RateLimiter:
     """At most `rate_per_s` calls per second, shared by every thread using this adapter.
 
@@ -19,19 +43,14 @@ class RateLimiter:
         self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
         self.max_in_window = max(1, math.ceil(rate_per_s)) if rate_per_s else 0
         self.window_s = window_margin
-        self._next = 0.0
+        self._pacer = Pacer(self.interval)
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
         if not self.interval:
             return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
+        self._pacer.wait()
         while True:
             with self._lock:
                 now = time.monotonic()

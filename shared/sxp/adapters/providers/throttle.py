@@ -12,9 +12,10 @@ with nothing left (or after a 429) it pauses until the provider says the window 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Mapping
+
+from sxp.adapters.providers.ratelimit import Pacer
 
 WINDOWS = {"minute": 60.0, "hourly": 3600.0, "24-hour": 86400.0}
 EPOCH_THRESHOLD = 1_000_000_000  # an x-rate-limit-reset past this is a Unix time, not seconds
@@ -26,19 +27,15 @@ class HeaderThrottle:
         self.reserve = reserve
         self.windows = dict(WINDOWS if windows is None else windows)
         self.max_pause_s = max_pause_s
-        self.interval = 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
+        self._pacer = Pacer()
+
+    @property
+    def interval(self) -> float:
+        return self._pacer.interval
 
     def wait(self) -> float:
         """Sleep until the next send is allowed; returns the seconds slept."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
-        return max(slot - now, 0.0)
+        return self._pacer.wait()
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         headers = {k.lower(): v for k, v in headers.items()}
@@ -52,10 +49,9 @@ class HeaderThrottle:
         retry_after = _number(headers.get("retry-after"))
         if status == 429:  # the provider's own word on when to come back wins
             pause = retry_after if retry_after is not None else max(pause, 1.0)
-        with self._lock:
-            self.interval = min(interval, self.max_pause_s)
-            if pause:
-                self._next = max(self._next, time.monotonic() + min(pause, self.max_pause_s))
+        self._pacer.interval = min(interval, self.max_pause_s)
+        if pause:
+            self._pacer.push_back(time.monotonic() + min(pause, self.max_pause_s))
 
     def _quotas(self, headers: Mapping[str, str]
                 ) -> list[tuple[float, float, float, float | None]]:
