@@ -12,38 +12,9 @@ from typing import Any
 import orjson
 import psycopg
 
+from sxp.adapters.postgres.named_sql import query
 from sxp.domain.cards import CardScores, ProfileSignals
 from sxp.domain.gate import GateCard
-
-_PROFILE_COLUMNS = (
-    "p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,"
-    " p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.posts, p.likes,"
-    " p.account_created_at, p.bio_has_contact")
-
-_STALE_PROFILES = (
-    f"SELECT {_PROFILE_COLUMNS} FROM social.raw_social_profiles p"
-    " LEFT JOIN execution.lead_cards c ON c.profile_id = p.id"
-    " WHERE c.id IS NULL OR c.profile_hash <> p.content_hash ORDER BY p.id")
-
-_UPSERT_CARDS = """
-INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
-    readiness_score, base_confidence, signals, enrich_inputs)
-SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
-    signals, enrich_inputs FROM tmp_cards ORDER BY profile_id
-ON CONFLICT (profile_id) DO UPDATE SET
-    platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
-    readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
-    base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
-    -- a card already queued or enriched keeps the inputs it was looked up with, and its state
-    enrich_inputs = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
-                         THEN EXCLUDED.enrich_inputs ELSE c.enrich_inputs END,
-    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
-                        THEN 'new' ELSE c.enrich_state END,
-    enrich_reason = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
-                         THEN NULL ELSE c.enrich_reason END,
-    updated_at = now()
-WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
-"""
 
 
 def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000
@@ -54,7 +25,7 @@ def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000
     """
     with conn.cursor(name="sxp_stale_profiles") as cur:
         cur.itersize = chunk
-        cur.execute(_STALE_PROFILES)
+        cur.execute(query("cards", "stale_profiles"))
         while rows := cur.fetchmany(chunk):
             yield [ProfileSignals(**row) for row in rows]
 
@@ -81,7 +52,7 @@ def copy_cards(conn: psycopg.Connection[Any],
 
 def apply_card_copy(conn: psycopg.Connection[Any]) -> int:
     """Insert new cards and refresh changed ones from tmp_cards; returns rows written."""
-    return conn.execute(_UPSERT_CARDS).rowcount
+    return conn.execute(query("cards", "upsert_cards")).rowcount
 
 
 # -- label ---------------------------------------------------------------------------------
@@ -91,17 +62,7 @@ def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: i
     """Cards whose labels are missing or stale (profile or ruleset version changed)."""
     with conn.cursor(name="sxp_unlabeled") as cur:
         cur.itersize = chunk
-        cur.execute(
-            "SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score,"
-            " c.base_confidence, jsonb_build_object("
-            "   'account_age_days', c.signals -> 'account_age_days',"
-            "   'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,"
-            " c.enrich_inputs, p.platform, p.handle,"
-            " p.display_name, p.bio, p.bio_url, p.location, p.is_verified, p.followers,"
-            " p.following, p.posts, p.likes, p.bio_has_contact"
-            " FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id"
-            " WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %s ORDER BY c.id",
-            (ruleset_version,))
+        cur.execute(query("cards", "unlabeled"), (ruleset_version,))
         while rows := cur.fetchmany(chunk):
             yield rows
 
@@ -125,20 +86,8 @@ def apply_label_copy(conn: psycopg.Connection[Any], ruleset_version: str) -> int
     """Store new labels. A relabeled card the gate had refused (and that was not exported yet)
     goes back to `new` so the next gate decides again; queued or enriched cards keep their state.
     """
-    # lock in id order, as the gate does, so a label and a gate running together cannot deadlock
-    conn.execute("SELECT id FROM execution.lead_cards WHERE id IN (SELECT card_id FROM tmp_labels)"
-                 " ORDER BY id FOR UPDATE")
-    return conn.execute(
-        "UPDATE execution.lead_cards c SET persona = t.persona, tribe = t.tribe,"
-        " audience_pool = t.audience_pool, execution_label = t.execution_label,"
-        " ruleset_version = %s, rules_fired = t.rules_fired, labeled_hash = t.labeled_hash,"
-        " labeled_at = now(), updated_at = now(),"
-        " enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL"
-        "   THEN 'new' ELSE c.enrich_state END,"
-        " enrich_reason = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL"
-        "   THEN NULL ELSE c.enrich_reason END"
-        " FROM tmp_labels t WHERE c.id = t.card_id",
-        (ruleset_version,)).rowcount
+    conn.execute(query("cards", "lock_labeled"))
+    return conn.execute(query("cards", "apply_labels"), (ruleset_version,)).rowcount
 
 
 # -- gate ----------------------------------------------------------------------------------
@@ -153,12 +102,7 @@ def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
     """
     with conn.cursor(name="sxp_gate_candidates") as cur:
         cur.itersize = chunk
-        cur.execute(
-            "SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs"
-            " FROM execution.lead_cards WHERE enrich_state = 'new'"
-            " AND labeled_hash = profile_hash || '@' || %s"
-            " ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,"
-            " readiness_score DESC, id", (ruleset_version, enrichable_labels))
+        cur.execute(query("cards", "gate_candidates"), (ruleset_version, enrichable_labels))
         while rows := cur.fetchmany(chunk):
             yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],
                             readiness_score=float(r["readiness_score"]),
@@ -171,11 +115,8 @@ def set_reasons(conn: psycopg.Connection[Any], reasons: dict[int, str], state: s
     """Set enrich_state and enrich_reason for many cards at once (rows already so are skipped)."""
     if not reasons:
         return
-    conn.execute(
-        "UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason,"
-        " updated_at = now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)"
-        " WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)",
-        (state, list(reasons), list(reasons.values()), state))
+    conn.execute(query("cards", "set_reasons"),
+                 (state, list(reasons), list(reasons.values()), state))
 
 
 def has_cards_awaiting_gate(conn: psycopg.Connection[Any]) -> bool:

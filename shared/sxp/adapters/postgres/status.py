@@ -9,6 +9,7 @@ import psycopg
 from sxp.adapters.postgres.named_sql import query
 
 Conn = psycopg.Connection[Any]
+TOTALS = ("tier_counts", "ingest_totals")
 GROUPED = ("source_files", "cards_by_execution_label", "cards_by_enrich_state",
            "enrichment_batches", "export_batches", "audit_events")
 

@@ -1,0 +1,67 @@
+-- Lead cards (execution.lead_cards): built from Tier 1, labeled, gated.
+
+-- name: stale_profiles
+SELECT p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,
+       p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.posts, p.likes,
+       p.account_created_at, p.bio_has_contact
+FROM social.raw_social_profiles p
+LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
+WHERE c.id IS NULL OR c.profile_hash <> p.content_hash
+ORDER BY p.id
+
+-- name: upsert_cards
+INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
+    readiness_score, base_confidence, signals, enrich_inputs)
+SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
+    signals, enrich_inputs FROM tmp_cards ORDER BY profile_id
+ON CONFLICT (profile_id) DO UPDATE SET
+    platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
+    readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
+    base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
+    -- a card already queued or enriched keeps the inputs it was looked up with, and its state
+    enrich_inputs = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
+                         THEN EXCLUDED.enrich_inputs ELSE c.enrich_inputs END,
+    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
+                        THEN 'new' ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
+                         THEN NULL ELSE c.enrich_reason END,
+    updated_at = now()
+WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
+
+-- name: unlabeled
+SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
+       jsonb_build_object('account_age_days', c.signals -> 'account_age_days',
+                          'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,
+       c.enrich_inputs, p.platform, p.handle, p.display_name, p.bio, p.bio_url, p.location,
+       p.is_verified, p.followers, p.following, p.posts, p.likes, p.bio_has_contact
+FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id
+WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %s
+ORDER BY c.id
+
+-- name: lock_labeled
+-- in id order, as the gate locks, so a label and a gate running together cannot deadlock
+SELECT id FROM execution.lead_cards WHERE id IN (SELECT card_id FROM tmp_labels)
+ORDER BY id FOR UPDATE
+
+-- name: apply_labels
+UPDATE execution.lead_cards c
+SET persona = t.persona, tribe = t.tribe, audience_pool = t.audience_pool,
+    execution_label = t.execution_label, ruleset_version = %s, rules_fired = t.rules_fired,
+    labeled_hash = t.labeled_hash, labeled_at = now(), updated_at = now(),
+    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
+                        THEN 'new' ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
+                         THEN NULL ELSE c.enrich_reason END
+FROM tmp_labels t WHERE c.id = t.card_id
+
+-- name: gate_candidates
+SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs
+FROM execution.lead_cards
+WHERE enrich_state = 'new' AND labeled_hash = profile_hash || '@' || %s
+ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,
+         readiness_score DESC, id
+
+-- name: set_reasons
+UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason, updated_at = now()
+FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)
+WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)
