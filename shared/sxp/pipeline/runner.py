@@ -112,12 +112,13 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
                     idle_since = None
                     running[pool.submit(run_claimed, app, job)] = (job, time.monotonic())
                     continue
-                if not running and _stop_when_idle(claimer, idle, max_idle_wait_s,
-                                                   idle_since := idle_since or time.monotonic()):
+                if running:  # nothing to claim: wait for a running job (or a new one)
+                    collect(IDLE_POLL_S)
+                    continue
+                idle_since = idle_since or time.monotonic()
+                if _stop_when_idle(claimer, idle, max_idle_wait_s, idle_since):
                     break
-                collect(IDLE_POLL_S)
-                if not running:
-                    stop.wait(IDLE_POLL_S)
+                stop.wait(IDLE_POLL_S)
             while running:
                 collect(None)
         finally:
