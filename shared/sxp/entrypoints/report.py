@@ -61,6 +61,8 @@ def summary_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("cards exported", f"{tiers['exported_cards']:,}"),
         ("audit events", f"{tiers['audit_rows']:,}"),
     ]
+    if "native_ingest" in status:
+        rows.append(("native ingest path", str(status["native_ingest"])))
     return rows
 
 
