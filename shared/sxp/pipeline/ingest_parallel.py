@@ -35,6 +35,7 @@ from sxp.pipeline.ingest_rows import (
     RowSink,
     process_records,
 )
+from sxp.pipeline.jobs import check_lease
 
 BLOCK_BYTES = 4 << 20  # about 12,000 rows of 330 bytes per block
 # files smaller than this are parsed in-process (starting workers costs more than it saves)
@@ -146,6 +147,7 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
               for index, (first_line, block) in enumerate(iter_blocks(reader, max_row_bytes)))
     if count == 0:
         for args in blocks:
+            check_lease()
             result = process_block(*args)
             _write_block(sink, result)
             if result.chunk is not None:
@@ -165,6 +167,7 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
                 staging.submit(result.chunk)
 
         for args in blocks:
+            check_lease()  # a job whose lease was lost stops between blocks
             pending.append(pool.apply_async(process_block, args))
             if len(pending) > count + 1:
                 drain_one()

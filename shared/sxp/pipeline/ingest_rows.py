@@ -23,6 +23,7 @@ from sxp.domain import quality as q
 from sxp.domain.profile_builder import build_profile
 from sxp.domain.quality import RowRejected
 from sxp.logs import scrub_text
+from sxp.pipeline.jobs import check_lease
 
 
 class ProfileWriter(Protocol):
@@ -59,6 +60,7 @@ class ChunkWriter:
             self.flush()
 
     def flush(self) -> None:
+        check_lease()  # a job whose lease was lost stops between chunks
         if self._best:
             # in Tier 1's key order (handle, platform; str order is UTF-8 byte order), so its
             # unique index takes the chunk's keys at neighbouring pages
