@@ -184,10 +184,11 @@ def run_parallel(reader: BinaryIO, max_row_bytes: int, platform_hint: str | None
 def parser_context() -> multiprocessing.context.BaseContext:
     """Parser processes start from a forkserver: forking the ingest process itself, whose
     heartbeat, upload and database threads hold locks, could hand a child a lock that is never
-    released (Python 3.12 warns of it). The server imports this module once; each parser
-    process forked from it builds the native Unicode table once (about 0.1 s) and keeps it."""
+    released (Python 3.12 warns of it). The server, started once per process, preloads the
+    block code and the native Unicode table (`parser_preload`), which every parser process
+    forked from it inherits."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sxp.pipeline.ingest_parallel"])
+    context.set_forkserver_preload(["sxp.pipeline.parser_preload"])
     return context
 
 
