@@ -86,6 +86,14 @@ class Settings(BaseSettings):
 
     migrations_dir: Path | None = Field(None, alias="SXP_MIGRATIONS_DIR")
 
+    # the HTTP API: per-key rate limit, the largest upload it takes itself (bigger files go
+    # through a presigned upload), request timeouts
+    api_rate_per_s: float = Field(20.0, gt=0, alias="SXP_API_RATE_PER_S")
+    api_rate_burst: int = Field(40, ge=1, alias="SXP_API_RATE_BURST")
+    api_max_upload_bytes: int = Field(5 * 1024**3, ge=1, alias="SXP_API_MAX_UPLOAD_BYTES")
+    api_keep_alive_s: int = Field(5, ge=1, alias="SXP_API_KEEP_ALIVE_S")
+    api_link_expires_s: int = Field(900, ge=60, le=7 * 86400, alias="SXP_API_LINK_EXPIRES_S")
+
     @field_validator("provider_budgets")
     @classmethod
     def _known_providers(cls, value: dict[str, ProviderBudget]) -> dict[str, ProviderBudget]:

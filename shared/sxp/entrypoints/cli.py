@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     api = sub.add_parser("api", help="serve the HTTP API")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8080)
+    keys = sub.add_parser("keys", help="API keys: create, list, revoke")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; its token is printed once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True,
+                        help="comma-separated: imports:write, imports:read, cards:read, "
+                             "contacts:read, batches:read, admin")
+    keys_sub.add_parser("list", help="name, scopes, created, last used, revoked")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
+    revoke.add_argument("name")
     sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
     return parser
 
@@ -71,8 +81,9 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
         elif args.command == "import":
             from sxp.pipeline.imports import import_paths
 
-            for key in import_paths(app, args.paths, platform=args.platform, fmt=args.fmt):
-                print(app.store.url(key))
+            for receipt in import_paths(app, args.paths, platform=args.platform, fmt=args.fmt):
+                seen = " (duplicate of an earlier import)" if receipt.duplicate else ""
+                print(f"{app.store.url(receipt.key)}{seen}")
         elif args.command == "pull":
             from sxp.pipeline.pull import enqueue_pull
 
@@ -120,8 +131,19 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
 
             with app.connect() as conn:
                 print(f"{retry_dead(conn, args.job_id)} job(s) back in the queue")
+        elif args.command == "keys":
+            from sxp.entrypoints import keys as key_commands
+
+            if args.keys_command == "create":
+                scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+                print(key_commands.create_key(app, args.name, scopes))
+            elif args.keys_command == "list":
+                _print(key_commands.list_keys(app))
+            else:
+                key_commands.revoke_key(app, args.name)
+                print(f"revoked {args.name}")
         elif args.command == "api":
-            from sxp.entrypoints.api import serve_api
+            from sxp.entrypoints.api.serve import serve_api
 
             serve_api(app, args.host, args.port)
         return 0

@@ -2,8 +2,8 @@
 
 `packages/sxp/<name>/__main__.py` is a one-liner into the handler of the same name (`import`
 is `import_`, a Python keyword). Scheduled and plain functions return `{"body": {...}}`; web
-functions (`import`, `status`) route through the same Powertools resolver as the API
-container and return `{"statusCode", "headers", "body"}`.
+functions (`import`, `status`) go through the same FastAPI app as the API container (Mangum,
+`sxp.entrypoints.api.events`) and return `{"statusCode", "headers", "body"}`.
 """
 
 from __future__ import annotations
@@ -96,13 +96,14 @@ def export(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
 
 
 def import_(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
-    """Web (raw): `POST …/sxp/import?platform=&format=&filename=` with the file as body."""
-    return _web(args, "/imports", app)
+    """Web (raw): `POST …/sxp/import?platform=&format=&filename=` with the file as body and
+    the same `Authorization: Bearer` key as the API (`POST /v1/imports`)."""
+    return _web(args, "/v1/imports", app)
 
 
 def status(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
-    """Web: counts per tier, step and batch state."""
-    return _web({**args, "__ow_method": "get"}, "/status", app)
+    """Web: counts per tier, step and batch state (`GET /v1/status`, with a key)."""
+    return _web({**args, "__ow_method": "get"}, "/v1/status", app)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -112,15 +113,18 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _web(args: dict[str, Any], path: str, app: App | None) -> dict[str, Any]:
-    from sxp.entrypoints.api import handle_http_event, http_event
+    from sxp.entrypoints.api.events import handle_http_event, http_event
 
     headers = {str(k).lower(): str(v) for k, v in (args.get("__ow_headers") or {}).items()}
     event = http_event(str(args.get("__ow_method") or "get"), path,
                        query=str(args.get("__ow_query") or ""), headers=headers,
                        body=_raw_body(args.get("__ow_body"), headers.get("content-type", "")))
     response = handle_http_event(_get_app(app), event)
+    body = response.get("body", "")
+    if response.get("isBase64Encoded") and body:
+        body = base64.b64decode(body).decode()  # our routes answer JSON, problem+json
     return {"statusCode": response.get("statusCode", 200),
-            "headers": response.get("headers") or {}, "body": response.get("body", "")}
+            "headers": response.get("headers") or {}, "body": body}
 
 
 def _raw_body(body: Any, content_type: str) -> bytes:

@@ -1,12 +1,16 @@
-"""A ready-to-export card, inserted with plain SQL (synthetic data)."""
+"""Fixtures of the entrypoint tests: the API on loopback, keys with scopes, a ready card."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from sxp.bootstrap import App
+from sxp.entrypoints.keys import create_key
+
+from .api_server import serving
 
 
 @pytest.fixture
@@ -24,3 +28,30 @@ def seed_ready_card(app: App) -> Callable[[], None]:
             conn.commit()
 
     return _seed
+
+
+@pytest.fixture
+def token(app: App) -> Callable[..., str]:
+    """A fresh key's token with the scopes given."""
+    made: list[str] = []
+
+    def _token(*scopes: str) -> str:
+        made.append(create_key(app, f"test-{len(made)}", list(scopes)))
+        return made[-1]
+
+    return _token
+
+
+@pytest.fixture
+def base_url(app: App) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def client(base_url: str, token: Callable[..., str]) -> Iterator[httpx.Client]:
+    """A client whose key holds every scope but admin."""
+    key = token("imports:write", "imports:read", "cards:read", "contacts:read", "batches:read")
+    with httpx.Client(base_url=base_url, timeout=10,
+                      headers={"Authorization": f"Bearer {key}"}) as http:
+        yield http

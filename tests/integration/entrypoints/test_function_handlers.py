@@ -12,14 +12,19 @@ from sxp.bootstrap import App
 from sxp.entrypoints import functions
 
 
-def test_import_web_function_takes_text_and_binary_bodies(app: App) -> None:
+def test_import_web_function_takes_text_and_binary_bodies(
+        app: App, token: Callable[..., str]) -> None:
+    auth = {"authorization": f"Bearer {token('imports:write')}"}
+    refused = functions.import_({"__ow_method": "post", "__ow_body": "x",
+                                 "__ow_headers": {"content-type": "text/csv"}}, app)
+    assert refused["statusCode"] == 401 and json.loads(refused["body"])["code"] == "unauthorized"
     rows = '{"username": "synthetic_fn"}\n'
     text = functions.import_(
         {
             "__ow_method": "post",
             "__ow_path": "",
             "__ow_query": "platform=x&filename=fn-drop.jsonl",
-            "__ow_headers": {"content-type": "application/x-ndjson"},
+            "__ow_headers": {"content-type": "application/x-ndjson", **auth},
             "__ow_body": rows,
         },
         app,
@@ -33,7 +38,7 @@ def test_import_web_function_takes_text_and_binary_bodies(app: App) -> None:
         {
             "__ow_method": "post",
             "__ow_query": "format=csv",
-            "__ow_headers": {"content-type": "application/gzip"},
+            "__ow_headers": {"content-type": "application/gzip", **auth},
             "__ow_body": base64.b64encode(packed).decode(),
         },
         app,
@@ -45,19 +50,21 @@ def test_import_web_function_takes_text_and_binary_bodies(app: App) -> None:
         {
             "__ow_method": "post",
             "__ow_query": "platform=myspace",
-            "__ow_headers": {"content-type": "text/csv"},
+            "__ow_headers": {"content-type": "text/csv", **auth},
             "__ow_body": "a",
         },
         app,
     )
-    assert bad["statusCode"] == 400 and json.loads(bad["body"])["error"] == "unknown_platform"
+    assert bad["statusCode"] == 400 and json.loads(bad["body"])["code"] == "unknown_platform"
 
     scanned = functions.scan({}, app)["body"]
     assert scanned["registered"] == 2
 
 
-def test_status_export_and_drain_functions(app: App, seed_ready_card: Callable[[], None]) -> None:
-    status = functions.status({"__ow_method": "get"}, app)
+def test_status_export_and_drain_functions(app: App, seed_ready_card: Callable[[], None],
+                                           token: Callable[..., str]) -> None:
+    auth = {"authorization": f"Bearer {token('imports:read')}"}
+    status = functions.status({"__ow_method": "get", "__ow_headers": auth}, app)
     assert status["statusCode"] == 200
     assert json.loads(status["body"])["tiers"]["tier3_lead_cards"] == 0
 

@@ -1,89 +1,211 @@
-"""The HTTP API over real HTTP on loopback, on real Postgres and moto S3."""
+"""The HTTP API over real HTTP on loopback (uvicorn), on real Postgres and moto S3."""
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from sxp.bootstrap import App
-from sxp.entrypoints.api import MAX_IMPORT_BYTES, handle_http_event
-from sxp.entrypoints.http_server import start_http_server
+from sxp.pipeline.scan import scan
+
+PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-def client(app: App) -> Iterator[httpx.Client]:
-    server = start_http_server(
-        lambda event: handle_http_event(app, event), "127.0.0.1", 0, max_body_bytes=MAX_IMPORT_BYTES
-    )
-    with httpx.Client(base_url=server.base_url, timeout=10) as http:
-        yield http
-    server.close()
+def _problem(resp: httpx.Response, status: int, code: str) -> None:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM)
+    body = resp.json()
+    assert body["status"] == status and body["code"] == code and body["detail"]
+    assert "/work" not in resp.text and "/tmp" not in resp.text and "Traceback" not in resp.text
 
 
-def test_health_and_status(client: httpx.Client) -> None:
-    health = client.get("/health")
+def test_health_needs_no_key_and_everything_else_does(base_url: str) -> None:
+    health = httpx.get(f"{base_url}/health")
     assert health.status_code == 200 and health.json() == {"status": "ok", "env": "test"}
-    status = client.get("/status")
-    assert status.status_code == 200
-    assert status.json()["tiers"]["tier1_profiles"] == 0
+    for method, path in (("GET", "/v1/status"), ("POST", "/v1/imports"), ("GET", "/v1/cards"),
+                         ("GET", "/v1/cards/1"), ("GET", "/v1/imports/1"),
+                         ("GET", "/v1/jobs"), ("POST", "/v1/jobs/1/retry"),
+                         ("POST", "/v1/gate/dry-run"), ("GET", "/v1/exports")):
+        resp = httpx.request(method, f"{base_url}{path}")
+        _problem(resp, 401, "unauthorized")
+        assert resp.headers["www-authenticate"] == "Bearer"
+    bad = httpx.get(f"{base_url}/v1/status", headers={"Authorization": "Bearer sxp_nope"})
+    _problem(bad, 401, "unauthorized")
 
 
-def test_import_writes_the_body_into_the_inbox(app: App, client: httpx.Client) -> None:
+def test_scopes_revocation_and_rate_limit(app: App, base_url: str,
+                                          token: Callable[..., str]) -> None:
+    from sxp.entrypoints import api
+    from sxp.entrypoints.api import deps
+    from sxp.entrypoints.keys import revoke_key
+
+    reader = {"Authorization": f"Bearer {token('cards:read')}"}
+    assert httpx.get(f"{base_url}/v1/cards", headers=reader).status_code == 200
+    _problem(httpx.get(f"{base_url}/v1/status", headers=reader), 403, "forbidden")
+    _problem(httpx.post(f"{base_url}/v1/jobs/1/retry", headers=reader), 403, "forbidden")
+    revoke_key(app, "test-0")
+    deps.KEY_CACHE_S, cache = 0.0, deps.KEY_CACHE_S
+    try:
+        _problem(httpx.get(f"{base_url}/v1/cards", headers=reader), 401, "unauthorized")
+    finally:
+        deps.KEY_CACHE_S = cache
+    burst = {"Authorization": f"Bearer {token('cards:read')}"}
+    with httpx.Client(base_url=base_url, headers=burst) as http:
+        codes = [http.get("/v1/cards", params={"limit": 1}).status_code
+                 for _ in range(app.settings.api_rate_burst * 2)]
+        assert codes.count(429) >= 1 and codes[0] == 200
+        limited = next(r for r in (http.get("/v1/cards") for _ in range(20))
+                       if r.status_code == 429)
+    _problem(limited, 429, "rate_limited")
+    assert int(limited.headers["retry-after"]) >= 1
+    assert api.API_VERSION
+
+
+def test_upload_streams_into_the_inbox_with_a_key_of_its_own(app: App,
+                                                             client: httpx.Client) -> None:
     rows = b'{"platform": "x", "username": "synthetic_one"}\n'
-    resp = client.post(
-        "/imports",
-        params={"platform": "x", "format": "jsonl", "filename": "drop-1.jsonl"},
-        content=rows,
-    )
-    assert resp.status_code == 202, resp.text
-    key = resp.json()["key"]
-    assert key.startswith("inbox/platform=x/format=jsonl/") and key.endswith("/drop-1.jsonl")
-    assert app.store.get_bytes(key) == rows
+    first = client.post("/v1/imports", params={"platform": "x", "format": "jsonl",
+                                               "filename": "drop-1.jsonl"}, content=rows)
+    assert first.status_code == 202, first.text
+    body = first.json()
+    assert body["key"].startswith("inbox/platform=x/format=jsonl/")
+    assert body["key"].endswith("-drop-1.jsonl") and not body["duplicate"]
+    assert app.store.get_bytes(body["key"]) == rows
+    other = client.post("/v1/imports", params={"filename": "drop-1.jsonl"},
+                        content=rows.replace(b"one", b"two"))
+    assert other.status_code == 202 and other.json()["key"] != body["key"]  # no overwrite
+    again = client.post("/v1/imports", params={"filename": "renamed.jsonl"}, content=rows)
+    assert again.status_code == 200 and again.json()["duplicate"]
+    assert again.json()["id"] == body["id"] and again.json()["key"] == body["key"]
 
-    packed = gzip.compress(b"username,name\nsynthetic_two,Two\n")
-    resp = client.post("/imports", content=packed)
-    assert resp.status_code == 202
-    gz_key = resp.json()["key"]
-    assert gz_key.startswith("inbox/2") and gz_key.endswith(".jsonl.gz")
-    assert app.store.get_bytes(gz_key) == packed
+    def chunks() -> object:
+        for n in range(50):
+            yield gzip.compress(b"")[:0] + f'{{"username": "chunk_{n}"}}\n'.encode()
 
-
-@pytest.mark.parametrize(
-    "params, body, code",
-    [
-        ({}, b"", "empty_body"),
-        ({"platform": "myspace"}, b"x", "unknown_platform"),
-        ({"format": "xml"}, b"x", "unknown_format"),
-        ({"filename": "../escape.jsonl"}, b"x", "bad_filename"),
-    ],
-)
-def test_bad_imports_get_400_with_a_message(
-    client: httpx.Client, params: dict[str, str], body: bytes, code: str
-) -> None:
-    resp = client.post("/imports", params=params, content=body)
-    assert resp.status_code == 400
-    assert resp.json()["error"] == code and resp.json()["message"]
+    chunked = client.post("/v1/imports", content=chunks())  # chunked transfer encoding
+    assert chunked.status_code == 202 and chunked.json()["size_bytes"] > 0
+    assert chunked.json()["key"].endswith("-import.jsonl")
+    assert not list(app.store.list("uploads/"))  # the staging copies are gone
 
 
-def test_exports_index_and_unknown_route(
-    app: App, client: httpx.Client, seed_ready_card: Callable[[], None]
-) -> None:
-    empty = client.get("/exports")
-    assert empty.status_code == 200 and empty.json()["manifests"] == []
+def test_import_status_follows_the_file_through_ingest(app: App, client: httpx.Client) -> None:
+    from sxp.pipeline.runner import drain
+
+    rows = b'{"platform": "x", "username": "good_one"}\n{"platform": "x"}\n'
+    receipt = client.post("/v1/imports", params={"filename": "st.jsonl"}, content=rows).json()
+    before = client.get(f"/v1/imports/{receipt['id']}").json()
+    assert before["state"] == "registered" and before["rows_read"] == 0
+    scan(app)
+    drain(app, kinds=["ingest"])
+    by_id = client.get(f"/v1/imports/{receipt['id']}").json()
+    by_key = client.get(f"/v1/imports/{receipt['key']}").json()
+    assert by_id == by_key
+    assert by_id["state"] == "ingested" and by_id["rows_read"] == 2
+    assert by_id["rows_loaded"] == 1 and by_id["rows_rejected"] == 1
+    assert by_id["rejects_url"].startswith("http://127.0.0.1")  # presigned on S3
+    assert httpx.get(by_id["rejects_url"]).status_code == 200
+    _problem(client.get("/v1/imports/999999"), 404, "not_found")
+
+
+@pytest.mark.parametrize(("params", "body", "status", "code"), [
+    ({}, b"", 400, "empty_body"),
+    ({"platform": "myspace"}, b"x", 400, "unknown_platform"),
+    ({"format": "xml"}, b"x", 400, "unknown_format"),
+    ({"filename": "../escape.jsonl"}, b"x", 400, "bad_filename"),
+])
+def test_bad_imports_get_a_problem(client: httpx.Client, params: dict[str, str], body: bytes,
+                                   status: int, code: str) -> None:
+    _problem(client.post("/v1/imports", params=params, content=body), status, code)
+
+
+def test_an_upload_past_the_limit_is_refused_and_leaves_nothing(app: App,
+                                                                 client: httpx.Client) -> None:
+    app.settings.api_max_upload_bytes = 1000
+    _problem(client.post("/v1/imports", content=b"x" * 5000), 413, "too_large")
+    assert not list(app.store.list("inbox/")) and not list(app.store.list("uploads/"))
+
+
+def test_cards_pages_filters_and_detail(app: App, client: httpx.Client,
+                                        seed_ready_card: Callable[[], None],
+                                        token: Callable[..., str]) -> None:
     seed_ready_card()
-    from sxp.pipeline.export import export
+    page = client.get("/v1/cards", params={"limit": 1}).json()
+    assert len(page["cards"]) == 1 and page["next_page_token"] is None
+    card = page["cards"][0]
+    assert card["handle"] == "synthetic_api" and card["execution_label"] == "export_only"
+    assert client.get("/v1/cards", params={"execution_label": "enrich_now"}).json()["cards"] == []
+    _problem(client.get("/v1/cards", params={"page_token": "garbage!"}), 400, "bad_page_token")
+    _problem(client.get("/v1/cards", params={"limit": 0}), 400, "bad_request")
+    detail = client.get(f"/v1/cards/{card['id']}").json()
+    assert detail["scores"]["readiness"] == "ready" and detail["labels"]["rules_fired"] == []
+    assert detail["enrichment"]["state"] == "ineligible" and detail["contacts"] == []
+    no_contacts = httpx.get(f"{client.base_url}/v1/cards/{card['id']}",
+                            headers={"Authorization": f"Bearer {token('cards:read')}"}).json()
+    assert no_contacts["contacts"] is None  # Tier 2 only with contacts:read
+    _problem(client.get("/v1/cards/424242"), 404, "not_found")
 
-    result = export(app)
-    assert result is not None
-    index = client.get("/exports").json()
-    assert [m["batch_id"] for m in index["manifests"]] == [result.batch_id]
-    assert index["manifests"][0]["sha256"] == result.manifest_sha256
-    assert client.get("/nope").status_code == 404
+
+def test_cursor_pages_through_every_card_once(app: App, client: httpx.Client) -> None:
+    with app.connect() as conn:
+        conn.execute(
+            "WITH p AS (INSERT INTO social.raw_social_profiles (platform, handle, scraped_at,"
+            " content_hash) SELECT 'x', 'h' || g, now(), 'h' FROM generate_series(1, 25) g"
+            " RETURNING id, handle)"
+            " INSERT INTO execution.lead_cards (profile_id, platform, handle, profile_hash,"
+            " readiness, readiness_score, base_confidence) SELECT id, 'x', handle, 'h',"
+            " 'ready', 0.5, 0.5 FROM p")
+        conn.commit()
+    seen, token_ = [], None
+    while True:
+        page = client.get("/v1/cards", params={"limit": 10, "page_token": token_}
+                          if token_ else {"limit": 10}).json()
+        seen += [c["id"] for c in page["cards"]]
+        token_ = page["next_page_token"]
+        if token_ is None:
+            break
+    assert len(seen) == 25 == len(set(seen)) and seen == sorted(seen)
+
+
+def test_operations_routes_for_admin(app: App, base_url: str,
+                                     token: Callable[..., str]) -> None:
+    with httpx.Client(base_url=base_url,
+                      headers={"Authorization": f"Bearer {token('admin')}"}) as admin:
+        _admin_routes(app, admin)
+
+
+def _admin_routes(app: App, admin: httpx.Client) -> None:
+    from sxp.adapters.postgres import queue
+
+    assert admin.get("/v1/status").json()["tiers"]["tier1_profiles"] == 0
+    assert admin.post("/v1/gate/dry-run").json()["dry_run"] is True
+    with app.connect() as conn:
+        queue.enqueue(conn, "ingest", {"source_file_id": 1}, max_attempts=1)
+        conn.commit()
+        job = queue.claim(conn, "w")
+        assert job is not None
+        queue.fail(conn, job, "boom", fatal=True)
+    dead = admin.get("/v1/jobs", params={"state": "dead"}).json()
+    assert [j["id"] for j in dead["jobs"]] == [job.id]
+    assert admin.post(f"/v1/jobs/{job.id}/retry").json() == {"id": job.id, "state": "todo"}
+    _problem(admin.post(f"/v1/jobs/{job.id}/retry"), 404, "not_found")
+    _problem(admin.get("/v1/jobs", params={"state": "bogus"}), 400, "bad_request")
+    assert admin.get("/v1/exports").json()["manifests"] == []
+
+
+def test_unknown_routes_and_methods_get_problems(client: httpx.Client) -> None:
+    _problem(client.get("/nope"), 404, "not_found")
+    _problem(client.delete("/v1/cards"), 405, "method_not_allowed")
     spec = client.get("/openapi.json").json()
-    assert {"/health", "/status", "/imports", "/exports"} <= set(spec["paths"])
+    assert {"/health", "/v1/imports", "/v1/imports/{ref}", "/v1/cards", "/v1/cards/{card_id}",
+            "/v1/status", "/v1/jobs", "/v1/jobs/{job_id}/retry", "/v1/gate/dry-run",
+            "/v1/exports"} <= set(spec["paths"])
+    imports = spec["paths"]["/v1/imports"]["post"]
+    assert {p["name"] for p in imports["parameters"]} == {"platform", "format", "filename"}
+    assert {"202", "200", "400", "401", "403", "413", "429"} <= set(imports["responses"])
+    assert client.get("/docs").status_code == 200
 
 
 def test_sxp_api_command_serves_over_loopback(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -103,6 +225,12 @@ def test_sxp_api_command_serves_over_loopback(settings, tmp_path) -> None:  # ty
                 "SPACES_BUCKET": settings.spaces_bucket, "SPACES_KEY": "testing",
                 "SPACES_SECRET": "testing", "SXP_ENV": "cli", "SXP_HOME": str(tmp_path)})
     sxp = Path(sys.executable).parent / "sxp"
+    made = subprocess.run([str(sxp), "keys", "create", "--name", "cli", "--scopes",
+                           "imports:write"], env=env, capture_output=True, text=True, check=True)
+    key = made.stdout.strip().splitlines()[-1]
+    listed = subprocess.run([str(sxp), "keys", "list"], env=env, capture_output=True, text=True,
+                            check=True).stdout
+    assert '"name": "cli"' in listed and key not in listed  # the token is shown once only
     proc = subprocess.Popen([str(sxp), "api", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -114,9 +242,11 @@ def test_sxp_api_command_serves_over_loopback(settings, tmp_path) -> None:  # ty
             except httpx.TransportError:
                 time.sleep(0.1)
         assert health is not None and health.json() == {"status": "ok", "env": "cli"}
-        resp = httpx.post(f"http://127.0.0.1:{port}/imports", params={"platform": "threads"},
-                          content=b'{"username": "synthetic_cli"}\n', timeout=10)
+        resp = httpx.post(f"http://127.0.0.1:{port}/v1/imports", params={"platform": "threads"},
+                          content=b'{"username": "synthetic_cli"}\n', timeout=10,
+                          headers={"Authorization": f"Bearer {key}"})
         assert resp.status_code == 202 and "platform=threads" in resp.json()["key"]
     finally:
         proc.terminate()
-        assert proc.wait(timeout=10) == 0  # SIGTERM: graceful stop
+        # SIGTERM: uvicorn finishes in-flight requests, then exits by the signal it got
+        assert proc.wait(timeout=20) in (0, -15)

@@ -23,6 +23,18 @@ def check_folder(prefix: str) -> None:
         raise StoreError(f"not a folder prefix: {prefix!r}", "bad_key")
 
 
+class ObjectWriter(Protocol):
+    """An object written as a stream: nothing is visible at its key until `commit`."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def commit(self) -> str:
+        """Make the object visible; returns its ETag."""
+
+    def abort(self) -> None:
+        """Drop what was written (idempotent; a no-op after commit)."""
+
+
 class ObjectStore(Protocol):
     bucket: str
 
@@ -47,6 +59,23 @@ class ObjectStore(Protocol):
     def move_file(self, key: str, path: Path, content_type: str | None = None) -> None:
         """Upload a local file the caller is done with; it is gone afterwards. The local folder
         moves it into place rather than copying it, and hashes it when it is first listed."""
+
+    def open_write(self, key: str, content_type: str | None = None) -> ObjectWriter:
+        """Write an object as a stream, holding at most one part (8 MB) in memory."""
+
+    def rename(self, source: str, target: str) -> None:
+        """Move an object to another key (S3: a server-side copy, then a delete)."""
+
+    def delete(self, key: str) -> None:
+        """Remove one object (no error when it is gone already)."""
+
+    def presigned_put(self, key: str, expires_s: int, content_type: str | None = None
+                      ) -> str | None:
+        """A URL a client PUTs the object to without credentials; None where the store has
+        no such URLs (the local folder: the API offers its own)."""
+
+    def presigned_get(self, key: str, expires_s: int) -> str | None:
+        """A short-lived URL to read one object; None where the store has none."""
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove every object whose key starts with `prefix` (a folder: it ends with '/')."""

@@ -111,6 +111,33 @@ class LocalDirObjectStore:
             self.put_file(key, path, content_type)  # another file system: copy, then remove
             path.unlink()
 
+    def open_write(self, key: str, content_type: str | None = None) -> LocalStreamWriter:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return LocalStreamWriter(self, target)
+
+    def rename(self, source: str, target: str) -> None:
+        src, dst = self._path(source), self._path(target)
+        if not src.is_file():
+            raise StoreError(f"object not found: {source}", "not_found")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        known = self._etags.pop(src, None)
+        os.replace(src, dst)
+        if known is not None:
+            self._remember(dst, dst.stat(), known[2])
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        self._etags.pop(path, None)
+        path.unlink(missing_ok=True)
+
+    def presigned_put(self, key: str, expires_s: int, content_type: str | None = None
+                      ) -> str | None:
+        return None
+
+    def presigned_get(self, key: str, expires_s: int) -> str | None:
+        return None
+
     def delete_prefix(self, prefix: str) -> None:
         check_folder(prefix)
         folder = self._path(prefix.rstrip("/"))
@@ -120,6 +147,31 @@ class LocalDirObjectStore:
 
     def url(self, key: str) -> str:
         return str(self._path(key))
+
+
+class LocalStreamWriter:
+    """A temporary file beside the target, renamed into place by `commit`."""
+
+    def __init__(self, store: LocalDirObjectStore, target: Path) -> None:
+        self._store, self._target = store, target
+        fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=target.parent)
+        self._tmp = Path(tmp)
+        self._out = os.fdopen(fd, "wb")
+        self._digest = hashlib.md5(usedforsecurity=False)
+
+    def write(self, data: bytes) -> None:
+        self._digest.update(data)
+        self._out.write(data)
+
+    def commit(self) -> str:
+        self._out.close()
+        os.replace(self._tmp, self._target)
+        return self._store._remember(self._target, self._target.stat(), self._digest.hexdigest())
+
+    def abort(self) -> None:
+        if not self._out.closed:
+            self._out.close()
+        self._tmp.unlink(missing_ok=True)
 
 
 class _Hashing:

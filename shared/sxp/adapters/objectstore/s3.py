@@ -65,6 +65,31 @@ class S3ObjectStore:
         self._s3.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
         path.unlink()
 
+    def open_write(self, key: str, content_type: str | None = None) -> S3StreamWriter:
+        return S3StreamWriter(self._s3, self.bucket, key, content_type)
+
+    def rename(self, source: str, target: str) -> None:
+        # managed copy: a multipart copy past 5 GB, server-side either way
+        self._s3.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
+        self.delete(source)
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def presigned_put(self, key: str, expires_s: int, content_type: str | None = None
+                      ) -> str | None:
+        params = {"Bucket": self.bucket, "Key": key}
+        if content_type:
+            params["ContentType"] = content_type
+        url: str = self._s3.generate_presigned_url("put_object", Params=params,
+                                                   ExpiresIn=expires_s)
+        return url
+
+    def presigned_get(self, key: str, expires_s: int) -> str | None:
+        url: str = self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s)
+        return url
+
     def delete_prefix(self, prefix: str) -> None:
         check_folder(prefix)
         paginator = self._s3.get_paginator("list_objects_v2")
@@ -76,3 +101,55 @@ class S3ObjectStore:
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+
+PART_BYTES = 8 << 20  # S3's minimum part is 5 MB; 10,000 parts of 8 MB carry 80 GB
+
+
+class S3StreamWriter:
+    """A multipart upload fed by `write`: one part buffered at a time; a small object (under
+    one part) is a single PUT."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str | None) -> None:
+        self._s3, self._bucket, self._key = s3, bucket, key
+        self._extra = {"ContentType": content_type} if content_type else {}
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._done = False
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= PART_BYTES:
+            self._send_part(bytes(self._buffer[:PART_BYTES]))
+            del self._buffer[:PART_BYTES]
+
+    def _send_part(self, body: bytes) -> None:
+        if self._upload_id is None:
+            self._upload_id = str(self._s3.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, **self._extra)["UploadId"])
+        number = len(self._parts) + 1
+        resp = self._s3.upload_part(Bucket=self._bucket, Key=self._key, PartNumber=number,
+                                    UploadId=self._upload_id, Body=body)
+        self._parts.append({"PartNumber": number, "ETag": resp["ETag"]})
+
+    def commit(self) -> str:
+        if self._upload_id is None:
+            resp = self._s3.put_object(Bucket=self._bucket, Key=self._key,
+                                       Body=bytes(self._buffer), **self._extra)
+        else:
+            if self._buffer:
+                self._send_part(bytes(self._buffer))
+            resp = self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts})
+        self._buffer.clear()
+        self._done = True
+        return str(resp["ETag"]).strip('"')
+
+    def abort(self) -> None:
+        if not self._done and self._upload_id is not None:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key,
+                                            UploadId=self._upload_id)
+        self._buffer.clear()
+        self._done = True

@@ -1,0 +1,36 @@
+"""The sxp HTTP API: one FastAPI route definition, served two ways.
+
+- the `sxp-api` container (`sxp api`): uvicorn (`serve.serve_api`);
+- DigitalOcean web functions: their arguments become an API-Gateway-v2 event that Mangum hands
+  to the same app (`events.handle_http_event`).
+
+Every route but `GET /health` needs `Authorization: Bearer <token>` with a key from
+`sxp keys create` holding the route's scope (`deps.require`). Errors are RFC 9457 problem
+details (`problems`). OpenAPI at `/openapi.json`, Swagger UI at `/docs`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sxp.bootstrap import App
+from sxp.entrypoints.api import problems
+from sxp.entrypoints.api.deps import KeyCheck
+from sxp.entrypoints.api.routes import cards, health, imports, ops
+
+API_VERSION = "1.0"
+
+
+def create_api(app: App) -> FastAPI:
+    """The API bound to an App (nothing is built at import time)."""
+    api = FastAPI(title="Social XPress Engine API", version=API_VERSION,
+                  description="Imports, lead cards and pipeline operations of sxp. Keys are "
+                              "created with `sxp keys create --name NAME --scopes ...`.",
+                  openapi_tags=[{"name": n} for n in ("health", "imports", "cards",
+                                                       "operations")])
+    api.state.sxp = app
+    api.state.keys = KeyCheck(app, app.settings.api_rate_per_s, app.settings.api_rate_burst)
+    problems.install(api)
+    for router in (health.router, imports.router, cards.router, ops.router):
+        api.include_router(router)
+    return api

@@ -1,0 +1,112 @@
+"""Dependencies of the routes: the App, the calling API key and its scopes, its rate limit.
+
+Every route but `GET /health` depends on `require(scope)`: a missing or unknown token is a 401,
+a key without the scope a 403, a key past its rate a 429 with `Retry-After`. Keys are looked up
+by their public id and the secret compared in constant time; a lookup is remembered for
+KEY_CACHE_S, so a revocation takes effect within that time on every instance.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from sxp.adapters.postgres import api_keys as repo
+from sxp.bootstrap import App
+from sxp.domain.api_keys import has_scope, parse_token, secret_matches
+from sxp.entrypoints.api.problems import ApiProblem
+
+KEY_CACHE_S = 5.0
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The API key a request came with."""
+
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+
+    def may(self, scope: str) -> bool:
+        return has_scope(list(self.scopes), scope)
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.sxp
+    return app
+
+
+class KeyCheck:
+    """Looks tokens up (cached briefly) and keeps each key's token bucket."""
+
+    def __init__(self, app: App, rate_per_s: float, burst: int) -> None:
+        self._app = app
+        self._rate, self._burst = rate_per_s, burst
+        self._cache: dict[str, tuple[float, repo.ApiKey | None]] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def caller(self, authorization: str | None) -> Caller:
+        scheme, _, token = (authorization or "").partition(" ")
+        parsed = parse_token(token.strip()) if scheme.lower() == "bearer" else None
+        if parsed is None:
+            raise ApiProblem(401, "unauthorized", "send 'Authorization: Bearer <token>' with a"
+                             " key from 'sxp keys create'", {"WWW-Authenticate": "Bearer"})
+        key_id, secret = parsed
+        key = self._lookup(key_id)
+        if key is None or key.revoked_at is not None or not secret_matches(
+                secret, key.secret_sha256):
+            raise ApiProblem(401, "unauthorized", "the token is not a valid key",
+                             {"WWW-Authenticate": "Bearer"})
+        self._take(key.id)
+        return Caller(key.id, key.name, tuple(key.scopes))
+
+    def _lookup(self, key_id: str) -> repo.ApiKey | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(key_id)
+        if cached is not None and now - cached[0] < KEY_CACHE_S:
+            return cached[1]
+        with self._app.connect() as conn:
+            key = repo.by_key_id(conn, key_id)
+            if key is not None and key.revoked_at is None:
+                repo.touch(conn, key.id)
+            conn.commit()
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key_id] = (now, key)
+        return key
+
+    def _take(self, key: int) -> None:
+        """Token bucket per key: `rate_per_s` sustained, `burst` at once."""
+        now = time.monotonic()
+        with self._lock:
+            level, at = self._buckets.get(key, (float(self._burst), now))
+            level = min(float(self._burst), level + (now - at) * self._rate)
+            if level < 1.0:
+                self._buckets[key] = (level, now)
+                wait = math.ceil((1.0 - level) / self._rate)
+                raise ApiProblem(429, "rate_limited",
+                                 f"more than {self._rate:g} requests/s for this key",
+                                 {"Retry-After": str(max(wait, 1))})
+            self._buckets[key] = (level - 1.0, now)
+
+
+def require(scope: str) -> Callable[..., Caller]:
+    """A dependency: the calling key, which must hold `scope`."""
+
+    def check(request: Request) -> Caller:
+        keys: KeyCheck = request.app.state.keys
+        caller = keys.caller(request.headers.get("authorization"))
+        if not caller.may(scope):
+            raise ApiProblem(403, "forbidden", f"this key lacks the '{scope}' scope")
+        return caller
+
+    check.__name__ = f"require_{scope.replace(':', '_')}"
+    return check
