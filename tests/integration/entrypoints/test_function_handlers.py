@@ -55,7 +55,7 @@ def test_import_web_function_takes_text_and_binary_bodies(
         },
         app,
     )
-    assert bad["statusCode"] == 400 and json.loads(bad["body"])["code"] == "unknown_platform"
+    assert bad["statusCode"] == 400 and json.loads(bad["body"])["code"] == "bad_request"
 
     scanned = functions.scan({}, app)["body"]
     assert scanned["registered"] == 2

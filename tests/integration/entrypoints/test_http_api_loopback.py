@@ -112,9 +112,9 @@ def test_import_status_follows_the_file_through_ingest(app: App, client: httpx.C
 
 @pytest.mark.parametrize(("params", "body", "status", "code"), [
     ({}, b"", 400, "empty_body"),
-    ({"platform": "myspace"}, b"x", 400, "unknown_platform"),
-    ({"format": "xml"}, b"x", 400, "unknown_format"),
-    ({"filename": "../escape.jsonl"}, b"x", 400, "bad_filename"),
+    ({"platform": "myspace"}, b"x", 400, "bad_request"),
+    ({"format": "xml"}, b"x", 400, "bad_request"),
+    ({"filename": "../escape.jsonl"}, b"x", 400, "bad_request"),
 ])
 def test_bad_imports_get_a_problem(client: httpx.Client, params: dict[str, str], body: bytes,
                                    status: int, code: str) -> None:

@@ -31,17 +31,25 @@ def test_import_with_overrides_lands_rows_without_platform_fields(app: App,
     # bare handles in a file with no extension: only the overrides say what it is
     (tmp_path / "handles.txt").write_text("handle,followers\r\n@Some.Body,\"1,2K\"\r\n")
     (tmp_path / "plain.jsonl").write_text('{"platform": "x", "handle": "plain_one"}\n')
-    keys = import_paths(app, [tmp_path / "handles.txt"], platform="tiktok", fmt="csv")
-    keys += import_paths(app, [tmp_path / "plain.jsonl"])
-    assert keys[0].startswith("inbox/platform=tiktok/format=csv/")
-    assert import_paths(app, [tmp_path / "plain.jsonl"]) == keys[1:]  # same day, same key
-    assert scan(app).registered == 2
+    receipts = import_paths(app, [tmp_path / "handles.txt"], platform="tiktok", fmt="csv")
+    receipts += import_paths(app, [tmp_path / "plain.jsonl"])
+    assert receipts[0].key.startswith("inbox/platform=tiktok/format=csv/")
+    assert receipts[0].key.endswith("-handles.txt") and not receipts[1].duplicate
+    again = import_paths(app, [tmp_path / "plain.jsonl"])  # the same content: not stored twice
+    assert again[0].duplicate and again[0].key == receipts[1].key
+    (tmp_path / "plain.jsonl").write_text('{"platform": "x", "handle": "plain_two"}\n')
+    changed = import_paths(app, [tmp_path / "plain.jsonl"])[0]  # same name: a key of its own
+    assert not changed.duplicate and changed.key != receipts[1].key
+    assert app.store.get_bytes(receipts[1].key) != app.store.get_bytes(changed.key)
+    (tmp_path / "plain.jsonl").write_text('{"platform": "x", "handle": "plain_one"}\n')
+    assert scan(app).registered == 3
     with app.connect() as conn:
         while (job := queue.claim(conn, "t", kinds=["ingest"])) is not None:
             run_job(app, job)
         rows = conn.execute("SELECT platform, handle, followers FROM social.raw_social_profiles"
                             " ORDER BY handle").fetchall()
     assert rows == [{"platform": "x", "handle": "plain_one", "followers": None},
+                    {"platform": "x", "handle": "plain_two", "followers": None},
                     {"platform": "tiktok", "handle": "some.body", "followers": 1200}]
     with pytest.raises(InputError):
         import_paths(app, [tmp_path / "missing.csv"])

@@ -11,7 +11,10 @@ details (`problems`). OpenAPI at `/openapi.json`, Swagger UI at `/docs`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from sxp.bootstrap import App
 from sxp.entrypoints.api import problems
@@ -33,4 +36,19 @@ def create_api(app: App) -> FastAPI:
     problems.install(api)
     for router in (health.router, imports.router, cards.router, ops.router):
         api.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schema = get_openapi(title=api.title, version=api.version,
+                                 description=api.description, routes=api.routes,
+                                 tags=api.openapi_tags)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                problems.Problem.model_json_schema())
+            schema["components"]["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "a token from `sxp keys create`"}}
+            api.openapi_schema = problems.drop_validation_responses(schema)
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
     return api

@@ -53,10 +53,21 @@ def problem(status: int, code: str, detail: str,
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem responses a route may give."""
+    """OpenAPI entries for the problem responses a route may give (any request may be
+    malformed: 400 is always among them)."""
     return {s: {"model": Problem, "description": _TITLES.get(s, "Error"),
-                "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}}
-            for s in statuses}
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for s in sorted({400, *statuses})}
+
+
+def drop_validation_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents a 422 on every route; ours answer 400 problems instead."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            operation.get("responses", {}).pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    return schema
 
 
 def install(api: FastAPI) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -17,11 +17,12 @@ from sxp.entrypoints.api.problems import ApiProblem, responses
 from sxp.pipeline.imports import ImportUpload
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
-Platform = Annotated[str | None, Query(description="x, tiktok or threads (a hint for rows "
-                                                   "that do not say)")]
-Format = Annotated[str | None, Query(description="jsonl, json or csv (else sniffed)")]
+Platform = Annotated[Literal["x", "tiktok", "threads"] | None,
+                     Query(description="the platform of rows that do not say")]
+Format = Annotated[Literal["jsonl", "json", "csv"] | None,
+                   Query(description="the file's format (else sniffed from its bytes)")]
 Filename = Annotated[str | None, Query(description="a plain name: letters, digits, . _ -",
-                                       max_length=200)]
+                                       pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
 
 
 class ImportAccepted(BaseModel):
@@ -62,7 +63,8 @@ class ImportStatus(BaseModel):
     responses={200: {"model": ImportAccepted, "description": "Duplicate of an earlier import"},
                **responses(400, 401, 403, 413, 429)},
     openapi_extra={"requestBody": {"required": True, "content": {
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary",
+                                                "minLength": 1}}}}})
 async def create_import(request: Request, platform: Platform = None, format: Format = None,
                         filename: Filename = None,
                         _caller: Caller = Depends(require("imports:write"))) -> Any:
