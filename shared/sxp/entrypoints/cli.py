@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     keys_sub.add_parser("list", help="name, scopes, created, last used, revoked")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="recompute the hash chain; exit 1 naming the first row"
+                                        " that does not match")
     sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
     return parser
 
@@ -142,6 +146,16 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
             else:
                 key_commands.revoke_key(app, args.name)
                 print(f"revoked {args.name}")
+        elif args.command == "audit":
+            from sxp.adapters.postgres.audit import verify_chain
+
+            with app.connect() as conn:
+                check = verify_chain(conn)
+            if check.first_bad is not None:
+                print(f"audit chain broken at row {check.first_bad}: {check.reason}"
+                      f" ({check.rows} rows checked)", file=sys.stderr)
+                return 1
+            print(f"audit chain verified: {check.rows} rows")
         elif args.command == "api":
             from sxp.entrypoints.api.serve import serve_api
 

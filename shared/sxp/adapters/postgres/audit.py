@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from sxp.adapters.postgres.named_sql import query
 from sxp.logs import scrub
 
 AUDIT_SCHEMA_VERSION = "audit.v1"
@@ -24,3 +26,18 @@ def record_event(conn: psycopg.Connection[Any], *, event_type: str, actor: str, 
          Jsonb(scrub(details or {}))),
     )
     return cur.rowcount == 1
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    rows: int
+    first_bad: int | None  # the id of the first row that does not verify
+    reason: str | None
+
+
+def verify_chain(conn: psycopg.Connection[Any]) -> ChainCheck:
+    """Recompute every row's chain hash (independent of the session's time zone) and check
+    that each row names the one before it."""
+    row = conn.execute(query("audit", "verify_chain")).fetchone()
+    assert row is not None
+    return ChainCheck(int(row["rows"]), row["first_bad"], row["reason"])
