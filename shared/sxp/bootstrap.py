@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from sxp.domain.rules import Ruleset
 
 T = TypeVar("T")
+# the services that call enrichment providers: where deployed, they refuse to start without
+# the providers' real settings (the API calls none and gets no provider keys)
+PROVIDER_SERVICES = ("sxp-worker", "sxp-functions")
 
 
 @dataclass
@@ -65,8 +68,9 @@ class App:
         from sxp.adapters.providers.registry import build_resilient_provider, check_known
 
         check_known(name)
+        self.settings.check_provider(name)
         base_url: str | None = getattr(self.settings, f"{name}_base_url")
-        api_key: str = getattr(self.settings, f"{name}_api_key")
+        api_key = self.settings.secret(f"{name}_api_key") or ""
         if base_url is None:
             from sxp.sandbox import start_sandbox
 
@@ -108,7 +112,7 @@ def build_store(settings: Settings) -> ObjectStore:
         endpoint_url=settings.spaces_endpoint,
         region_name=settings.spaces_region,
         aws_access_key_id=settings.spaces_key,
-        aws_secret_access_key=settings.spaces_secret,
+        aws_secret_access_key=settings.secret("spaces_secret"),
         config=Config(retries={"max_attempts": 5, "mode": "standard"},
                       s3={"addressing_style": "path"}),
     )
@@ -122,7 +126,10 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False,
     settings = settings or Settings()
     if configure_logs:
         configure_logging(settings.log_level)
-    uri = settings.database_url or embedded_postgres_uri(settings.pgdata_dir)
+    if settings.service in PROVIDER_SERVICES:
+        for name in settings.enrich_provider.split(","):
+            settings.check_provider(name.strip())
+    uri = settings.database_dsn or embedded_postgres_uri(settings.pgdata_dir)
     if migrate or settings.embedded_db:
         with psycopg.connect(uri) as conn:
             apply_migrations(conn, settings.migrations_path)

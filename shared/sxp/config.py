@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sxp.domain.budget import CALL_TYPES, ProviderBudget
+from sxp.errors import ConfigError
 
 MAX_ENRICH_BATCH = 250
+# the keys the sandbox emulators accept (embedded default only; refused where deployed)
+SANDBOX_KEYS = {"skiptrace": "sandbox-skiptrace-key", "apollo": "sandbox-apollo-key"}
+DEPLOYED_ENVS = ("dev", "stage", "prod")
 
 
 class Settings(BaseSettings):
@@ -22,14 +26,14 @@ class Settings(BaseSettings):
     service: str = Field("sxp", alias="SXP_SERVICE")
     log_level: str = Field("INFO", alias="SXP_LOG_LEVEL")
 
-    database_url: str | None = Field(None, alias="DATABASE_URL")
+    database_url: SecretStr | None = Field(None, alias="DATABASE_URL")
     # Postgres role assumed after connecting (SET ROLE); production connects as it directly.
     db_role: str | None = Field(None, alias="SXP_DB_ROLE")
 
     spaces_endpoint: str | None = Field(None, alias="SPACES_ENDPOINT")
     spaces_bucket: str = Field("sxp-local", alias="SPACES_BUCKET")
     spaces_key: str | None = Field(None, alias="SPACES_KEY")
-    spaces_secret: str | None = Field(None, alias="SPACES_SECRET")
+    spaces_secret: SecretStr | None = Field(None, alias="SPACES_SECRET")
     spaces_region: str = Field("us-east-1", alias="SPACES_REGION")
 
     inbox_prefix: str = Field("inbox/", alias="SXP_INBOX_PREFIX")
@@ -39,9 +43,10 @@ class Settings(BaseSettings):
     rules_file: Path | None = Field(None, alias="SXP_RULES_FILE")
 
     skiptrace_base_url: str | None = Field(None, alias="SKIPTRACE_BASE_URL")
-    skiptrace_api_key: str = Field("sandbox-skiptrace-key", alias="SKIPTRACE_API_KEY")
+    skiptrace_api_key: SecretStr = Field(SecretStr(SANDBOX_KEYS["skiptrace"]),
+                                         alias="SKIPTRACE_API_KEY")
     apollo_base_url: str | None = Field(None, alias="APOLLO_BASE_URL")
-    apollo_api_key: str = Field("sandbox-apollo-key", alias="APOLLO_API_KEY")
+    apollo_api_key: SecretStr = Field(SecretStr(SANDBOX_KEYS["apollo"]), alias="APOLLO_API_KEY")
     provider_timeout_s: float = Field(10.0, alias="SXP_PROVIDER_TIMEOUT_S")
     provider_max_attempts: int = Field(5, alias="SXP_PROVIDER_MAX_ATTEMPTS")
     # client-side limits, set below the plans' limits (BatchData ~3,000/min, Apollo 1,000/min)
@@ -55,11 +60,11 @@ class Settings(BaseSettings):
 
     # platform APIs for pull jobs (`sxp pull`); real base URLs are configuration only
     x_api_base_url: str | None = Field(None, alias="X_API_BASE_URL")
-    x_api_bearer_token: str | None = Field(None, alias="X_API_BEARER_TOKEN")
+    x_api_bearer_token: SecretStr | None = Field(None, alias="X_API_BEARER_TOKEN")
     tiktok_api_base_url: str | None = Field(None, alias="TIKTOK_API_BASE_URL")
-    tiktok_api_token: str | None = Field(None, alias="TIKTOK_API_TOKEN")
+    tiktok_api_token: SecretStr | None = Field(None, alias="TIKTOK_API_TOKEN")
     threads_api_base_url: str | None = Field(None, alias="THREADS_API_BASE_URL")
-    threads_api_token: str | None = Field(None, alias="THREADS_API_TOKEN")
+    threads_api_token: SecretStr | None = Field(None, alias="THREADS_API_TOKEN")
     pull_rate_per_s: float = Field(5.0, gt=0, alias="SXP_PULL_RATE_PER_S")
     pull_handles_per_job: int = Field(1000, ge=1, le=10000, alias="SXP_PULL_HANDLES_PER_JOB")
 
@@ -118,6 +123,33 @@ class Settings(BaseSettings):
         budget = self.provider_budgets.get(provider, ProviderBudget())
         return {t: budget.prices.get(t, self.credits_per_lookup)
                 for t in CALL_TYPES.get(provider, ())}
+
+    def secret(self, name: str) -> str | None:
+        """The plain value of a secret setting (never logged; settings print it masked)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+    @property
+    def database_dsn(self) -> str | None:
+        return self.secret("database_url")
+
+    @property
+    def deployed(self) -> bool:
+        """dev, stage or prod: no embedded default may stand in for a real service there."""
+        return self.env in DEPLOYED_ENVS
+
+    def check_provider(self, name: str) -> None:
+        """Where deployed, a provider needs its real base URL and key (a startup error of the
+        services that call providers, rather than a sandbox that starts silently)."""
+        if not self.deployed:
+            return
+        missing = [f"{name.upper()}_BASE_URL"] if getattr(self, f"{name}_base_url") is None else []
+        if self.secret(f"{name}_api_key") in (None, "", SANDBOX_KEYS.get(name)):
+            missing.append(f"{name.upper()}_API_KEY")
+        if missing:
+            raise ConfigError(f"SXP_ENV={self.env} needs {' and '.join(missing)}"
+                              " (the sandbox emulator serves only local runs)",
+                              "provider_not_configured")
 
     @property
     def migrations_path(self) -> Path:

@@ -49,7 +49,7 @@ def cli(settings: Settings, app: App, tmp_path: Path) -> Cli:
     """`app` first, so the bucket exists before the aws CLI drops files into it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SXP_", "SPACES_"))}
     env.update({
-        "DATABASE_URL": str(settings.database_url),
+        "DATABASE_URL": str(settings.database_dsn),
         "SPACES_ENDPOINT": str(settings.spaces_endpoint),
         "SPACES_BUCKET": settings.spaces_bucket,
         "SPACES_KEY": "testing", "SPACES_SECRET": "testing",

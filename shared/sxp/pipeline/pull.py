@@ -66,7 +66,7 @@ def enqueue_pull(app: App, platform: str, handles: list[str]) -> list[int]:
 def client_for(app: App, platform: str) -> SocialApiClient:
     url_field, token_field = PLATFORM_SETTINGS[platform]
     base_url = getattr(app.settings, url_field)
-    token = getattr(app.settings, token_field)
+    token = app.settings.secret(token_field)
     if not base_url or not token:
         raise ConfigError(f"pulling from {platform} needs {url_field.upper()} and "
                           f"{token_field.upper()}", "pull_not_configured")

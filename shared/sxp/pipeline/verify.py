@@ -155,5 +155,5 @@ def _s3_client(source: App | ObjectStore | None) -> Any:
     return boto3.client("s3", endpoint_url=settings.spaces_endpoint,
                         region_name=settings.spaces_region,
                         aws_access_key_id=settings.spaces_key,
-                        aws_secret_access_key=settings.spaces_secret,
+                        aws_secret_access_key=settings.secret("spaces_secret"),
                         config=Config(s3={"addressing_style": "path"}))

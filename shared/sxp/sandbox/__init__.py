@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sxp.config import SANDBOX_KEYS
 from sxp.sandbox.server import FAULTS, Fault, SandboxServer
-
-SANDBOX_KEYS = {"skiptrace": "sandbox-skiptrace-key", "apollo": "sandbox-apollo-key"}
 
 __all__ = ["FAULTS", "Fault", "SandboxServer", "start_sandbox"]
 

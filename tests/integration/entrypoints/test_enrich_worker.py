@@ -91,7 +91,7 @@ def test_worker_killed_mid_batch_then_restarted_counts_credits_once(
         conn.commit()
     env = {
         **os.environ,
-        "DATABASE_URL": worker_settings.database_url or "",
+        "DATABASE_URL": worker_settings.database_dsn or "",
         "SPACES_ENDPOINT": worker_settings.spaces_endpoint or "",
         "SPACES_BUCKET": worker_settings.spaces_bucket,
         "SPACES_KEY": "testing",

@@ -220,7 +220,7 @@ def test_sxp_api_command_serves_over_loopback(settings, tmp_path) -> None:  # ty
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SXP_", "SPACES_"))}
-    env.update({"DATABASE_URL": str(settings.database_url),
+    env.update({"DATABASE_URL": str(settings.database_dsn),
                 "SPACES_ENDPOINT": str(settings.spaces_endpoint),
                 "SPACES_BUCKET": settings.spaces_bucket, "SPACES_KEY": "testing",
                 "SPACES_SECRET": "testing", "SXP_ENV": "cli", "SXP_HOME": str(tmp_path)})

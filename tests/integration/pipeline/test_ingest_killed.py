@@ -53,7 +53,7 @@ def _tier1_count(app: App) -> int:
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": settings.database_url or "",
+    return {**os.environ, "DATABASE_URL": settings.database_dsn or "",
             "SPACES_ENDPOINT": settings.spaces_endpoint or "",
             "SPACES_BUCKET": settings.spaces_bucket, "SPACES_KEY": "testing",
             "SPACES_SECRET": "testing", "SXP_HOME": str(settings.home),

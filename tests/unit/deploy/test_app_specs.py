@@ -53,7 +53,14 @@ def test_app_spec_is_valid(env: str, validator: jsonschema.protocols.Validator) 
         envs = {e["key"]: e for e in component["envs"]}
         assert envs["SXP_ENV"]["value"] == env
         assert envs["DATABASE_URL"]["value"] == "${sxp-db.DATABASE_URL}"
-        for secret in ("SPACES_KEY", "SPACES_SECRET", "APOLLO_API_KEY", "SKIPTRACE_API_KEY"):
+        provider_keys = {k for k in envs if k.startswith(("APOLLO_", "SKIPTRACE_"))}
+        if component["name"] == "sxp-worker":  # the one component that calls providers
+            assert provider_keys == {"APOLLO_BASE_URL", "APOLLO_API_KEY", "SKIPTRACE_BASE_URL",
+                                     "SKIPTRACE_API_KEY"}
+        else:
+            assert not provider_keys, (component["name"], provider_keys)
+        for secret in {"SPACES_KEY", "SPACES_SECRET", "APOLLO_API_KEY",
+                       "SKIPTRACE_API_KEY"} & set(envs):
             assert envs[secret]["type"] == "SECRET" and "value" not in envs[secret]
         assert (ROOT / component["dockerfile_path"]).is_file()
 

@@ -55,7 +55,7 @@ def test_a_writer_cannot_choose_the_time(app: App) -> None:
 def test_sxp_audit_verify_exits_non_zero_naming_the_row(app: App, settings: Settings) -> None:
     _events(app, 2, "UTC")
     sxp = Path(sys.executable).parent / "sxp"
-    env = {"DATABASE_URL": str(settings.database_url), "SXP_HOME": str(settings.home),
+    env = {"DATABASE_URL": str(settings.database_dsn), "SXP_HOME": str(settings.home),
            "PATH": "/usr/bin:/bin", "SXP_LOG_LEVEL": "WARNING"}
     ok = subprocess.run([str(sxp), "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and "verified: 2 rows" in ok.stdout, ok.stderr
