@@ -8,10 +8,11 @@ adapters, each built once per App and closed with it).
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import psycopg
 
@@ -23,6 +24,7 @@ from sxp.adapters.postgres.connection import (
     ConnectionFactory,
     DictConnection,
     connection_factory,
+    connection_pool,
 )
 from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.config import Settings
@@ -79,6 +81,15 @@ class App:
         url: str = base_url
         return self._once(f"provider:{name}", lambda: build_resilient_provider(
             self.settings, self.connect, name, url, api_key, rate_per_s))
+
+    @contextlib.contextmanager
+    def pooled(self) -> Iterator[DictConnection]:
+        """A connection from this App's pool (built on first use), for short reads; the
+        transaction ends (commit, or rollback on error) when the block does."""
+        pool = self._once("pool", lambda: connection_pool(
+            self.database_uri, self.settings.db_role, max_size=self.settings.db_pool_size))
+        with pool.connection() as conn:
+            yield cast(DictConnection, conn)  # the pool's connections have dict rows
 
     def once(self, name: str, build: Callable[[], T]) -> T:
         """A helper an entrypoint builds once per App (the API's resolver); closed with it."""

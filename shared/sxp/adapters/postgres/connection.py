@@ -8,6 +8,7 @@ from typing import Any, LiteralString
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 DictConnection = psycopg.Connection[dict[str, Any]]
 ConnectionFactory = Callable[[], DictConnection]
@@ -24,6 +25,19 @@ def connection_factory(uri: str, role: str | None = None) -> ConnectionFactory:
         return conn
 
     return connect
+
+
+def connection_pool(uri: str, role: str | None = None, *, max_size: int = 8) -> ConnectionPool:
+    """A pool of connections switched to `role`, for a service that answers many short
+    requests (the API); opened at once, closed with the App."""
+
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        if role:
+            conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
+            conn.commit()
+
+    return ConnectionPool(uri, kwargs={"row_factory": dict_row}, configure=configure,
+                          min_size=1, max_size=max_size, open=True, name="sxp")
 
 
 class AutocommitStatements:

@@ -72,7 +72,7 @@ class KeyCheck:
             cached = self._cache.get(key_id)
         if cached is not None and now - cached[0] < KEY_CACHE_S:
             return cached[1]
-        with self._app.connect() as conn:
+        with self._app.pooled() as conn:
             key = repo.by_key_id(conn, key_id)
             if key is not None and key.revoked_at is None:
                 repo.touch(conn, key.id)

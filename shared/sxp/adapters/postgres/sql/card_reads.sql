@@ -1,9 +1,9 @@
 -- Lead cards for the API's read side.
 
 -- name: page
-SELECT c.id, c.platform, c.handle, c.readiness, c.readiness_score, c.base_confidence,
-       c.persona, c.tribe, c.audience_pool, c.execution_label, c.ruleset_version,
-       c.enrich_state, c.enrich_reason, c.updated_at
+SELECT c.id, c.platform, c.handle, c.readiness, c.readiness_score::float8 AS readiness_score,
+       c.base_confidence::float8 AS base_confidence, c.persona, c.tribe, c.audience_pool,
+       c.execution_label, c.ruleset_version, c.enrich_state, c.enrich_reason, c.updated_at
 FROM execution.lead_cards c
 WHERE c.id > %(after_id)s
   AND (%(execution_label)s::text IS NULL OR c.execution_label = %(execution_label)s)

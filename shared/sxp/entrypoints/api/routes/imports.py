@@ -91,7 +91,7 @@ async def create_import(request: Request, platform: Platform = None, format: For
 def import_status(ref: Annotated[str, Path(description="the import's id or inbox key")],
                   app: App = Depends(get_app),
                   _caller: Caller = Depends(require("imports:read"))) -> ImportStatus:
-    with app.connect() as conn:
+    with app.pooled() as conn:
         found = repo.find(conn, ref)
     if found is None:
         raise ApiProblem(404, "not_found", "no import has that id or key")

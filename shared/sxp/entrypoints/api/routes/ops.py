@@ -57,7 +57,7 @@ def gate_dry_run(app: App = Depends(get_app),
             responses=responses(400, 401, 403, 429))
 def jobs(state: Literal["dead"] = "dead", app: App = Depends(get_app),
          _caller: Caller = Depends(require("admin"))) -> JobList:
-    with app.connect() as conn:
+    with app.pooled() as conn:
         rows = queue.dead_jobs(conn)
     return JobList(state=state, jobs=[JobRow(**r) for r in rows])
 
@@ -68,7 +68,7 @@ def retry(job_id: int, app: App = Depends(get_app),
           _caller: Caller = Depends(require("admin"))) -> Retried:
     if not 0 < job_id < 2**63:
         raise ApiProblem(404, "not_found", "no dead job has that id")
-    with app.connect() as conn:
+    with app.pooled() as conn:
         if queue.retry_dead(conn, job_id) == 0:
             raise ApiProblem(404, "not_found", "no dead job has that id")
     return Retried(id=job_id, state="todo")
