@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from sxp.bootstrap import App
+from sxp.bootstrap import App, bootstrap
 from sxp.entrypoints.keys import create_key
 
 from .api_server import serving
@@ -43,8 +43,17 @@ def token(app: App) -> Callable[..., str]:
 
 
 @pytest.fixture
-def base_url(app: App) -> Iterator[str]:
-    with serving(app) as url:
+def api_app(app: App) -> Iterator[App]:
+    """The API's App: connected as the role the deploy specs give sxp-api (the `app`
+    fixture, the table owner, seeds data and creates keys, as the migrate job and CLI do)."""
+    served = bootstrap(app.settings.model_copy(update={"db_role": "sxp_api_svc"}))
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def base_url(api_app: App) -> Iterator[str]:
+    with serving(api_app) as url:
         yield url
 
 

@@ -20,8 +20,8 @@ EXCLUDED = [positive_data_acceptance]
 
 
 def test_api_answers_every_generated_request_as_documented(
-        base_url: str, token: Callable[..., str], app: App) -> None:
-    app.settings.api_rate_per_s = 10_000.0  # the fuzz is not a test of the rate limit
+        base_url: str, token: Callable[..., str], api_app: App) -> None:
+    api_app.settings.api_rate_per_s = 10_000.0  # the fuzz is not a test of the rate limit
     headers = {"Authorization": f"Bearer {token('admin')}"}
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -121,9 +121,9 @@ def test_bad_imports_get_a_problem(client: httpx.Client, params: dict[str, str],
     _problem(client.post("/v1/imports", params=params, content=body), status, code)
 
 
-def test_an_upload_past_the_limit_is_refused_and_leaves_nothing(app: App,
-                                                                 client: httpx.Client) -> None:
-    app.settings.api_max_upload_bytes = 1000
+def test_an_upload_past_the_limit_is_refused_and_leaves_nothing(
+        app: App, api_app: App, client: httpx.Client) -> None:
+    api_app.settings.api_max_upload_bytes = 1000
     _problem(client.post("/v1/imports", content=b"x" * 5000), 413, "too_large")
     assert not list(app.store.list("inbox/")) and not list(app.store.list("uploads/"))
 

@@ -18,6 +18,9 @@ ROOT = repo_root()
 VENDORED = ROOT.parent / "shared/vendor/do-app-spec.schema.json"  # ../shared/vendor
 
 
+SERVICE_ROLES = {"sxp-api": "sxp_api_svc", "sxp-worker": "sxp_worker_svc"}
+
+
 def _load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text())
 
@@ -52,7 +55,12 @@ def test_app_spec_is_valid(env: str, validator: jsonschema.protocols.Validator) 
     for component in spec["services"] + spec["workers"] + spec["jobs"]:
         envs = {e["key"]: e for e in component["envs"]}
         assert envs["SXP_ENV"]["value"] == env
-        assert envs["DATABASE_URL"]["value"] == "${sxp-db.DATABASE_URL}"
+        if component["name"] == "sxp-migrate":  # the owner of the tables: the cluster's user
+            assert envs["DATABASE_URL"]["value"] == "${sxp-db.DATABASE_URL}"
+            assert "SXP_DB_ROLE" not in envs
+        else:  # a database user of its own, its connection string a secret
+            assert envs["DATABASE_URL"]["type"] == "SECRET" and "value" not in envs["DATABASE_URL"]
+            assert envs["SXP_DB_ROLE"]["value"] == SERVICE_ROLES[component["name"]]
         provider_keys = {k for k in envs if k.startswith(("APOLLO_", "SKIPTRACE_"))}
         if component["name"] == "sxp-worker":  # the one component that calls providers
             assert provider_keys == {"APOLLO_BASE_URL", "APOLLO_API_KEY", "SKIPTRACE_BASE_URL",

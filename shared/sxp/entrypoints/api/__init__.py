@@ -32,7 +32,7 @@ def create_api(app: App) -> FastAPI:
                   openapi_tags=[{"name": n} for n in ("health", "imports", "cards",
                                                        "operations")])
     api.state.sxp = app
-    api.state.keys = KeyCheck(app, app.settings.api_rate_per_s, app.settings.api_rate_burst)
+    api.state.keys = KeyCheck(app)
     problems.install(api)
     for router in (health.router, imports.router, cards.router, ops.router):
         api.include_router(router)

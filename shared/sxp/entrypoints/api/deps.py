@@ -44,9 +44,8 @@ def get_app(request: Request) -> App:
 class KeyCheck:
     """Looks tokens up (cached briefly) and keeps each key's token bucket."""
 
-    def __init__(self, app: App, rate_per_s: float, burst: int) -> None:
+    def __init__(self, app: App) -> None:
         self._app = app
-        self._rate, self._burst = rate_per_s, burst
         self._cache: dict[str, tuple[float, repo.ApiKey | None]] = {}
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
@@ -84,16 +83,17 @@ class KeyCheck:
         return key
 
     def _take(self, key: int) -> None:
-        """Token bucket per key: `rate_per_s` sustained, `burst` at once."""
+        """Token bucket per key: SXP_API_RATE_PER_S sustained, SXP_API_RATE_BURST at once."""
+        rate, burst = self._app.settings.api_rate_per_s, float(self._app.settings.api_rate_burst)
         now = time.monotonic()
         with self._lock:
-            level, at = self._buckets.get(key, (float(self._burst), now))
-            level = min(float(self._burst), level + (now - at) * self._rate)
+            level, at = self._buckets.get(key, (burst, now))
+            level = min(burst, level + (now - at) * rate)
             if level < 1.0:
                 self._buckets[key] = (level, now)
-                wait = math.ceil((1.0 - level) / self._rate)
+                wait = math.ceil((1.0 - level) / rate)
                 raise ApiProblem(429, "rate_limited",
-                                 f"more than {self._rate:g} requests/s for this key",
+                                 f"more than {rate:g} requests/s for this key",
                                  {"Retry-After": str(max(wait, 1))})
             self._buckets[key] = (level - 1.0, now)
 
