@@ -11,8 +11,8 @@ import yaml
 
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings, repo_root
-from sxp.pipeline.run import run_pipeline
 from sxp.entrypoints.demo import sample_files
+from sxp.pipeline.run import run_pipeline
 
 
 def deploy_roles() -> set[str]:
