@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     api_max_upload_bytes: int = Field(5 * 1024**3, ge=1, alias="SXP_API_MAX_UPLOAD_BYTES")
     api_keep_alive_s: int = Field(5, ge=1, alias="SXP_API_KEEP_ALIVE_S")
     api_link_expires_s: int = Field(900, ge=60, le=7 * 86400, alias="SXP_API_LINK_EXPIRES_S")
+    # signs the API's own upload links (the local folder store has no presigned URLs); unset:
+    # a key of this process, so links die with it (fine for the embedded default only)
+    api_signing_key: SecretStr | None = Field(None, alias="SXP_API_SIGNING_KEY")
 
     @field_validator("provider_budgets")
     @classmethod

@@ -101,6 +101,12 @@ def import_(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
     return _web(args, "/v1/imports", app)
 
 
+def upload(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
+    """Web: `POST …/sxp/upload` with `{"size_bytes", "filename", "platform", "format"}`: a
+    presigned URL (or part plan) for a file of any size (`POST /v1/imports/uploads`)."""
+    return _web({**args, "__ow_method": "post"}, "/v1/imports/uploads", app)
+
+
 def status(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
     """Web: counts per tier, step and batch state (`GET /v1/status`, with a key)."""
     return _web({**args, "__ow_method": "get"}, "/v1/status", app)
@@ -108,7 +114,7 @@ def status(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "scan": scan, "drain": drain, "ingest": ingest, "cards": cards, "label": label,
-    "gate": gate, "export": export, "import": import_, "status": status,
+    "gate": gate, "export": export, "import": import_, "upload": upload, "status": status,
 }
 
 

@@ -79,3 +79,13 @@ def test_status_export_and_drain_functions(app: App, seed_ready_card: Callable[[
     drained = functions.drain({"seconds": 30}, app)["body"]
     assert drained == {"outcomes": {"done": 1}, "by_kind": {"export": 1}, "pending": 0}
     assert functions.label({"seconds": 5}, app)["body"]["outcomes"] == {}
+
+
+def test_upload_web_function_plans_a_direct_upload(app: App, token: Callable[..., str]) -> None:
+    headers = {"content-type": "application/json",
+               "authorization": f"Bearer {token('imports:write')}"}
+    body = json.dumps({"size_bytes": 123, "filename": "f.csv"})
+    answer = functions.upload({"__ow_headers": headers, "__ow_body": body}, app)
+    assert answer["statusCode"] == 201, answer
+    plan = json.loads(answer["body"])
+    assert plan["method"] == "PUT" and plan["key"].endswith("-f.csv") and plan["url"]

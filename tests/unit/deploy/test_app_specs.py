@@ -105,7 +105,7 @@ def test_project_yml_functions_map_to_packages_and_handlers() -> None:
     names = [f["name"] for f in package["functions"]]
     assert sorted(names) == sorted(functions.HANDLERS)
     assert sorted(names) == sorted(["scan", "drain", "ingest", "cards", "label", "gate",
-                                    "export", "import", "status"])
+                                    "export", "import", "upload", "status"])
     for fn in package["functions"]:
         main = ROOT / "packages/sxp" / fn["name"] / "__main__.py"
         assert main.is_file(), main

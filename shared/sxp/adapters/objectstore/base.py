@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -76,6 +76,14 @@ class ObjectStore(Protocol):
 
     def presigned_get(self, key: str, expires_s: int) -> str | None:
         """A short-lived URL to read one object; None where the store has none."""
+
+    def presigned_parts(self, key: str, parts: int, expires_s: int
+                        ) -> tuple[str, Sequence[str]] | None:
+        """Start a multipart upload: (upload id, a PUT URL per part); None where the store
+        has no such URLs."""
+
+    def complete_parts(self, key: str, upload_id: str, etags: Sequence[str]) -> str:
+        """Finish a multipart upload from its parts' ETags (in part order); its ETag."""
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove every object whose key starts with `prefix` (a folder: it ends with '/')."""

@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -137,6 +137,13 @@ class LocalDirObjectStore:
 
     def presigned_get(self, key: str, expires_s: int) -> str | None:
         return None
+
+    def presigned_parts(self, key: str, parts: int, expires_s: int
+                        ) -> tuple[str, Sequence[str]] | None:
+        return None
+
+    def complete_parts(self, key: str, upload_id: str, etags: Sequence[str]) -> str:
+        raise StoreError("the local folder takes no multipart uploads", "bad_upload")
 
     def delete_prefix(self, prefix: str) -> None:
         check_folder(prefix)

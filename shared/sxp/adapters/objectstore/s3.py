@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -89,6 +89,27 @@ class S3ObjectStore:
         url: str = self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s)
         return url
+
+    def presigned_parts(self, key: str, parts: int, expires_s: int
+                        ) -> tuple[str, Sequence[str]] | None:
+        upload_id = str(self._s3.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"])
+        urls = [self._s3.generate_presigned_url(
+            "upload_part", Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
+                                   "PartNumber": n}, ExpiresIn=expires_s)
+            for n in range(1, parts + 1)]
+        return upload_id, urls
+
+    def complete_parts(self, key: str, upload_id: str, etags: Sequence[str]) -> str:
+        try:
+            resp = self._s3.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e}
+                                           for n, e in enumerate(etags, 1)]})
+        except self._s3.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise StoreError(f"the upload could not be completed: {code}",
+                             "bad_upload") from None
+        return str(resp["ETag"]).strip('"')
 
     def delete_prefix(self, prefix: str) -> None:
         check_folder(prefix)

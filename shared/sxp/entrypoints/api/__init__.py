@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from sxp.bootstrap import App
 from sxp.entrypoints.api import problems
 from sxp.entrypoints.api.deps import KeyCheck
-from sxp.entrypoints.api.routes import cards, health, imports, ops
+from sxp.entrypoints.api.routes import cards, health, imports, ops, uploads
 
 API_VERSION = "1.0"
 
@@ -34,7 +34,7 @@ def create_api(app: App) -> FastAPI:
     api.state.sxp = app
     api.state.keys = KeyCheck(app)
     problems.install(api)
-    for router in (health.router, imports.router, cards.router, ops.router):
+    for router in (health.router, uploads.router, imports.router, cards.router, ops.router):
         api.include_router(router)
 
     def openapi() -> dict[str, Any]:
