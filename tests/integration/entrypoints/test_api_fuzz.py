@@ -5,6 +5,7 @@ hypothesis directly: schemathesis' pytest plugin does not load on this pytest.)"
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import schemathesis
@@ -13,7 +14,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from sxp.bootstrap import App
 
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("SXP_API_FUZZ_EXAMPLES", "25"))
 # Left out: "a schema-valid request is accepted". Some valid-looking values are refused by
 # design with a documented 400 problem: an opaque page token this API did not give, say.
 EXCLUDED = [positive_data_acceptance]

@@ -139,6 +139,9 @@ def test_cards_pages_filters_and_detail(app: App, client: httpx.Client,
     assert client.get("/v1/cards", params={"execution_label": "enrich_now"}).json()["cards"] == []
     _problem(client.get("/v1/cards", params={"page_token": "garbage!"}), 400, "bad_page_token")
     _problem(client.get("/v1/cards", params={"limit": 0}), 400, "bad_request")
+    # found by the API fuzz: a NUL cannot reach Postgres as text (it was a 500)
+    _problem(client.get("/v1/cards", params={"execution_label": "a\x00b"}), 400, "bad_request")
+    _problem(client.get("/v1/imports/a%00b"), 400, "bad_request")
     detail = client.get(f"/v1/cards/{card['id']}").json()
     assert detail["scores"]["readiness"] == "ready" and detail["labels"]["rules_fired"] == []
     assert detail["enrichment"]["state"] == "ineligible" and detail["contacts"] == []

@@ -18,6 +18,8 @@ from sxp.entrypoints.api.deps import Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
 
 router = APIRouter(prefix="/v1/cards", tags=["cards"])
+# label values are printable text: a NUL or control character cannot name one
+LabelValue = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 EnrichState = Literal["new", "ineligible", "queued", "enriched", "not_found", "failed"]
 MAX_ID = 2**63 - 1
 
@@ -121,10 +123,10 @@ def _after(token: str | None) -> int:
 def list_cards(
     app: App = Depends(get_app),
     _caller: Caller = Depends(require("cards:read")),
-    execution_label: Annotated[str | None, Query(max_length=100)] = None,
-    audience_pool: Annotated[str | None, Query(max_length=100)] = None,
-    persona: Annotated[str | None, Query(max_length=100)] = None,
-    tribe: Annotated[str | None, Query(max_length=100)] = None,
+    execution_label: LabelValue = None,
+    audience_pool: LabelValue = None,
+    persona: LabelValue = None,
+    tribe: LabelValue = None,
     enrich_state: EnrichState | None = None,
     platform: Literal["x", "tiktok", "threads"] | None = None,
     updated_since: datetime | None = None,

@@ -88,7 +88,9 @@ async def create_import(request: Request, platform: Platform = None, format: For
 @router.get("/{ref:path}", response_model=ImportStatus,
             summary="What became of an import (by id or inbox key)",
             responses=responses(401, 403, 404, 429))
-def import_status(ref: Annotated[str, Path(description="the import's id or inbox key")],
+def import_status(ref: Annotated[str, Path(description="the import's id or inbox key",
+                                           max_length=1000,
+                                           pattern=r"^[^\x00-\x1f\x7f]+$")],
                   app: App = Depends(get_app),
                   _caller: Caller = Depends(require("imports:read"))) -> ImportStatus:
     with app.pooled() as conn:

@@ -57,10 +57,10 @@ class UploadPlan(BaseModel):
 
 
 class CompleteRequest(BaseModel):
-    key: str = Field(max_length=1000)
-    upload_id: str = Field(max_length=1000)
-    etags: list[str] = Field(min_length=1, max_length=MAX_PARTS,
-                             description="each part's ETag, in part order")
+    key: str = Field(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]+$")
+    upload_id: str = Field(max_length=1000, pattern=r"^[A-Za-z0-9._~=+/-]+$")
+    etags: list[Annotated[str, Field(max_length=200, pattern=r'^"?[A-Za-z0-9-]+"?$')]] = Field(
+        min_length=1, max_length=MAX_PARTS, description="each part's ETag, in part order")
 
 
 class Uploaded(BaseModel):
