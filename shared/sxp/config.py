@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     api_rate_burst: int = Field(40, ge=1, alias="SXP_API_RATE_BURST")
     api_max_upload_bytes: int = Field(5 * 1024**3, ge=1, alias="SXP_API_MAX_UPLOAD_BYTES")
     api_keep_alive_s: int = Field(5, ge=1, alias="SXP_API_KEEP_ALIVE_S")
+    api_header_timeout_s: float = Field(10.0, gt=0, alias="SXP_API_HEADER_TIMEOUT_S")
+    api_read_timeout_s: float = Field(30.0, gt=0, alias="SXP_API_READ_TIMEOUT_S")
     api_link_expires_s: int = Field(900, ge=60, le=7 * 86400, alias="SXP_API_LINK_EXPIRES_S")
     # signs the API's own upload links (the local folder store has no presigned URLs); unset:
     # a key of this process, so links die with it (fine for the embedded default only)

@@ -1,8 +1,10 @@
 """`sxp api`: the API under uvicorn (the App Platform `sxp-api` service).
 
 Requests run concurrently (async routes stream, sync ones run on a thread pool); idle
-keep-alive connections close after SXP_API_KEEP_ALIVE_S; SIGTERM stops accepting and lets
-in-flight requests finish (up to 30 s), as App Platform expects of a redeploy.
+keep-alive connections close after SXP_API_KEEP_ALIVE_S, headers must arrive within
+SXP_API_HEADER_TIMEOUT_S and each body chunk within SXP_API_READ_TIMEOUT_S (408 otherwise);
+requests uvicorn refuses itself get the API's problem shape (`protocol`); SIGTERM stops
+accepting and lets in-flight requests finish (up to 30 s), as App Platform expects.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uvicorn
 
 from sxp.bootstrap import App
 from sxp.entrypoints.api import create_api
+from sxp.entrypoints.api.protocol import protocol_class
 from sxp.logs import get_logger
 
 log = get_logger("api")
@@ -21,7 +24,8 @@ def api_config(app: App, host: str, port: int) -> uvicorn.Config:
                           access_log=False, server_header=False, proxy_headers=True,
                           timeout_keep_alive=app.settings.api_keep_alive_s,
                           timeout_graceful_shutdown=30, limit_concurrency=1000,
-                          h11_max_incomplete_event_size=64 * 1024, lifespan="off")
+                          http=protocol_class(app.settings.api_header_timeout_s),
+                          lifespan="off")
 
 
 def serve_api(app: App, host: str = "127.0.0.1", port: int = 8080) -> None:

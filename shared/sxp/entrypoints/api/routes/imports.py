@@ -14,6 +14,7 @@ from sxp.adapters.postgres import imports as repo
 from sxp.bootstrap import App
 from sxp.entrypoints.api.deps import Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
+from sxp.entrypoints.api.streaming import body_chunks
 from sxp.pipeline.imports import ImportUpload
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -61,7 +62,7 @@ class ImportStatus(BaseModel):
                 "object store; the next scan ingests it. The same content sent again is "
                 "answered 200 with `duplicate: true` and the first upload's id and key.",
     responses={200: {"model": ImportAccepted, "description": "Duplicate of an earlier import"},
-               **responses(400, 401, 403, 413, 429)},
+               **responses(400, 401, 403, 408, 413, 429)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary",
                                                 "minLength": 1}}}}})
@@ -73,7 +74,7 @@ async def create_import(request: Request, platform: Platform = None, format: For
         ImportUpload, app, filename=filename, platform=platform, fmt=format,
         max_bytes=app.settings.api_max_upload_bytes)
     try:
-        async for chunk in request.stream():
+        async for chunk in body_chunks(request):
             await run_in_threadpool(upload.write, chunk)
     except BaseException:
         await run_in_threadpool(upload.abort)

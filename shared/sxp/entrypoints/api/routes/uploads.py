@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from sxp.bootstrap import App
 from sxp.entrypoints.api.deps import Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
+from sxp.entrypoints.api.streaming import body_chunks
 from sxp.errors import StoreError
 from sxp.pipeline.imports import inbox_key
 
@@ -111,7 +112,7 @@ def complete_upload(body: CompleteRequest, app: App = Depends(get_app),
 @router.put("/{token}", name="put_upload", response_model=Uploaded, status_code=201,
             summary="The API's own upload link (local folder store): PUT the file's bytes",
             description="Authorized by the signed token in the URL, as a presigned URL is.",
-            responses=responses(403, 413))
+            responses=responses(403, 408, 413))
 async def put_upload(token: Annotated[str, Path(max_length=2000)],
                      request: Request) -> Uploaded:
     app: App = request.app.state.sxp
@@ -119,7 +120,7 @@ async def put_upload(token: Annotated[str, Path(max_length=2000)],
     writer = await run_in_threadpool(app.store.open_write, key)
     size = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in body_chunks(request):
             size += len(chunk)
             await run_in_threadpool(writer.write, chunk)
         if size == 0:
