@@ -39,7 +39,8 @@ class ApiProblem(Exception):
 
 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 413: "Content Too Large",
+           405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
+           413: "Content Too Large",
            422: "Unprocessable Content", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable"}
 INPUT_STATUS = {"too_large": 413, "not_found": 404}
