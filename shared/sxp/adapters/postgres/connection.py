@@ -28,13 +28,15 @@ def connection_factory(uri: str, role: str | None = None) -> ConnectionFactory:
 
 
 def connection_pool(uri: str, role: str | None = None, *, max_size: int = 8) -> ConnectionPool:
-    """A pool of connections switched to `role`, for a service that answers many short
-    requests (the API); opened at once, closed with the App."""
+    """A pool of autocommit connections switched to `role`, for a service that answers many
+    short requests (the API): a read is one round trip, and writes that must commit together
+    use `conn.transaction()`. Opened at once, closed with the App."""
 
     def configure(conn: psycopg.Connection[Any]) -> None:
         if role:
             conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
             conn.commit()
+        conn.autocommit = True
 
     return ConnectionPool(uri, kwargs={"row_factory": dict_row}, configure=configure,
                           min_size=1, max_size=max_size, open=True, name="sxp")
