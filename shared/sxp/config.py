@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Postgres role assumed after connecting (SET ROLE); production connects as it directly.
     db_role: str | None = Field(None, alias="SXP_DB_ROLE")
     # connections the API keeps open for its reads (per process)
-    db_pool_size: int = Field(8, ge=1, le=100, alias="SXP_DB_POOL_SIZE")
+    db_pool_size: int = Field(4, ge=1, le=100, alias="SXP_DB_POOL_SIZE")
 
     spaces_endpoint: str | None = Field(None, alias="SPACES_ENDPOINT")
     spaces_bucket: str = Field("sxp-local", alias="SPACES_BUCKET")
