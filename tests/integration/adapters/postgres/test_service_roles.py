@@ -75,6 +75,28 @@ def test_the_api_role_reads_but_writes_no_tier(app: App) -> None:
             conn.rollback()
 
 
+def function_roles() -> dict[str, str]:
+    """The narrower role project.yml gives a function (SET ROLE from the functions' user)."""
+    project = yaml.safe_load((repo_root() / "project.yml").read_text())
+    (package,) = project["packages"]
+    return {f["name"]: f["environment"]["SXP_DB_ROLE"] for f in package["functions"]
+            if "SXP_DB_ROLE" in f.get("environment", {})}
+
+
+def test_functions_narrow_their_role_to_the_step_they_run(app: App) -> None:
+    roles = function_roles()
+    assert roles["ingest"] == roles["scan"] == "sxp_ingest"
+    assert roles["import"] == roles["upload"] == roles["status"] == "sxp_api"
+    with app.connect_as("sxp_functions_svc") as conn:
+        for role in set(roles.values()):  # the functions' user may take each of them
+            conn.execute(f"SET ROLE {role}")
+            conn.execute("RESET ROLE")
+        conn.execute("SELECT count(*) FROM access.api_keys").fetchone()  # web functions: keys
+    with app.connect_as(roles["ingest"]) as conn, pytest.raises(
+            psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM contact.contacts").fetchall()
+
+
 def test_the_ingest_step_role_cannot_read_tier2(app: App) -> None:
     with app.connect_as("sxp_ingest") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("SELECT * FROM contact.contacts").fetchall()
@@ -97,3 +119,23 @@ def test_the_worker_role_runs_the_whole_pipeline(settings: Settings, tmp_path: P
         assert row is not None and row["n"] > 0
     finally:
         worker.close()
+
+
+def test_the_ingest_functions_role_scans_and_ingests(settings: Settings) -> None:
+    from sxp.pipeline.runner import drain
+    from sxp.pipeline.scan import scan
+
+    owner = bootstrap(settings)
+    try:
+        owner.store.put_bytes("inbox/f.jsonl", b'{"platform": "x", "handle": "narrow_one"}\n')
+    finally:
+        owner.close()
+    narrow = bootstrap(settings.model_copy(update={"db_role": function_roles()["ingest"]}))
+    try:
+        assert scan(narrow).registered == 1
+        assert drain(narrow, kinds=["ingest"], max_idle_wait_s=0).done == 1
+        with narrow.connect() as conn:
+            row = conn.execute("SELECT count(*) AS n FROM social.raw_social_profiles").fetchone()
+        assert row is not None and row["n"] == 1
+    finally:
+        narrow.close()
