@@ -136,12 +136,7 @@ def _secret(app: App) -> bytes:
     configured = app.settings.secret("api_signing_key")
     if configured:
         return configured.encode()
-    return app.once("upload_signing_key", lambda: _ProcessKey(secrets.token_bytes(32))).value
-
-
-class _ProcessKey:
-    def __init__(self, value: bytes) -> None:
-        self.value = value
+    return app.once("upload_signing_key", lambda: secrets.token_bytes(32))
 
 
 def _sign(app: App, key: str, expires_at: float) -> str:
