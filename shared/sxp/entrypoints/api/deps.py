@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from sxp.adapters.postgres import api_keys as repo
 from sxp.bootstrap import App
@@ -50,14 +51,28 @@ class KeyCheck:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
+    async def caller_async(self, authorization: str | None) -> Caller:
+        """`caller` on the event loop: a cached key costs no thread; a lookup runs on one."""
+        parsed = self._parse(authorization)
+        cached = self._cached(parsed[0])
+        if cached is not None:
+            return self._admit(cached[1], parsed[1])
+        return await run_in_threadpool(self.caller, authorization)
+
     def caller(self, authorization: str | None) -> Caller:
+        key_id, secret = self._parse(authorization)
+        return self._admit(self._lookup(key_id), secret)
+
+    @staticmethod
+    def _parse(authorization: str | None) -> tuple[str, str]:
         scheme, _, token = (authorization or "").partition(" ")
         parsed = parse_token(token.strip()) if scheme.lower() == "bearer" else None
         if parsed is None:
             raise ApiProblem(401, "unauthorized", "send 'Authorization: Bearer <token>' with a"
                              " key from 'sxp keys create'", {"WWW-Authenticate": "Bearer"})
-        key_id, secret = parsed
-        key = self._lookup(key_id)
+        return parsed
+
+    def _admit(self, key: repo.ApiKey | None, secret: str) -> Caller:
         if key is None or key.revoked_at is not None or not secret_matches(
                 secret, key.secret_sha256):
             raise ApiProblem(401, "unauthorized", "the token is not a valid key",
@@ -65,12 +80,17 @@ class KeyCheck:
         self._take(key.id)
         return Caller(key.id, key.name, tuple(key.scopes))
 
-    def _lookup(self, key_id: str) -> repo.ApiKey | None:
-        now = time.monotonic()
+    def _cached(self, key_id: str) -> tuple[float, repo.ApiKey | None] | None:
         with self._lock:
             cached = self._cache.get(key_id)
-        if cached is not None and now - cached[0] < KEY_CACHE_S:
+        return cached if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_S \
+            else None
+
+    def _lookup(self, key_id: str) -> repo.ApiKey | None:
+        cached = self._cached(key_id)
+        if cached is not None:
             return cached[1]
+        now = time.monotonic()
         with self._app.pooled() as conn:
             key = repo.by_key_id(conn, key_id)
             if key is not None and key.revoked_at is None:
@@ -98,12 +118,12 @@ class KeyCheck:
             self._buckets[key] = (level - 1.0, now)
 
 
-def require(scope: str) -> Callable[..., Caller]:
+def require(scope: str) -> Callable[..., Awaitable[Caller]]:
     """A dependency: the calling key, which must hold `scope`."""
 
-    def check(request: Request) -> Caller:
+    async def check(request: Request) -> Caller:
         keys: KeyCheck = request.app.state.keys
-        caller = keys.caller(request.headers.get("authorization"))
+        caller = await keys.caller_async(request.headers.get("authorization"))
         if not caller.may(scope):
             raise ApiProblem(403, "forbidden", f"this key lacks the '{scope}' scope")
         return caller
