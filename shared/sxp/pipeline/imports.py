@@ -26,7 +26,9 @@ from sxp.domain.normalize import PLATFORMS
 from sxp.errors import InputError
 
 UPLOADS_PREFIX = "uploads/"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+# a plain file name: what an upload may be called (the API documents the same pattern)
+SAFE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
+_SAFE_NAME = re.compile(SAFE_NAME_PATTERN)
 _EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "csv": ".csv"}
 
 

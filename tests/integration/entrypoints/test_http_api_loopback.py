@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable
 
 import httpx
@@ -38,7 +37,6 @@ def test_health_needs_no_key_and_everything_else_does(base_url: str) -> None:
 
 def test_scopes_revocation_and_rate_limit(app: App, api_app: App, base_url: str,
                                           token: Callable[..., str]) -> None:
-    from sxp.entrypoints import api
     from sxp.entrypoints.api import deps
     from sxp.entrypoints.keys import revoke_key
 
@@ -61,7 +59,6 @@ def test_scopes_revocation_and_rate_limit(app: App, api_app: App, base_url: str,
                        if r.status_code == 429)
     _problem(limited, 429, "rate_limited")
     assert int(limited.headers["retry-after"]) >= 1
-    assert api.API_VERSION
 
 
 def test_upload_streams_into_the_inbox_with_a_key_of_its_own(app: App,
@@ -83,7 +80,7 @@ def test_upload_streams_into_the_inbox_with_a_key_of_its_own(app: App,
 
     def chunks() -> object:
         for n in range(50):
-            yield gzip.compress(b"")[:0] + f'{{"username": "chunk_{n}"}}\n'.encode()
+            yield f'{{"username": "chunk_{n}"}}\n'.encode()
 
     chunked = client.post("/v1/imports", content=chunks())  # chunked transfer encoding
     assert chunked.status_code == 202 and chunked.json()["size_bytes"] > 0

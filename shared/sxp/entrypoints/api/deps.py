@@ -23,6 +23,8 @@ from sxp.domain.api_keys import has_scope, parse_token, secret_matches
 from sxp.entrypoints.api.problems import ApiProblem
 
 KEY_CACHE_S = 5.0
+# text parameters: no NUL or control character (Postgres text cannot hold a NUL)
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ from pydantic import BaseModel
 
 from sxp.adapters.postgres import card_reads as repo
 from sxp.bootstrap import App
-from sxp.entrypoints.api.deps import Caller, get_app, require
+from sxp.entrypoints.api.deps import PRINTABLE, Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
 
 router = APIRouter(prefix="/v1/cards", tags=["cards"])
-# label values are printable text: a NUL or control character cannot name one
-LabelValue = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+LabelValue = Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)]
 EnrichState = Literal["new", "ineligible", "queued", "enriched", "not_found", "failed"]
 MAX_ID = 2**63 - 1
 

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from sxp.adapters.postgres import imports as repo
 from sxp.bootstrap import App
-from sxp.entrypoints.api.deps import Caller, get_app, require
+from sxp.entrypoints.api.deps import PRINTABLE, Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
 from sxp.entrypoints.api.streaming import body_chunks
-from sxp.pipeline.imports import ImportUpload
+from sxp.pipeline.imports import SAFE_NAME_PATTERN, ImportUpload
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Platform = Annotated[Literal["x", "tiktok", "threads"] | None,
@@ -23,7 +23,7 @@ Platform = Annotated[Literal["x", "tiktok", "threads"] | None,
 Format = Annotated[Literal["jsonl", "json", "csv"] | None,
                    Query(description="the file's format (else sniffed from its bytes)")]
 Filename = Annotated[str | None, Query(description="a plain name: letters, digits, . _ -",
-                                       pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
+                                       pattern=SAFE_NAME_PATTERN)]
 
 
 class ImportAccepted(BaseModel):
@@ -90,8 +90,8 @@ async def create_import(request: Request, platform: Platform = None, format: For
             summary="What became of an import (by id or inbox key)",
             responses=responses(401, 403, 404, 429))
 def import_status(ref: Annotated[str, Path(description="the import's id or inbox key",
-                                           max_length=1000,
-                                           pattern=r"^[^\x00-\x1f\x7f]+$")],
+                                           min_length=1, max_length=1000,
+                                           pattern=PRINTABLE)],
                   app: App = Depends(get_app),
                   _caller: Caller = Depends(require("imports:read"))) -> ImportStatus:
     with app.pooled() as conn:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -46,8 +48,6 @@ def status(app: App = Depends(get_app),
              responses=responses(401, 403, 429))
 def gate_dry_run(app: App = Depends(get_app),
                  _caller: Caller = Depends(require("admin"))) -> dict[str, Any]:
-    from dataclasses import asdict
-
     from sxp.pipeline.gate import gate
 
     return asdict(gate(app, dry_run=True))
@@ -82,8 +82,6 @@ def exports_index(app: App = Depends(get_app),
 
     key = index_key(app)
     if app.store.head(key) is None:
-        import orjson
-
         empty = {"schema_version": "lead_card_batch_index.v1", "env": app.settings.env,
                  "manifests": []}
         return Response(orjson.dumps(empty), media_type="application/json")

@@ -23,11 +23,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from sxp.bootstrap import App
-from sxp.entrypoints.api.deps import Caller, get_app, require
+from sxp.entrypoints.api.deps import PRINTABLE, Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
 from sxp.entrypoints.api.streaming import body_chunks
 from sxp.errors import StoreError
-from sxp.pipeline.imports import inbox_key
+from sxp.pipeline.imports import SAFE_NAME_PATTERN, inbox_key
 
 router = APIRouter(prefix="/v1/imports/uploads", tags=["imports"])
 SINGLE_PUT_MAX = 5 * 1024**3  # S3's largest single PUT
@@ -37,7 +37,7 @@ MIN_PART = 64 * 1024**2
 
 class UploadRequest(BaseModel):
     size_bytes: int = Field(ge=1, le=5 * 1024**4, description="the file's size")
-    filename: str = Field("import.jsonl", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+    filename: str = Field("import.jsonl", pattern=SAFE_NAME_PATTERN)
     platform: Literal["x", "tiktok", "threads"] | None = None
     format: Literal["jsonl", "json", "csv"] | None = None
 
@@ -58,7 +58,7 @@ class UploadPlan(BaseModel):
 
 
 class CompleteRequest(BaseModel):
-    key: str = Field(max_length=1000, pattern=r"^[^\x00-\x1f\x7f]+$")
+    key: str = Field(min_length=1, max_length=1000, pattern=PRINTABLE)
     upload_id: str = Field(max_length=1000, pattern=r"^[A-Za-z0-9._~=+/-]+$")
     etags: list[Annotated[str, Field(max_length=200, pattern=r'^"?[A-Za-z0-9-]+"?$')]] = Field(
         min_length=1, max_length=MAX_PARTS, description="each part's ETag, in part order")
