@@ -1,15 +1,18 @@
-"""API benchmark: the sxp-api process (uvicorn) on loopback over a pool of 1,000,000 cards.
+"""API benchmark: `sxp api` (uvicorn, SXP_API_WORKERS processes) on loopback over a pool of
+1,000,000 cards.
 
-    .venv/bin/python bench/api.py [--cards 1000000] [--upload-mb 200]
+    .venv/bin/python bench/api.py [--cards 1000000] [--upload-mb 200] [--workers N]
 
 Prints:
 - `GET /v1/cards?limit=100` at random cursors with 16 concurrent clients: p50/p95 latency and
   requests/s (target p95 < 50 ms);
-- the API process' RSS growth while one `--upload-mb` upload streams in (target < 64 MB);
+- the API's RSS growth (the supervisor and its workers) while one `--upload-mb` upload streams
+  in (target < 64 MB);
 - `GET /health` p50/p95 while two such uploads run at once (target p95 < 50 ms).
-The per-key rate limit is set out of the way (this measures the API, not the limiter). Uses
-DATABASE_URL if set, otherwise an embedded pgserver under a temp dir; the store is the local
-folder under the temp dir.
+The clients are `loadgen`'s keep-alive connections (lean, so that the load generator does not
+take the cores the API needs). The per-key rate limit is set out of the way (this measures the
+API, not the limiter). Uses DATABASE_URL if set, otherwise an embedded pgserver under a temp
+dir; the store is the local folder under the temp dir.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
+from loadgen import run_closed_loop  # bench/ is on sys.path when run as a script
+from scratch_db import scratch_database
 
 from sxp.bootstrap import bootstrap
 from sxp.config import Settings
@@ -67,11 +71,29 @@ def start_api(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the API did not start")
 
 
+def _tree(pid: int) -> list[Path]:
+    """/proc dirs of the process and its children (uvicorn's worker processes)."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = stat_file.read_text().rsplit(")", 1)[1].split()[1]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if stat_file.parent.name == str(pid) or parent == str(pid):
+            found.append(stat_file.parent)
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of the API: the process and its workers."""
+    total = 0.0
+    for proc_dir in _tree(pid):
+        try:
+            lines = (proc_dir / "status").read_text().splitlines()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+    return total / 1024
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -87,36 +109,32 @@ def timed(call: Callable[[], httpx.Response]) -> float:
 
 
 def cpu_s(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the API: the process and its workers."""
+    total = 0.0
+    for proc_dir in _tree(pid):
+        try:
+            fields = (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def bench_cards(base: str, token: str, n_cards: int, requests: int, api_pid: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    clients = [httpx.Client(base_url=base, headers=headers, timeout=30) for _ in range(CLIENTS)]
     rng = random.Random(7)
-    cursors = [_cursor(rng.randrange(0, n_cards - 100)) for _ in range(requests)]
-
-    def one(i: int) -> float:
-        client = clients[i % CLIENTS]
-        return timed(lambda: client.get("/v1/cards", params={"limit": 100,
-                                                              "page_token": cursors[i]}))
-
-    for i in range(CLIENTS * 4):  # warm the connections and the pool
-        one(i)
-    started, api_cpu, own_cpu = time.perf_counter(), cpu_s(api_pid), time.process_time()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        samples = list(pool.map(one, range(requests)))
-    elapsed = time.perf_counter() - started
+    paths = [f"/v1/cards?limit=100&page_token={_cursor(rng.randrange(0, n_cards - 100))}"
+             for _ in range(requests)]
+    run_closed_loop(base, paths[:CLIENTS * 4], clients=CLIENTS, headers=headers)  # warm up
+    api_cpu, own_cpu = cpu_s(api_pid), time.process_time()
+    samples, elapsed = run_closed_loop(base, paths, clients=CLIENTS, headers=headers)
     api_cpu, own_cpu = cpu_s(api_pid) - api_cpu, time.process_time() - own_cpu
     p50, p95 = percentiles(samples)
     print(f"GET /v1/cards?limit=100 ({CLIENTS} clients, {requests} requests over {n_cards:,} "
           f"cards): p50 {p50:.1f} ms, p95 {p95:.1f} ms (target < 50), "
           f"{requests / elapsed:,.0f} requests/s; CPU per request: API process "
-          f"{api_cpu / requests * 1000:.1f} ms, the bench's clients {own_cpu / requests * 1000:.1f}"
+          f"{api_cpu / requests * 1000:.1f} ms, the load generator {own_cpu / requests * 1000:.2f}"
           " ms (2 cores shared with Postgres)")
-    for client in clients:
-        client.close()
 
 
 def upload_body(mb: int) -> Iterator[bytes]:
@@ -174,6 +192,8 @@ def main() -> int:
     parser.add_argument("--cards", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--upload-mb", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="SXP_API_WORKERS (default: as `sxp api`, one per CPU)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sxp-bench-api-") as tmp, \
             scratch_database(Path(tmp)) as uri:
@@ -183,6 +203,8 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": uri, "SXP_HOME": str(Path(tmp) / "home"),
                "SXP_ENV": "bench", "SXP_LOG_LEVEL": "WARNING", "SXP_API_RATE_PER_S": "1000000",
                "SXP_API_RATE_BURST": "1000000"}
+        if args.workers:
+            env["SXP_API_WORKERS"] = str(args.workers)
         settings = Settings(DATABASE_URL=uri, SXP_HOME=Path(tmp) / "home")
         app = bootstrap(settings, configure_logs=False)
         token = create_key(app, "bench", ["admin"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -105,6 +106,8 @@ class Settings(BaseSettings):
     # signs the API's own upload links (the local folder store has no presigned URLs); unset:
     # a key of this process, so links die with it (fine for the embedded default only)
     api_signing_key: SecretStr | None = Field(None, alias="SXP_API_SIGNING_KEY")
+    # uvicorn worker processes of `sxp api`; unset: one per CPU the process may use
+    api_workers: int | None = Field(None, ge=1, le=64, alias="SXP_API_WORKERS")
 
     @field_validator("provider_budgets")
     @classmethod
@@ -161,6 +164,10 @@ class Settings(BaseSettings):
     @property
     def migrations_path(self) -> Path:
         return self.migrations_dir or repo_root() / "migrations"
+
+    @property
+    def api_worker_count(self) -> int:
+        return self.api_workers or max(1, len(os.sched_getaffinity(0)))
 
     @property
     def embedded_db(self) -> bool:

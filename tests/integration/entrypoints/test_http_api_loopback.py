@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
-from sxp.bootstrap import App
+from sxp.bootstrap import App, bootstrap
+from sxp.config import Settings
 from sxp.pipeline.scan import scan
 
 PROBLEM = "application/problem+json"
@@ -208,45 +216,96 @@ def test_unknown_routes_and_methods_get_problems(client: httpx.Client) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_sxp_api_command_serves_over_loopback(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SXP_", "SPACES_"))}
-    env.update({"DATABASE_URL": str(settings.database_dsn),
-                "SPACES_ENDPOINT": str(settings.spaces_endpoint),
-                "SPACES_BUCKET": settings.spaces_bucket, "SPACES_KEY": "testing",
-                "SPACES_SECRET": "testing", "SXP_ENV": "cli", "SXP_HOME": str(tmp_path)})
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _sxp(*args: str, env: dict[str, str]) -> str:
     sxp = Path(sys.executable).parent / "sxp"
-    made = subprocess.run([str(sxp), "keys", "create", "--name", "cli", "--scopes",
-                           "imports:write"], env=env, capture_output=True, text=True, check=True)
-    key = made.stdout.strip().splitlines()[-1]
-    listed = subprocess.run([str(sxp), "keys", "list"], env=env, capture_output=True, text=True,
-                            check=True).stdout
-    assert '"name": "cli"' in listed and key not in listed  # the token is shown once only
+    return subprocess.run([str(sxp), *args], env=env, capture_output=True, text=True,
+                          check=True).stdout
+
+
+@contextmanager
+def _sxp_api(env: dict[str, str]) -> Iterator[str]:
+    """`sxp api` as a process on a free loopback port, stopped with SIGTERM."""
+    port = _free_port()
+    sxp = Path(sys.executable).parent / "sxp"
     proc = subprocess.Popen([str(sxp), "api", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        health = None
-        for _ in range(100):
+        for _ in range(150):
             try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        assert health is not None and health.json() == {"status": "ok", "env": "cli"}
-        resp = httpx.post(f"http://127.0.0.1:{port}/v1/imports", params={"platform": "threads"},
-                          content=b'{"username": "synthetic_cli"}\n', timeout=10,
-                          headers={"Authorization": f"Bearer {key}"})
-        assert resp.status_code == 202 and "platform=threads" in resp.json()["key"]
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         # SIGTERM: uvicorn finishes in-flight requests, then exits by the signal it got
-        assert proc.wait(timeout=20) in (0, -15)
+        assert proc.wait(timeout=30) in (0, -15)
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SXP_", "SPACES_"))}
+    return {**env, "SXP_ENV": "cli", **extra}
+
+
+def test_sxp_api_command_serves_over_loopback(settings: Settings, tmp_path: Path) -> None:
+    env = _clean_env(DATABASE_URL=str(settings.database_dsn),
+                     SPACES_ENDPOINT=str(settings.spaces_endpoint),
+                     SPACES_BUCKET=settings.spaces_bucket, SPACES_KEY="testing",
+                     SPACES_SECRET="testing", SXP_HOME=str(tmp_path))
+    key = _sxp("keys", "create", "--name", "cli", "--scopes", "imports:write",
+               env=env).strip().splitlines()[-1]
+    listed = _sxp("keys", "list", env=env)
+    assert '"name": "cli"' in listed and key not in listed  # the token is shown once only
+    with _sxp_api(env) as url:
+        health = httpx.get(f"{url}/health", timeout=2)
+        assert health.json() == {"status": "ok", "env": "cli"}
+        resp = httpx.post(f"{url}/v1/imports", params={"platform": "threads"},
+                          content=b'{"username": "synthetic_cli"}\n', timeout=10,
+                          headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 202 and "platform=threads" in resp.json()["key"]
+
+
+def test_workers_bootstrap_alike_and_accept_each_others_upload_links(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sxp.entrypoints.api.routes import uploads
+    from sxp.entrypoints.api.serve import worker_environment
+
+    parent = bootstrap(settings.model_copy(update={"spaces_endpoint": None,
+                                                   "home": tmp_path / "local"}))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SXP_API_SIGNING_KEY", raising=False)
+    for name, value in worker_environment(parent).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SXP_HOME", str(tmp_path / "local"))
+    one, other = bootstrap(), bootstrap()  # two workers, from the same environment
+    try:
+        assert one.database_uri == other.database_uri == parent.database_uri
+        link = uploads._sign(one, "inbox/x.jsonl", time.time() + 60)
+        assert uploads._verified(other, link) == "inbox/x.jsonl"
+    finally:
+        for app in (parent, one, other):
+            app.close()
+
+
+def test_sxp_api_serves_under_two_worker_processes(settings: Settings, tmp_path: Path) -> None:
+    # the embedded defaults (local store, no signing key configured) under two workers
+    env = _clean_env(DATABASE_URL=str(settings.database_dsn), SXP_HOME=str(tmp_path),
+                     SXP_API_WORKERS="2")
+    key = _sxp("keys", "create", "--name", "workers", "--scopes", "imports:write",
+               env=env).strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {key}"}
+    with _sxp_api(env) as url:
+        for n in range(4):
+            plan = httpx.post(f"{url}/v1/imports/uploads", json={"size_bytes": 40},
+                              headers=headers, timeout=10).json()
+            body = b'{"platform": "x", "username": "worker_%d"}\n' % n
+            put = httpx.put(plan["url"], content=body, timeout=10)
+            assert put.status_code == 201, put.text

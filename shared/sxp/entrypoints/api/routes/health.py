@@ -14,5 +14,5 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, summary="Liveness: the API answers")
-def health(request: Request) -> Health:
+async def health(request: Request) -> Health:
     return Health(status="ok", env=request.app.state.sxp.settings.env)
