@@ -5,11 +5,14 @@ normalized and checked, and written to Tier 1 in chunks while parsing continues 
 straight in, known ones merged), all in the same transaction that writes the file's counters,
 enqueues `cards` and completes the job. A file that cannot be read at all is marked `failed`
 with its reason code; since nothing was committed, nothing partial is left. Re-running on an
-ingested file is a no-op. JSONL files are parsed in blocks (`ingest_parallel`, on the native
-path where it is built), those of MIN_PARALLEL_BYTES or more on two parser processes; the
-database thread writes their chunks as they arrive. The transaction sets
-`synchronous_commit = off`: a commit lost in a server crash is lost together with the job's
-completion, so the job simply runs again.
+ingested file is a no-op. An object no settled import describes (a presigned upload, a file
+dropped into the inbox) is hashed as it is read; when an earlier import brought the same
+content, the transaction is rolled back, the file is marked `duplicate` of it and its copy is
+removed from the inbox, so the same content is never ingested or stored twice. JSONL files
+are parsed in blocks (`ingest_parallel`, on the native path where it is built), those of
+MIN_PARALLEL_BYTES or more on two parser processes; the database thread writes their chunks
+as they arrive. The transaction sets `synchronous_commit = off`: a commit lost in a server
+crash is lost together with the job's completion, so the job simply runs again.
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import psycopg
 
 from sxp.adapters.objectstore.base import ObjectStore
-from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import imports, queue
 from sxp.adapters.postgres import source_files as files
 from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.readers import read_records
-from sxp.adapters.sources.streams import open_source, sniff
+from sxp.adapters.sources.streams import HashingReader, open_source, sniff
 from sxp.bootstrap import App
 from sxp.domain import quality as q
 from sxp.errors import FileUnreadable, InputError, StoreError
@@ -73,6 +76,8 @@ def ingest_file(app: App, source_file_id: int, job: Job | None = None) -> Ingest
             raise InputError(f"source file {source_file_id} is not registered",
                              "unknown_source_file")
         if source.state in files.FINAL_STATES:
+            if source.state == "duplicate":  # a run stopped before it removed the copy
+                app.store.delete(source.key)
             with conn.transaction():
                 _complete(conn, job)
             return IngestOutcome(source_file_id, source.state)
@@ -87,6 +92,17 @@ def ingest_file(app: App, source_file_id: int, job: Job | None = None) -> Ingest
                 files.mark_failed(conn, source_file_id, exc.reason_code, exc.message)
                 _complete(conn, job)
             outcome = IngestOutcome(source_file_id, "failed", reason_code=exc.reason_code)
+        except _DuplicateContent as dup:
+            _remove_staged(app, source_file_id)
+            with conn.transaction():
+                imports.mark_duplicate(conn, bucket=source.bucket, key=source.key,
+                                       first_id=dup.first_id, size_bytes=dup.size_bytes,
+                                       filename=_filename(source.key))
+                files.mark_duplicate(conn, source_file_id,
+                                     f"the same content as import {dup.first_id}")
+                _complete(conn, job)
+            app.store.delete(source.key)  # after the commit: a rerun finds it marked
+            outcome = IngestOutcome(source_file_id, "duplicate", reason_code="duplicate_content")
     log.info("file ingested", extra={
         "source_file_id": source_file_id, "state": outcome.state,
         "rows_read": outcome.rows_read, "rows_rejected": outcome.rows_rejected,
@@ -120,7 +136,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
         if exc.reason_code == "not_found":
             raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
         raise
-    with closing(uploads), open_source(raw, source.key,
+    hashing = HashingReader(raw) if imports.unsettled(conn, source.bucket, source.key) else None
+    with closing(uploads), open_source(cast(BinaryIO, hashing) if hashing else raw, source.key,
                                         settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source.key, source.format_hint)
         # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and
@@ -141,11 +158,19 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
                                     staging, sink)
                     staging.flush()
             uploads.wait()
+            if hashing is not None:
+                hashing.drain()
             if sink.valid == 0 and sink.rejected == 0:
                 raise FileUnreadable("the file holds no data rows", q.NO_ROWS)
             # while the database thread writes the last chunks
             app.store.move_file(rejects_key, sink.rejects_path, NDJSON)
     merge = merger.finish(sink.valid)
+    if hashing is not None:
+        first = imports.settle(conn, bucket=source.bucket, key=source.key,
+                               sha256=hashing.sha256.hexdigest(), size_bytes=hashing.size,
+                               filename=_filename(source.key))
+        if first is not None:
+            raise _DuplicateContent(first, hashing.size)  # rolls back all this file wrote
     files.mark_ingested(conn, source.id, files.IngestCounts(
         format=fmt, read=sink.read, loaded=merge.loaded, unchanged=merge.unchanged,
         deduped=merge.deduped, rejected=sink.rejected, normalized_prefix=normalized_prefix,
@@ -177,6 +202,18 @@ class _PartUploads:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DuplicateContent(Exception):
+    """The object's content is that of an earlier import (raised to roll back the ingest)."""
+
+    def __init__(self, first_id: int, size_bytes: int) -> None:
+        super().__init__(f"the same content as import {first_id}")
+        self.first_id, self.size_bytes = first_id, size_bytes
+
+
+def _filename(key: str) -> str:
+    return key.rsplit("/", 1)[-1][:200]
 
 
 def _remove_staged(app: App, source_file_id: int) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sxp.adapters.postgres import queue
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
 from sxp.entrypoints.api.routes import uploads
@@ -84,3 +85,31 @@ def test_the_local_store_gets_the_apis_own_signed_link(
     monkeypatch.setattr(uploads.time, "time", lambda: 4e9)  # long after it expired
     late = httpx.put(plan["url"], content=body)
     assert late.status_code == 403 and late.json()["code"] == "upload_link_expired"
+
+
+def test_a_bypass_upload_has_a_status_and_the_same_content_again_is_a_duplicate(
+        local_api: tuple[App, str]) -> None:
+    from sxp.entrypoints.keys import create_key
+    from sxp.pipeline.ingest import run_job
+    from sxp.pipeline.scan import scan
+
+    local, url = local_api
+    token = create_key(local, "bypass", ["imports:write", "imports:read"])
+    headers = {"Authorization": f"Bearer {token}"}
+    body = b'{"platform": "x", "username": "bypass_one"}\n'
+    statuses = []
+    for _ in range(2):
+        plan = httpx.post(f"{url}/v1/imports/uploads", json={"size_bytes": len(body)},
+                          headers=headers).json()
+        assert httpx.get(f"{url}{plan['status_url']}", headers=headers).json()["state"] == \
+            "registered"
+        assert httpx.put(plan["url"], content=body).status_code == 201
+        scan(local)
+        with local.connect() as conn:
+            while (job := queue.claim(conn, "t", kinds=["ingest"])) is not None:
+                run_job(local, job)
+        statuses.append(httpx.get(f"{url}{plan['status_url']}", headers=headers).json())
+    first, second = statuses
+    assert first["state"] == "ingested" and first["rows_loaded"] == 1 and first["sha256"]
+    assert second["state"] == "duplicate" and second["duplicate_of"] == first["id"]
+    assert second["sha256"] is None and local.store.head(second["key"]) is None

@@ -12,7 +12,7 @@ import psycopg
 from sxp.adapters.postgres.named_sql import query
 
 Conn = psycopg.Connection[Any]
-FINAL_STATES = ("ingested", "failed")
+FINAL_STATES = ("ingested", "failed", "duplicate")
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ def mark_ingested(conn: Conn, file_id: int, counts: IngestCounts) -> None:
 def mark_failed(conn: Conn, file_id: int, reason_code: str, reason: str) -> None:
     conn.execute(query("source_files", "mark_failed"),
                  {"id": file_id, "reason_code": reason_code, "reason": reason[:500]})
+
+
+def mark_duplicate(conn: Conn, file_id: int, reason: str) -> None:
+    """Its content came before, in another import: nothing of it was written."""
+    conn.execute(query("source_files", "mark_duplicate"), {"id": file_id, "reason": reason})
 
 
 def failed(conn: Conn) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ each optionally `.gz`), then the first bytes of the (decompressed) content.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import zlib
 from typing import Any, BinaryIO, cast
@@ -102,6 +103,35 @@ def _json_kind(head: bytes) -> str:
     except orjson.JSONDecodeError:
         return "json"
     return "jsonl"
+
+
+class HashingReader(io.RawIOBase):
+    """Passes an object's bytes through, hashing them (sha256) and counting them."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self._raw.read(len(buffer))
+        size = len(chunk)
+        buffer[:size] = chunk
+        self.sha256.update(chunk)
+        self.size += size
+        return size
+
+    def drain(self) -> None:
+        """Read what the parser left (trailing bytes), so the hash covers the whole object."""
+        while self.read(1 << 20):
+            pass
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _peek(raw: BinaryIO) -> bytes:

@@ -34,3 +34,10 @@ WHERE id = %(id)s
 
 -- name: failed
 SELECT id, key, reason_code, reason FROM social.source_files WHERE state = 'failed' ORDER BY id
+
+-- name: mark_duplicate
+UPDATE social.source_files
+SET state = 'duplicate', reason_code = 'duplicate_content', reason = %(reason)s, rows_read = 0,
+    rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0, rows_rejected = 0,
+    finished_at = now()
+WHERE id = %(id)s

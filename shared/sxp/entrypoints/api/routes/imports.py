@@ -38,11 +38,14 @@ class ImportAccepted(BaseModel):
 class ImportStatus(BaseModel):
     id: int
     key: str
-    sha256: str
+    sha256: str | None  # null until an upload that bypassed the API is ingested
     size_bytes: int
     filename: str
     created_at: datetime
-    state: str  # registered (not scanned yet), pending, ingesting, ingested, failed
+    # registered (not scanned yet), pending, ingesting, ingested, failed, or duplicate (the
+    # content of import `duplicate_of`: nothing of it was ingested or kept)
+    state: str
+    duplicate_of: int | None = None
     rows_read: int = 0
     rows_loaded: int = 0
     rows_unchanged: int = 0
@@ -100,8 +103,9 @@ def import_status(ref: Annotated[str, Path(description="the import's id or inbox
         raise ApiProblem(404, "not_found", "no import has that id or key")
     imported, source = found
     status = ImportStatus(**{k: getattr(imported, k) for k in (
-        "id", "key", "sha256", "size_bytes", "filename", "created_at")},
-        state="registered" if source is None else str(source["state"]))
+        "id", "key", "sha256", "size_bytes", "filename", "created_at", "duplicate_of")},
+        state="duplicate" if imported.duplicate_of is not None
+        else "registered" if source is None else str(source["state"]))
     if source is not None:
         for name in ("rows_read", "rows_loaded", "rows_unchanged", "rows_deduped",
                      "rows_rejected"):

@@ -1,8 +1,10 @@
 """Uploads that bypass the API: a client asks for a URL and sends the file straight to the
 object store (Spaces' presigned PUT, or a plan of presigned parts past 5 GB). With the local
 folder store the API hands out an upload URL of its own, signed, that streams into the same
-fresh inbox key. The file lands at a key of its own; the next scan ingests it. (Bytes that
-never pass through sxp are not hashed on the way, so such uploads are not matched by sha256.)
+fresh inbox key. The file lands at a key of its own; the next scan ingests it. Its import is
+registered with the plan (`status_url`) and settled by the ingest, which hashes the bytes as it
+reads them: the same content as an earlier import makes it a `duplicate` of that one, and
+nothing of it is ingested or kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from sxp.adapters.postgres import imports
 from sxp.bootstrap import App
 from sxp.entrypoints.api.deps import PRINTABLE, Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
@@ -48,7 +51,9 @@ class UploadPart(BaseModel):
 
 
 class UploadPlan(BaseModel):
+    id: int  # the import: GET status_url for what became of it
     key: str
+    status_url: str
     method: Literal["PUT", "multipart"]
     url: str | None = None  # PUT the whole file here
     upload_id: str | None = None  # multipart: PUT each part, then POST .../complete
@@ -79,6 +84,11 @@ def plan_upload(body: UploadRequest, request: Request, app: App = Depends(get_ap
     key = inbox_key(app.settings.inbox_prefix, f"{uuid.uuid4().hex[:16]}-{body.filename}",
                     body.platform, body.format)
     at = datetime.now(UTC) + timedelta(seconds=expires)
+    with app.pooled() as conn:
+        import_id = imports.plan(conn, bucket=app.store.bucket, key=key,
+                                 size_bytes=body.size_bytes, filename=body.filename)
+    planned_import = {"id": import_id, "key": key, "status_url": f"/v1/imports/{import_id}",
+                      "expires_at": at}
     if body.size_bytes > SINGLE_PUT_MAX:
         part_size = max(MIN_PART, math.ceil(body.size_bytes / MAX_PARTS / 2**20) * 2**20)
         planned = app.store.presigned_parts(key, math.ceil(body.size_bytes / part_size),
@@ -86,14 +96,14 @@ def plan_upload(body: UploadRequest, request: Request, app: App = Depends(get_ap
         if planned is None:
             raise ApiProblem(400, "too_large", "this store takes files up to 5 GB")
         upload_id, urls = planned
-        return UploadPlan(key=key, method="multipart", upload_id=upload_id,
-                          part_size=part_size, expires_at=at,
+        return UploadPlan(**planned_import, method="multipart", upload_id=upload_id,
+                          part_size=part_size,
                           parts=[UploadPart(part_number=n, url=u)
                                  for n, u in enumerate(urls, 1)])
     url = app.store.presigned_put(key, expires)
     if url is None:  # the local folder: the API's own signed link
         url = str(request.url_for("put_upload", token=_sign(app, key, time.time() + expires)))
-    return UploadPlan(key=key, method="PUT", url=url, expires_at=at)
+    return UploadPlan(**planned_import, method="PUT", url=url)
 
 
 @router.post("/complete", response_model=Uploaded, summary="Finish a multipart upload",
