@@ -18,7 +18,7 @@ from sxp.domain import normalize as n
 from sxp.domain import quality as q
 from sxp.domain.profiles import CONTENT_FIELDS, MappedRow
 from sxp.domain.quality import RowRejected
-from sxp.domain.scrub import scrub_contacts
+from sxp.domain.scrub import holds_email, scrub_contacts, scrub_link
 
 _content_values = operator.itemgetter(*CONTENT_FIELDS)  # a tuple: orjson writes it as a list
 
@@ -34,21 +34,24 @@ def build_profile(row: MappedRow, platform: str | None,
     display_name, name_contact = n.clean_scrubbed(get("display_name"), 200)
     bio, bio_contact = n.clean_scrubbed(get("bio"))
     location, loc_contact = n.clean_scrubbed(get("location"), 200)
-    bio_url = n.clean_text(get("bio_url"), 2000)
-    url_contact = bool(bio_url and bio_url.lower().startswith(("mailto:", "tel:", "sms:")))
-    if url_contact:
-        bio_url = None
+    bio_url, url_contact = scrub_link(n.clean_text(get("bio_url"), 2000))
+    avatar_url, avatar_contact = scrub_link(n.clean_text(get("avatar_url"), 2000))
+    platform_user_id = _id_text(get("platform_user_id"))
+    id_contact = platform_user_id is not None and holds_email(platform_user_id)
+    if id_contact:
+        platform_user_id = None
+    extra, extra_contact = _clean_extra(get("extra"))
     count = n.normalize_count
     timestamp = n.normalize_timestamp
     profile: dict[str, Any] = {
         "platform": platform,
         "handle": handle,
-        "platform_user_id": _id_text(get("platform_user_id")),
+        "platform_user_id": platform_user_id,
         "display_name": display_name,
         "bio": bio,
         "bio_url": bio_url,
         "location": location,
-        "avatar_url": n.clean_text(get("avatar_url"), 2000),
+        "avatar_url": avatar_url,
         "is_verified": n.normalize_bool(get("is_verified")),
         "followers": count(get("followers")),
         "following": count(get("following")),
@@ -56,8 +59,9 @@ def build_profile(row: MappedRow, platform: str | None,
         "likes": count(get("likes")),
         "account_created_at": timestamp(get("account_created_at")),
         "scraped_at": timestamp(get("scraped_at")) or default_scraped_at,
-        "bio_has_contact": name_contact or bio_contact or loc_contact or url_contact,
-        "extra": _clean_extra(get("extra")),
+        "bio_has_contact": (name_contact or bio_contact or loc_contact or url_contact
+                            or avatar_contact or id_contact or extra_contact),
+        "extra": extra,
     }
     profile["content_hash"] = content_hash(profile)
     return profile
@@ -75,14 +79,19 @@ def _id_text(value: object) -> str | None:
     return n.clean_text(value, 64)
 
 
-def _clean_extra(value: object) -> dict[str, Any]:
-    """Keep scalar extras only, under clean keys; text is scrubbed of contact details."""
+def _clean_extra(value: object) -> tuple[dict[str, Any], bool]:
+    """Keep scalar extras only, under clean keys; text is scrubbed of contact details, and an
+    entry whose key is an e-mail address is dropped (the second value says so)."""
     if not isinstance(value, dict):
-        return {}
+        return {}, False
     out: dict[str, Any] = {}
+    dropped = False
     for raw_key, item in list(value.items())[:32]:
         key = n.clean_text(raw_key, 64)
         if key is None:
+            continue
+        if holds_email(key):
+            dropped = True
             continue
         if isinstance(item, bool) or item is None:
             out[key] = item
@@ -94,4 +103,4 @@ def _clean_extra(value: object) -> dict[str, Any]:
         elif isinstance(item, str):
             text, _found = scrub_contacts(n.clean_text(item, 500))
             out[key] = text
-    return out
+    return out, dropped

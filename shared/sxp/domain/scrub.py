@@ -12,6 +12,8 @@ Two uses of the same patterns:
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import unquote
 
 PII_KEYS = frozenset({
     "email", "emails", "phone", "phones", "first_name", "last_name", "full_name", "name",
@@ -20,44 +22,95 @@ PII_KEYS = frozenset({
 })
 REDACTED = "[redacted]"
 
-_AT = r"(?:@|\s*[(\[]at[)\]]\s*)"
-_DOT = r"(?:\.|\s*[(\[]dot[)\]]\s*)"
+# "@", with spaces around it or not, or "at" in brackets ("[at]", "( at )", "{at}")
+_AT = r"(?:\s*@\s*|\s*[(\[{]\s*at\s*[)\]}]\s*)"
+_DOT = r"(?:\.|\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
 EMAIL_RE = re.compile(
     rf"[A-Za-z0-9._%+\-]+{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}",
     re.IGNORECASE)
-# phone-like: + and 7+ digits, or 10+ digits in groups separated by space . - ( )
+# spelled out: "jane at example dot com" (the word "dot" is what tells it from prose)
+WORDY_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9._%+\-]+\s+at\s+[A-Za-z0-9\-]+(?:\s+dot\s+[A-Za-z0-9\-]+)*\s+dot\s+"
+    r"[A-Za-z]{2,}\b", re.IGNORECASE)
+# phone-like: + and 7+ digits, or a North American number: 3-3-4 digits (the area code from
+# 2-9) with or without separators, or 1 and such 10 digits; so not an epoch second, a thread
+# id or a long count. Any Unicode dash counts as "-" (`_fold`)
 PHONE_RE = re.compile(
-    r"(?<![\w.])(?:\+\d[\d\s().\-]{6,}\d|\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4})(?![\w])")
-# cheap prechecks: what every PHONE_RE match holds, and every EMAIL_RE match ("@", or
-# "at]" / "at)" in any case); the native path applies the same two tests in C
+    r"(?<![\w.])(?:\+\d[\d\s().\-]{6,}\d|\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}|1[2-9]\d{9}|[2-9]\d{9})"
+    r"(?![\w])")
+# cheap prechecks: what every PHONE_RE match holds, and every e-mail match ("@", "at" before
+# a closing bracket, or the word "dot"); the native path applies the same tests in C
+# (shared/sxp/native/rowfields.h, maybe_contact)
 MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
-MAYBE_EMAIL = re.compile(r"@|at[)\]]", re.IGNORECASE)
+MAYBE_EMAIL = re.compile(r"@|at\s*[)\]}]|dot", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
+# dashes people write phone numbers with, as "-"
+_DASHES = str.maketrans({cp: "-" for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015,
+                                            0x2212, 0xFE58, 0xFE63, 0xFF0D)})
+# links that are a contact point by themselves (their whole content is a phone or address)
+_CONTACT_SCHEMES = ("mailto:", "tel:", "sms:", "whatsapp:", "callto:", "facetime:")
+_CONTACT_HOSTS = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:www\.)?(?:wa\.me|api\.whatsapp\.com|"
+                            r"whatsapp\.com|chat\.whatsapp\.com|t\.me/\+)", re.IGNORECASE)
+
+
+def _fold(text: str) -> str:
+    """Full-width and other compatibility forms as their plain letters (NFKC), dashes as "-":
+    what a reader sees, so "jane＠example．com" and "555–013–9924" are found too."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
 def may_hold_contact(text: str) -> bool:
     return MAYBE_EMAIL.search(text) is not None or MAYBE_PHONE.search(text) is not None
 
 
+def _remove(text: str, replacement: str) -> str:
+    if MAYBE_EMAIL.search(text):
+        text = EMAIL_RE.sub(replacement, text)
+        text = WORDY_EMAIL_RE.sub(replacement, text)
+    if MAYBE_PHONE.search(text):
+        text = PHONE_RE.sub(replacement, text)
+    return text
+
+
 def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
-    """Remove e-mail addresses and phone numbers; return the text and whether any was found."""
+    """Remove e-mail addresses and phone numbers; return the text and whether any was found.
+    Text without any is returned as it is (not folded)."""
     if not text:
         return text, False
-    scrubbed = text
-    if MAYBE_EMAIL.search(text):
-        scrubbed = EMAIL_RE.sub("", scrubbed)
-    if MAYBE_PHONE.search(scrubbed):
-        scrubbed = PHONE_RE.sub("", scrubbed)
-    if scrubbed is text or scrubbed == text:
+    folded = _fold(text)
+    scrubbed = _remove(folded, "")
+    if scrubbed == folded:
         return text, False
     scrubbed = _SPACES.sub(" ", scrubbed).strip(" \t|·•,;:-")
     return scrubbed or None, True
 
 
+def scrub_link(url: str | None) -> tuple[str | None, bool]:
+    """A URL field (bio link, avatar): None and True when the link is a contact point itself
+    (mailto:, tel:, wa.me/<phone>…) or carries an e-mail address anywhere (query included,
+    percent-encoded or not); otherwise the URL as it is. Phone-like digit runs alone do not
+    drop a link: image and profile ids look just like them."""
+    if not url:
+        return url, False
+    plain = _fold(unquote(url)).strip()
+    if plain.lower().startswith(_CONTACT_SCHEMES) or _CONTACT_HOSTS.match(plain):
+        return None, True
+    if MAYBE_EMAIL.search(plain) and (EMAIL_RE.search(plain) or WORDY_EMAIL_RE.search(plain)):
+        return None, True
+    return url, False
+
+
+def holds_email(text: str) -> bool:
+    """An identifier or key that is an e-mail address (or holds one)."""
+    plain = _fold(text)
+    return MAYBE_EMAIL.search(plain) is not None and (
+        EMAIL_RE.search(plain) is not None or WORDY_EMAIL_RE.search(plain) is not None)
+
+
 def mask_contacts(text: str) -> str:
     """`text` with each e-mail address and phone number replaced by `[redacted]`."""
-    if MAYBE_EMAIL.search(text):
-        text = EMAIL_RE.sub(REDACTED, text)
-    if MAYBE_PHONE.search(text):
-        text = PHONE_RE.sub(REDACTED, text)
-    return text
+    folded = _fold(text)
+    masked = _remove(folded, REDACTED)
+    return text if masked == folded else masked

@@ -141,17 +141,30 @@ static int str_value(buf_t *arena, const jval *v, size_t *off, size_t *n) {
     return buf_put(arena, v->s, v->n);
 }
 
-/* would sxp.domain.normalize.scrub_contacts change this (cleaned) text? Conservative for
- * e-mails (any "@", "at]" or "at)" in any case), exact for phones (_MAYBE_PHONE). */
-static int maybe_contact(const uint8_t *s, size_t n) {
+static uint8_t lower_ascii(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+
+/* MAYBE_EMAIL of sxp.domain.scrub: "@", "at" + spaces + a closing bracket, or "dot", in any
+ * case (text with full-width or other compatibility forms never gets here: not INERT). */
+static int maybe_email(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
+        uint8_t c = lower_ascii(s[i]);
         if (c == '@') return 1;
-        if ((c | 0x20) == 'a' && i + 2 < n && (s[i + 1] | 0x20) == 't' &&
-            (s[i + 2] == ']' || s[i + 2] == ')'))
+        if (c == 'a' && i + 1 < n && lower_ascii(s[i + 1]) == 't') {
+            size_t j = i + 2;
+            while (j < n && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r'))) j++;
+            if (j < n && (s[j] == ']' || s[j] == ')' || s[j] == '}')) return 1;
+        }
+        if (c == 'd' && i + 2 < n && lower_ascii(s[i + 1]) == 'o' && lower_ascii(s[i + 2]) == 't')
             return 1;
     }
-    /* _MAYBE_PHONE = \d[\d\s().\-]{6} over code points */
+    return 0;
+}
+
+/* would sxp.domain.scrub.scrub_contacts change this (cleaned) text? Conservative for e-mails
+ * (maybe_email), exact for phones (MAYBE_PHONE over the text with dashes folded to "-"). */
+static int maybe_contact(const uint8_t *s, size_t n) {
+    if (maybe_email(s, n)) return 1;
+    /* MAYBE_PHONE = \d[\d\s().\-]{6} over code points; U+2010-2015 and U+2212 fold to "-" */
     uint32_t cps[7];
     int have = 0;
     const uint8_t *p = s, *end = s + n;
@@ -160,7 +173,7 @@ static int maybe_contact(const uint8_t *s, size_t n) {
         p += utf8_decode(p, end, &cp);
         uint8_t f = flags_of(cp);
         int in_class = (f & (F_REDIGIT | F_RESPACE)) || cp == '(' || cp == ')' || cp == '.' ||
-                       cp == '-';
+                       cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212;
         if (!in_class) { have = 0; continue; }
         cps[have % 7] = cp;
         have++;
@@ -169,6 +182,29 @@ static int maybe_contact(const uint8_t *s, size_t n) {
         if (have >= 7 && (flags_of(cps[(have - 7) % 7]) & F_REDIGIT)) return 1;
     }
     return 0;
+}
+
+static int has_ascii_ci(const uint8_t *s, size_t n, const char *word) {
+    size_t w = strlen(word);
+    for (size_t i = 0; i + w <= n; i++) {
+        size_t k = 0;
+        while (k < w && lower_ascii(s[i + k]) == (uint8_t)word[k]) k++;
+        if (k == w) return 1;
+    }
+    return 0;
+}
+
+/* might sxp.domain.scrub.scrub_link drop this URL? Conservative: anything but a plain
+ * http(s) link, or one with "@", "%" (percent-encoding), a space, a messenger host, or an
+ * e-mail precheck hit goes to the Python path. */
+static int link_may_hold_contact(const uint8_t *s, size_t n) {
+    int http = (n >= 7 && has_ascii_ci(s, 7, "http://")) ||
+               (n >= 8 && has_ascii_ci(s, 8, "https://"));
+    if (!http || maybe_email(s, n)) return 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '%' || s[i] == ' ' || s[i] >= 0x80) return 1;
+    return has_ascii_ci(s, n, "wa.me") || has_ascii_ci(s, n, "whatsapp") ||
+           has_ascii_ci(s, n, "t.me/");
 }
 
 /* clean_text / clean_scrubbed: JSON null/absent -> absent; a string -> cleaned text; any

@@ -112,19 +112,13 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
         (rc = clean_text(arena, m.bio_url, 2000, NULL, NULL, &p->bio_url)))
         return rc;
     p->bio_has_contact = found[0] || found[1] || found[2];
-    if (p->bio_url.present) {
-        const uint8_t *u = arena->p + p->bio_url.off;
-        size_t ul = p->bio_url.len;
-        char t[7] = {0};
-        for (size_t k = 0; k < 7 && k < ul; k++) t[k] = (char)(u[k] < 0x80 ? u[k] | 0x20 : 0);
-        /* str.lower() of the first characters: only ASCII letters can spell these prefixes */
-        if ((ul >= 7 && !memcmp(t, "mailto:", 7)) || (ul >= 4 && !memcmp(t, "tel:", 4)) ||
-            (ul >= 4 && !memcmp(t, "sms:", 4))) {
-            p->bio_url.present = 0;
-            p->bio_has_contact = 1;
-        }
-    }
     if ((rc = clean_text(arena, m.avatar_url, 2000, NULL, NULL, &p->avatar_url))) return rc;
+    /* scrub_link: links that may be or carry a contact point are left to Python */
+    if ((p->bio_url.present &&
+         link_may_hold_contact(arena->p + p->bio_url.off, p->bio_url.len)) ||
+        (p->avatar_url.present &&
+         link_may_hold_contact(arena->p + p->avatar_url.off, p->avatar_url.len)))
+        return FB;
     if ((rc = norm_id(arena, m.puid, &p->puid))) return rc;
     if ((rc = norm_bool(m.verified, &p->is_verified))) return rc;
     for (int k = 0; k < 4; k++)
