@@ -9,8 +9,10 @@ object store to deduped Tier 1 + staged normalized JSONL + rejects. Uses DATABAS
 otherwise an embedded pgserver under a temp dir. Prints rows/s for both, the ratio, where the CPU
 went during (b) (parser processes, this process, the Postgres server when it is local) and peak
 RSS; `--profile` adds cProfiles of the main process and of a parser process. Each timed phase
-starts after a checkpoint, so neither pays for WAL the other wrote. `--redelivery` adds (c): the
-same rows ingested again as a new file, where every key is already in Tier 1 and unchanged.
+starts after a checkpoint, so neither pays for WAL the other wrote. `--redelivery` adds (e): the
+byte-identical file at a new key, recognized by its sha256 as a duplicate of (b) and not
+merged, and (c): the same rows ingested again as a new file whose content is not known as an
+import (its import record is removed first), where every key is in Tier 1 and unchanged.
 (d), unless `--no-python-only`: the file again into an emptied Tier 1 on the Python path alone
 (SXP_INGEST_NATIVE=false), beside the native figure; the first line says whether the native
 path is in use.
@@ -194,11 +196,14 @@ def sxp_ingest(uri: str, home: Path, path: Path, profile: bool = False,
         inbox = f"{settings.inbox_prefix}bench/"
         runs = [timed_ingest(app, uri, f"{inbox}{path.name}", path, profile)]
         if redelivery:
+            runs.append(timed_ingest(app, uri, f"{inbox}copy-{path.name}", path))
+            with psycopg.connect(uri, autocommit=True) as conn:  # forget the content: merge
+                conn.execute("TRUNCATE social.imports CASCADE")
             runs.append(timed_ingest(app, uri, f"{inbox}again-{path.name}", path))
         if python_only:
             with psycopg.connect(uri, autocommit=True) as conn:
                 conn.execute("TRUNCATE social.raw_social_profiles, social.source_files,"
-                             " queue.jobs CASCADE")
+                             " social.imports, queue.jobs CASCADE")
             app.settings = settings.model_copy(update={"ingest_native": False})
             runs.append(timed_ingest(app, uri, f"{inbox}python-{path.name}", path))
         return runs
@@ -231,6 +236,8 @@ def timed_ingest(app: App, uri: str, key: str, path: Path, profile: bool = False
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
         profile_parser(path)
     merge = outcome.merge
+    if outcome.state == "duplicate":
+        return Timed(elapsed, {"duplicate": 1}, spent)
     assert merge is not None, outcome
     return Timed(elapsed, {"read": outcome.rows_read, "rejected": outcome.rows_rejected,
                            "loaded": merge.loaded, "unchanged": merge.unchanged,
@@ -270,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="print cProfiles of the sxp side (main process, parser process)")
     parser.add_argument("--redelivery", action="store_true",
-                        help="(c) also time the same rows again as a new file (every key known)")
+                        help="(e) the same bytes at a new key (a duplicate), (c) the same rows"
+                        " again as a new file (every key known)")
     parser.add_argument("--no-python-only", dest="python_only", action="store_false",
                         help="skip (d), the same file on the Python path alone")
     args = parser.parse_args(argv)
@@ -288,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) raw COPY into jsonb : {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s")
     print(f"during (a)              : {copy_wal}")
-    labels = [("b", "sxp ingest")] + [("c", "same rows again")] * args.redelivery + [
+    labels = [("b", "sxp ingest")] + [
+        ("e", "same bytes again"), ("c", "same rows again")] * args.redelivery + [
         ("d", "Python path only")] * args.python_only
     for (name, label), run in zip(labels, runs, strict=True):
         rate = args.rows / run.seconds
