@@ -165,7 +165,7 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
             # while the database thread writes the last chunks
             app.store.move_file(rejects_key, sink.rejects_path, NDJSON)
     merge = merger.finish(sink.valid)
-    if hashing is not None:
+    if hashing is not None and hashing.eof:  # (a parser that stopped early: not settled)
         first = imports.settle(conn, bucket=source.bucket, key=source.key,
                                sha256=hashing.sha256.hexdigest(), size_bytes=hashing.size,
                                filename=_filename(source.key))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sxp.adapters.postgres import queue
-from sxp.bootstrap import App
+from sxp.bootstrap import App, bootstrap
+from sxp.config import Settings
 from sxp.pipeline.imports import import_paths
 from sxp.pipeline.ingest import ingest_file, run_job
 from sxp.pipeline.scan import scan
@@ -99,3 +100,25 @@ def test_different_content_at_new_keys_is_ingested_and_settled(app: App) -> None
     assert len(rows) == 2 and all(r["settled"] and r["sha256"] for r in rows)
     assert rows[0]["sha256"] != rows[1]["sha256"]
     assert {s for s, _ in _file_states(app).values()} == {"ingested"}
+
+
+def test_every_sample_format_on_the_local_store_is_settled_then_deduplicated(
+        settings: Settings, tmp_path: Path) -> None:
+    from sxp.entrypoints.demo import sample_files
+
+    # the local folder store closes a file when its parser is done (CSV, JSON, gzip)
+    local = bootstrap(settings.model_copy(update={"spaces_endpoint": None,
+                                                  "home": tmp_path / "local"}))
+    try:
+        for path in sample_files():
+            local.store.put_file(f"inbox/one/{path.name}", path)
+        _ingest_all(local)
+        assert {s for s, _ in _file_states(local).values()} == {"ingested"}
+        assert all(r["settled"] and r["sha256"] for r in _imports(local))
+        for path in sample_files():
+            local.store.put_file(f"inbox/two/{path.name}", path)
+        _ingest_all(local)
+        states = _file_states(local)
+        assert {states[f"inbox/two/{p.name}"][0] for p in sample_files()} == {"duplicate"}
+    finally:
+        local.close()

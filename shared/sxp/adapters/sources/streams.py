@@ -106,12 +106,14 @@ def _json_kind(head: bytes) -> str:
 
 
 class HashingReader(io.RawIOBase):
-    """Passes an object's bytes through, hashing them (sha256) and counting them."""
+    """Passes an object's bytes through, hashing them (sha256) and counting them; `eof` says
+    whether the hash covers the whole object."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
         self.sha256 = hashlib.sha256()
         self.size = 0
+        self.eof = False
 
     def readable(self) -> bool:
         return True
@@ -119,15 +121,19 @@ class HashingReader(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         chunk = self._raw.read(len(buffer))
         size = len(chunk)
+        if size == 0 and len(buffer):
+            self.eof = True
         buffer[:size] = chunk
         self.sha256.update(chunk)
         self.size += size
         return size
 
     def drain(self) -> None:
-        """Read what the parser left (trailing bytes), so the hash covers the whole object."""
-        while self.read(1 << 20):
-            pass
+        """Read what the parser left (trailing bytes), so the hash covers the whole object.
+        A reader the parser already closed stays as it is (`eof` tells)."""
+        if not self.closed:
+            while self.read(1 << 20):
+                pass
 
     def close(self) -> None:
         self._raw.close()
