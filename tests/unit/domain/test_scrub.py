@@ -30,7 +30,7 @@ TEXT_FORMS = [
 def test_every_text_form_is_scrubbed_and_counted(form: str) -> None:
     text, found = scrub_contacts(f"Realtor | {form} | Denver")
     assert found and not CANARY.search(text or "")
-    assert mask_contacts(f"row {form} end") .count("[redacted]") >= 1
+    assert mask_contacts(f"row {form} end").count("[redacted]") >= 1
     assert not CANARY.search(mask_contacts(f"row {form} end"))
 
 
