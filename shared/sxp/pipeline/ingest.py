@@ -137,7 +137,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
             raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
         raise
     hashing = HashingReader(raw) if imports.unsettled(conn, source.bucket, source.key) else None
-    with closing(uploads), open_source(cast(BinaryIO, hashing) if hashing else raw, source.key,
+    stream = raw if hashing is None else cast(BinaryIO, hashing)
+    with closing(uploads), open_source(stream, source.key,
                                         settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source.key, source.format_hint)
         # on the native path new keys skip the Tier 1 probe (a filter of the keys written) and

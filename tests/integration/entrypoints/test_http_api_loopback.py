@@ -230,8 +230,9 @@ def _sxp(*args: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def _sxp_api(env: dict[str, str]) -> Iterator[str]:
-    """`sxp api` as a process on a free loopback port, stopped with SIGTERM."""
+def _sxp_api(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """`sxp api` as a process on a free loopback port (its URL and pid), stopped with
+    SIGTERM."""
     port = _free_port()
     sxp = Path(sys.executable).parent / "sxp"
     proc = subprocess.Popen([str(sxp), "api", "--host", "127.0.0.1", "--port", str(port)],
@@ -243,11 +244,19 @@ def _sxp_api(env: dict[str, str]) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         # SIGTERM: uvicorn finishes in-flight requests, then exits by the signal it got
         assert proc.wait(timeout=30) in (0, -15)
+
+
+def _parent_and_cmd(proc_dir: Path) -> tuple[int, str]:
+    try:
+        parent = int((proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        return parent, (proc_dir / "cmdline").read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return -1, ""
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -264,7 +273,7 @@ def test_sxp_api_command_serves_over_loopback(settings: Settings, tmp_path: Path
                env=env).strip().splitlines()[-1]
     listed = _sxp("keys", "list", env=env)
     assert '"name": "cli"' in listed and key not in listed  # the token is shown once only
-    with _sxp_api(env) as url:
+    with _sxp_api(env) as (url, _pid):
         health = httpx.get(f"{url}/health", timeout=2)
         assert health.json() == {"status": "ok", "env": "cli"}
         resp = httpx.post(f"{url}/v1/imports", params={"platform": "threads"},
@@ -302,7 +311,10 @@ def test_sxp_api_serves_under_two_worker_processes(settings: Settings, tmp_path:
     key = _sxp("keys", "create", "--name", "workers", "--scopes", "imports:write",
                env=env).strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {key}"}
-    with _sxp_api(env) as url:
+    with _sxp_api(env) as (url, pid):
+        workers = [d for d in Path("/proc").glob("[0-9]*") if _parent_and_cmd(d)[0] == pid
+                   and "multiprocessing.spawn" in _parent_and_cmd(d)[1]]
+        assert len(workers) == 2
         for n in range(4):
             plan = httpx.post(f"{url}/v1/imports/uploads", json={"size_bytes": 40},
                               headers=headers, timeout=10).json()
