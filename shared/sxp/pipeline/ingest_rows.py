@@ -37,8 +37,9 @@ class ChunkSubmitter(Protocol):
 class ChunkWriter:
     """Encodes Tier 1 rows and hands them over in chunks (to the database thread).
 
-    Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the later
-    line — so the database gets distinct keys, sorted; memory stays one chunk.
+    Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the
+    larger content hash (Tier 1's merge rule), then the later line — so the database gets
+    distinct keys, sorted; memory stays one chunk.
     """
 
     def __init__(self, target: ChunkSubmitter, source_file_id: int,
@@ -47,14 +48,14 @@ class ChunkWriter:
         self._encoder = ChunkEncoder(source_file_id)
         self._chunk_rows = chunk_rows
         self._rows = 0
-        self._best: dict[tuple[str, str], tuple[Any, int, dict[str, Any]]] = {}
+        self._best: dict[tuple[str, str], tuple[Any, str, int, dict[str, Any]]] = {}
 
     def write(self, line: int, profile: dict[str, Any]) -> None:
         key = (profile["platform"], profile["handle"])
-        scraped = profile["scraped_at"]
+        rank = (profile["scraped_at"], profile["content_hash"], line)
         current = self._best.get(key)
-        if current is None or (scraped, line) >= (current[0], current[1]):
-            self._best[key] = (scraped, line, profile)
+        if current is None or rank >= current[:3]:
+            self._best[key] = (*rank, profile)
         self._rows += 1
         if self._rows >= self._chunk_rows:
             self.flush()
@@ -66,7 +67,7 @@ class ChunkWriter:
             # unique index takes the chunk's keys at neighbouring pages
             winners = sorted(self._best.items(), key=lambda item: (item[0][1], item[0][0]))
             self._target.submit(self._encoder.encode(
-                [profile for _key, (_scraped, _line, profile) in winners]))
+                [best[3] for _key, best in winners]))
             self._best = {}
             self._rows = 0
 

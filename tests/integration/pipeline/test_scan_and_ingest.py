@@ -142,6 +142,29 @@ def test_redelivery_writes_nothing_and_newer_scrape_wins(app: App) -> None:
     assert final["first_seen"].year == 2023 and final["last_seen"].month == 6
 
 
+def test_one_scrape_time_in_two_shapes_is_decided_the_same_way_in_any_file_order(
+        app: App) -> None:
+    # the same person, the same scrape time, two contents: the larger content hash wins,
+    # inside a file (either line order) and across files, so no re-delivery writes anything
+    at = "2024-05-01T00:00:00Z"
+    shapes = [{**X_ROW, "name": "Sam Rivera", "scraped_at": at},
+              {**X_ROW, "name": "Sam R.", "scraped_at": at}]
+    app.store.put_bytes("inbox/a/x.jsonl", _jsonl(shapes))
+    scan(app)
+    _drain_ingest(app)
+    winner = _profiles(app)[("x", "sam_rivera")]
+    for n, rows in enumerate([shapes[::-1], shapes[:1], shapes[1:], shapes, shapes[::-1]]):
+        padded = [{**r, "lang": "x" * n} for r in rows]  # other bytes: not a duplicate file
+        app.store.put_bytes(f"inbox/again-{n}/x.jsonl", _jsonl(padded))
+        scan(app)
+        _drain_ingest(app)
+        assert _files(app)[-1]["state"] == "ingested"
+        assert _files(app)[-1]["rows_loaded"] == 0, rows
+    final = _profiles(app)[("x", "sam_rivera")]
+    assert (final["content_hash"], final["updated_at"]) == (winner["content_hash"],
+                                                            winner["updated_at"])
+
+
 def test_unreadable_file_fails_with_reason_and_leaves_nothing(app: App) -> None:
     app.store.put_bytes("inbox/bad.jsonl.gz", b'{"username": "not gzipped"}\n')
     app.store.put_bytes("inbox/empty.csv", b"")

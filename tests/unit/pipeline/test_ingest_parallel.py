@@ -85,11 +85,12 @@ def _fields(row: bytes) -> list[bytes | None]:
 
 
 SCRAPED_AT = ROW_COLUMNS.index("scraped_at")
+CONTENT_HASH = ROW_COLUMNS.index("content_hash")
 
 
 def _winners(chunks: list[StagedChunk]) -> dict[tuple[str, str], bytes]:
-    """What Tier 1 keeps per key: chunks in order, a later row wins unless its scrape is older
-    (duplicates in different chunks are left to the merge)."""
+    """What Tier 1 keeps per key: the newest scrape, then the larger content hash (duplicates
+    in different chunks are left to the merge)."""
     best: dict[tuple[str, str], bytes] = {}
     for chunk in chunks:
         for key, row in zip(_keys(chunk), _rows(chunk), strict=True):
@@ -97,7 +98,9 @@ def _winners(chunks: list[StagedChunk]) -> dict[tuple[str, str], bytes]:
             assert (fields[0], fields[1]) == (key[0].encode(), key[1].encode())
             scraped = fields[SCRAPED_AT]
             assert scraped is not None  # microseconds since 2000: big-endian bytes sort as time
-            if key not in best or scraped >= _fields(best[key])[SCRAPED_AT]:  # type: ignore[operator]
+            rank = (scraped, fields[CONTENT_HASH])
+            kept = _fields(best[key]) if key in best else None
+            if kept is None or rank >= (kept[SCRAPED_AT], kept[CONTENT_HASH]):  # type: ignore[operator]
                 best[key] = row
     return best
 

@@ -20,8 +20,9 @@ Which keys Tier 1 holds is found out one of two ways:
   At most SAVEPOINTS_PER_INGEST chunks go this way; the rest of a large file is probed.
 
 The merge keeps one row per (platform, handle): within a chunk the writer keeps only the most
-recent scrape (ties: the later line); against Tier 1 (and earlier chunks) a row is rewritten
-only when its content hash differs and its scrape is not older. A newer scrape of unchanged
+recent scrape (ties: the larger content hash, then the later line); against Tier 1 (and
+earlier chunks) a row is rewritten only when its scrape is newer, or as new with a larger
+content hash. A newer scrape of unchanged
 content only moves `last_seen` (an older one `first_seen`); an identical re-delivery writes
 nothing.
 """
@@ -63,9 +64,11 @@ _STAGE_DDL = (
 
 
 def _rewrites(new: str) -> str:
-    """SQL: the row `new` rewrites Tier 1's row `t` (its content differs, its scrape is not
-    older)."""
-    return f"t.content_hash <> {new}.content_hash AND {new}.scraped_at >= t.scraped_at"
+    """SQL: the row `new` rewrites Tier 1's row `t`: its scrape is newer, or as new with the
+    larger content hash (bytes order, as the chunk writers break the same tie). A total order:
+    whatever the order files arrive in, the same row wins, and a re-delivery writes nothing."""
+    return (f"({new}.scraped_at, {new}.content_hash COLLATE \"C\")"
+            f" > (t.scraped_at, t.content_hash COLLATE \"C\")")
 
 
 def _changes(new: str) -> str:
