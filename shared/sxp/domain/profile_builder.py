@@ -41,6 +41,7 @@ def build_profile(row: MappedRow, platform: str | None,
     if id_contact:
         platform_user_id = None
     extra, extra_contact = _clean_extra(get("extra"))
+    scraped_at = n.normalize_timestamp(get("scraped_at"))  # None: unknown, not "now"
     count = n.normalize_count
     timestamp = n.normalize_timestamp
     profile: dict[str, Any] = {
@@ -58,10 +59,11 @@ def build_profile(row: MappedRow, platform: str | None,
         "posts": count(get("posts")),
         "likes": count(get("likes")),
         "account_created_at": timestamp(get("account_created_at")),
-        "scraped_at": timestamp(get("scraped_at")) or default_scraped_at,
+        "scraped_at": scraped_at or default_scraped_at,
         "bio_has_contact": (name_contact or bio_contact or loc_contact or url_contact
                             or avatar_contact or id_contact or extra_contact),
         "extra": extra,
+        "scraped_at_known": scraped_at is not None,
     }
     profile["content_hash"] = content_hash(profile)
     return profile

@@ -45,6 +45,8 @@ class Profile(PublicProfile):
     platform: str = Field(pattern=r"^(x|tiktok|threads)$")
     handle: str = Field(min_length=1, max_length=30)
     extra: dict[str, Any] = Field(default_factory=dict)
+    # false: the row had no scrape time and `scraped_at` is when sxp received it
+    scraped_at_known: bool = True
     content_hash: str
 
 
@@ -52,7 +54,8 @@ class Profile(PublicProfile):
 # output (a field is added here, in the model, in a migration and in the C code, and tests
 # hold the last two to this tuple)
 PROFILE_FIELDS: tuple[str, ...] = ("platform", "handle", *PublicProfile.model_fields, "extra",
-                                   "content_hash")
+                                   "scraped_at_known", "content_hash")
 # fields whose change makes a new version of the profile (scrape time does not)
-CONTENT_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("scraped_at", "content_hash"))
+CONTENT_FIELDS = tuple(f for f in PROFILE_FIELDS
+                       if f not in ("scraped_at", "scraped_at_known", "content_hash"))
 COUNT_FIELDS = ("followers", "following", "posts", "likes")

@@ -173,23 +173,34 @@ static int key_order(const void *pa, const void *pb) {
     return c ? c : bytes_cmp(ka, a->platform_len, kb, b->platform_len);
 }
 
-/* the order of two entries' content hashes (the tie-break between scrapes of one time) */
-static int hash_order(const Block *self, const entry_t *a, const entry_t *b) {
-    static int field = -1;
-    if (field < 0)
-        for (int k = 0; k < ROW_COLUMN_COUNT; k++)
-            if (!strcmp(ROW_COLUMNS[k], "content_hash")) field = k;
-    const uint8_t *ha = NULL, *hb = NULL, *rows = self->rows.p;
+/* Tier 1's rank of two rows of one key (sxp.adapters.postgres.profiles._rank): a known scrape
+ * time first, then the newer scrape, then the larger content hash; 0 when equal */
+static int row_field(const Block *self, const entry_t *e, const char *name, const uint8_t **v,
+                     int64_t *n) {
+    int field = -1;
+    for (int k = 0; k < ROW_COLUMN_COUNT; k++)
+        if (!strcmp(ROW_COLUMNS[k], name)) field = k;
+    const uint8_t *row = self->rows.p + e->row_off;
+    return tf_field(row, row + e->row_len, field, v, n);
+}
+
+static int rank_order(const Block *self, const entry_t *a, const entry_t *b) {
+    const uint8_t *va = NULL, *vb = NULL;
     int64_t na = 0, nb = 0;
-    if (tf_field(rows + a->row_off, rows + a->row_off + a->row_len, field, &ha, &na) ||
-        tf_field(rows + b->row_off, rows + b->row_off + b->row_len, field, &hb, &nb))
+    if (!row_field(self, a, "scraped_at_known", &va, &na) &&
+        !row_field(self, b, "scraped_at_known", &vb, &nb) && na == 1 && nb == 1 &&
+        va[0] != vb[0])
+        return va[0] > vb[0] ? 1 : -1;
+    if (a->scraped_us != b->scraped_us) return a->scraped_us > b->scraped_us ? 1 : -1;
+    if (row_field(self, a, "content_hash", &va, &na) ||
+        row_field(self, b, "content_hash", &vb, &nb))
         return 0;
-    return bytes_cmp(ha, (size_t)na, hb, (size_t)nb);
+    return bytes_cmp(va, (size_t)na, vb, (size_t)nb);
 }
 
 /* finish() -> (rows, ends, platforms, handles, normalized, valid): every profile's normalized
- * line in line order; the COPY tuples of the newest scrape per key (ties: the larger content
- * hash, as Tier 1's merge decides, then the later line), in
+ * line in line order; the COPY tuples of the highest ranked row per key (rank_order, as
+ * Tier 1's merge ranks them; ties: the later line), in
  * key order (handle, platform), so Tier 1's index takes a chunk's keys at neighbouring pages */
 static PyObject *Block_finish(Block *self, PyObject *Py_UNUSED(ignored)) {
     size_t total = self->fast.len + self->added.len;
@@ -237,11 +248,8 @@ static PyObject *Block_finish(Block *self, PyObject *Py_UNUSED(ignored)) {
             entry_t *w = winners[table[slot]];
             if (w->platform_len == e->platform_len && w->handle_len == e->handle_len &&
                 !memcmp(self->keys.p + w->key_off, key, key_len)) {
-                int hashes = e->scraped_us == w->scraped_us ? hash_order(self, e, w) : 0;
-                if (e->scraped_us > w->scraped_us ||
-                    (e->scraped_us == w->scraped_us &&
-                     (hashes > 0 || (hashes == 0 && e->line >= w->line))))
-                    winners[table[slot]] = e;
+                int rank = rank_order(self, e, w);
+                if (rank > 0 || (rank == 0 && e->line >= w->line)) winners[table[slot]] = e;
                 break;
             }
             slot = (slot + 1) & (slots - 1);

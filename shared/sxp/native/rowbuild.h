@@ -23,6 +23,7 @@ typedef struct {
     int platform;
     text_t handle, puid, display_name, bio, bio_url, location, avatar_url;
     int is_verified, bio_has_contact;
+    int scraped_known; /* 0: scraped_us is the default (the file's receipt), no scrape time */
     int64_t counts[4];
     int has_count[4];
     int64_t created_us, scraped_us;

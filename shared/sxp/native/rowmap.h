@@ -129,6 +129,7 @@ static int build_row(row_env *env, const uint8_t *line, size_t n, profile_t *p) 
     int has_scraped;
     if ((rc = norm_ts(m.scraped, o->min_us, o->max_us, &p->scraped_us, &has_scraped))) return rc;
     if (!has_scraped) p->scraped_us = o->default_scraped_us;
+    p->scraped_known = has_scraped;
     return OK;
 }
 

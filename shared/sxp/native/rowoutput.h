@@ -148,6 +148,9 @@ static int json_content(buf_t *b, const buf_t *arena, const profile_t *p, int ke
     rc |= p->bio_has_contact ? PUT_LIT(b, "true") : PUT_LIT(b, "false");
     rc |= keyed ? PUT_LIT(b, ",\"extra\":") : buf_putc(b, ',');
     rc |= json_extra(b, arena, p, !keyed);
+    if (keyed) /* not content: a known scrape time is no change of the profile */
+        rc |= p->scraped_known ? PUT_LIT(b, ",\"scraped_at_known\":true")
+                               : PUT_LIT(b, ",\"scraped_at_known\":false");
     if (!keyed) rc |= buf_putc(b, ']');
     return rc ? NOMEM : OK;
 }
@@ -224,7 +227,8 @@ static int copy_bool(buf_t *b, int v) {
 static const char *const ROW_COLUMNS[] = {
     "platform", "handle", "platform_user_id", "display_name", "bio", "bio_url", "location",
     "avatar_url", "is_verified", "followers", "following", "posts", "likes",
-    "account_created_at", "scraped_at", "bio_has_contact", "extra", "content_hash",
+    "account_created_at", "scraped_at", "bio_has_contact", "extra", "scraped_at_known",
+    "content_hash",
     "source_file_id", "first_seen", "last_seen"};
 #define ROW_COLUMN_COUNT ((int)(sizeof ROW_COLUMNS / sizeof ROW_COLUMNS[0]))
 
@@ -254,6 +258,7 @@ static int copy_row(buf_t *b, buf_t *scratch, const buf_t *arena, const profile_
     rc |= buf_putc(scratch, 1); /* jsonb binary format version */
     rc |= json_extra(scratch, arena, p, 0);
     rc |= copy_bytes(b, scratch->p, scratch->len);
+    rc |= copy_bool(b, p->scraped_known);
     rc |= copy_bytes(b, hash, 32);
     rc |= copy_int8(b, source_file_id);
     rc |= copy_int8(b, scraped);

@@ -37,9 +37,9 @@ class ChunkSubmitter(Protocol):
 class ChunkWriter:
     """Encodes Tier 1 rows and hands them over in chunks (to the database thread).
 
-    Within a chunk only the winner per (platform, handle) is kept — newest scrape, then the
-    larger content hash (Tier 1's merge rule), then the later line — so the database gets
-    distinct keys, sorted; memory stays one chunk.
+    Within a chunk only the winner per (platform, handle) is kept — ranked as Tier 1's merge
+    ranks rows (a known scrape time first, the newer scrape, the larger content hash), then the
+    later line — so the database gets distinct keys, sorted; memory stays one chunk.
     """
 
     def __init__(self, target: ChunkSubmitter, source_file_id: int,
@@ -48,13 +48,14 @@ class ChunkWriter:
         self._encoder = ChunkEncoder(source_file_id)
         self._chunk_rows = chunk_rows
         self._rows = 0
-        self._best: dict[tuple[str, str], tuple[Any, str, int, dict[str, Any]]] = {}
+        self._best: dict[tuple[str, str], tuple[bool, Any, str, int, dict[str, Any]]] = {}
 
     def write(self, line: int, profile: dict[str, Any]) -> None:
         key = (profile["platform"], profile["handle"])
-        rank = (profile["scraped_at"], profile["content_hash"], line)
+        rank = (profile["scraped_at_known"], profile["scraped_at"], profile["content_hash"],
+                line)
         current = self._best.get(key)
-        if current is None or rank >= current[:3]:
+        if current is None or rank >= current[:4]:
             self._best[key] = (*rank, profile)
         self._rows += 1
         if self._rows >= self._chunk_rows:
@@ -67,7 +68,7 @@ class ChunkWriter:
             # unique index takes the chunk's keys at neighbouring pages
             winners = sorted(self._best.items(), key=lambda item: (item[0][1], item[0][0]))
             self._target.submit(self._encoder.encode(
-                [best[3] for _key, best in winners]))
+                [best[4] for _key, best in winners]))
             self._best = {}
             self._rows = 0
 

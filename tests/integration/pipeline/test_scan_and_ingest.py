@@ -165,6 +165,32 @@ def test_one_scrape_time_in_two_shapes_is_decided_the_same_way_in_any_file_order
                                                             winner["updated_at"])
 
 
+def test_a_row_without_scrape_time_never_outranks_one_with_a_real_one(app: App) -> None:
+    # no scrape time: stamped with the receipt, but ranked below any real scrape time
+    undated = {k: v for k, v in X_ROW.items() if k != "scraped_at"}
+    app.store.put_bytes("inbox/a/x.jsonl", _jsonl([{**undated, "name": "No Date"}]))
+    scan(app)
+    _drain_ingest(app)
+    first = _profiles(app)[("x", "sam_rivera")]
+    assert first["display_name"] == "No Date" and first["scraped_at_known"] is False
+    older = {**X_ROW, "name": "Dated", "scraped_at": "2023-01-01T00:00:00Z"}
+    app.store.put_bytes("inbox/b/x.jsonl", _jsonl([older]))
+    scan(app)
+    _drain_ingest(app)
+    assert _files(app)[-1]["rows_loaded"] == 1  # an older but real scrape wins
+    dated = _profiles(app)[("x", "sam_rivera")]
+    assert (dated["display_name"], dated["scraped_at_known"]) == ("Dated", True)
+    assert dated["scraped_at"].year == 2023
+    app.store.put_bytes("inbox/c/x.jsonl", _jsonl([{**undated, "name": "Later, no date"}]))
+    scan(app)
+    _drain_ingest(app)
+    assert _files(app)[-1]["rows_loaded"] == 0  # an undated row never replaces it
+    after = _profiles(app)[("x", "sam_rivera")]
+    assert after["display_name"] == "Dated"
+    # nor does its receipt time move when the profile was seen
+    assert (after["first_seen"], after["last_seen"]) == (dated["first_seen"], dated["last_seen"])
+
+
 def test_unreadable_file_fails_with_reason_and_leaves_nothing(app: App) -> None:
     app.store.put_bytes("inbox/bad.jsonl.gz", b'{"username": "not gzipped"}\n')
     app.store.put_bytes("inbox/empty.csv", b"")

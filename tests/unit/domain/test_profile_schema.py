@@ -17,7 +17,7 @@ def test_the_model_fields_are_the_one_field_order() -> None:
 def test_the_contract_profile_is_the_models_public_part() -> None:
     assert issubclass(bundle.Profile, PublicProfile) and issubclass(Profile, PublicProfile)
     public = [f for f in PROFILE_FIELDS if f not in ("platform", "handle", "extra",
-                                                     "content_hash")]
+                                                     "scraped_at_known", "content_hash")]
     assert list(bundle.Profile.model_fields) == public
 
 
@@ -26,7 +26,7 @@ def test_copy_columns_are_the_model_fields_then_the_arrival_columns() -> None:
     assert dict(zip(ROW_COLUMNS, COLUMN_TYPES, strict=True)) == {
         **dict.fromkeys(["platform", "handle", "platform_user_id", "display_name", "bio",
                          "bio_url", "location", "avatar_url", "content_hash"], "text"),
-        "is_verified": "bool", "bio_has_contact": "bool",
+        "is_verified": "bool", "bio_has_contact": "bool", "scraped_at_known": "bool",
         **dict.fromkeys(["followers", "following", "posts", "likes", "source_file_id"], "int8"),
         **dict.fromkeys(["account_created_at", "scraped_at", "first_seen", "last_seen"],
                         "timestamptz"),

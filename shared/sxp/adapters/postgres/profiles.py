@@ -20,9 +20,9 @@ Which keys Tier 1 holds is found out one of two ways:
   At most SAVEPOINTS_PER_INGEST chunks go this way; the rest of a large file is probed.
 
 The merge keeps one row per (platform, handle): within a chunk the writer keeps only the most
-recent scrape (ties: the larger content hash, then the later line); against Tier 1 (and
-earlier chunks) a row is rewritten only when its scrape is newer, or as new with a larger
-content hash. A newer scrape of unchanged
+ranked row (`_rank`: a known scrape time above a receipt time, then the newer scrape, then
+the larger content hash; last, the later line); against Tier 1 (and earlier chunks) a row is
+rewritten only when it ranks higher. A newer scrape of unchanged
 content only moves `last_seen` (an older one `first_seen`); an identical re-delivery writes
 nothing.
 """
@@ -59,22 +59,31 @@ _STAGE_DDL = (
     " platform_user_id text, display_name text, bio text, bio_url text, location text,"
     " avatar_url text, is_verified boolean, followers bigint, following bigint, posts bigint,"
     " likes bigint, account_created_at timestamptz, scraped_at timestamptz,"
-    " bio_has_contact boolean, extra jsonb, content_hash text, source_file_id bigint,"
+    " bio_has_contact boolean, extra jsonb, scraped_at_known boolean, content_hash text,"
+    " source_file_id bigint,"
     " first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP")
 
 
-def _rewrites(new: str) -> str:
-    """SQL: the row `new` rewrites Tier 1's row `t`: its scrape is newer, or as new with the
-    larger content hash (bytes order, as the chunk writers break the same tie). A total order:
-    whatever the order files arrive in, the same row wins, and a re-delivery writes nothing."""
-    return (f"({new}.scraped_at, {new}.content_hash COLLATE \"C\")"
-            f" > (t.scraped_at, t.content_hash COLLATE \"C\")")
+def _rank(row: str, known: str | None = None) -> str:
+    """SQL: the order rows of one key are ranked in: a known scrape time above an unknown one
+    (a receipt time), then the newer scrape, then the larger content hash (bytes order)."""
+    return (f"({known or row + '.scraped_at_known'}, {row}.scraped_at,"
+            f' {row}.content_hash COLLATE "C")')
 
 
-def _changes(new: str) -> str:
-    """SQL: the merge changes `t` for the row `new`: rewrites it, or moves its first/last seen."""
-    return (f"({_rewrites(new)}) OR {new}.scraped_at > t.last_seen"
-            f" OR {new}.scraped_at < t.first_seen")
+def _rewrites(new: str, known: str | None = None) -> str:
+    """SQL: the row `new` rewrites Tier 1's row `t`: it ranks higher. A total order: whatever
+    the order files arrive in, the same row wins, and a re-delivery writes nothing."""
+    return f"{_rank(new, known)} > {_rank('t')}"
+
+
+def _changes(new: str, known: str | None = None) -> str:
+    """SQL: the merge changes `t` for the row `new`: rewrites it, or (a known scrape time)
+    moves its first/last seen. `known` stands for `new.scraped_at_known` where the row's flag
+    is not at hand (the probe assumes true: it may only over-report)."""
+    flag = known or f"{new}.scraped_at_known"
+    return (f"({_rewrites(new, known)}) OR ({flag} AND ({new}.scraped_at > t.last_seen"
+            f" OR {new}.scraped_at < t.first_seen))")
 
 
 # which of a chunk's keys Tier 1 holds (by position in the chunk), whether this file already
@@ -90,7 +99,7 @@ _PROBE = (
     "  WITH ORDINALITY AS u(platform, handle, content_hash, scraped_us, n)),"
     " found AS (SELECT k.n - 1 AS position, k.platform, k.handle,"
     "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours,"
-    f"   coalesce({_changes('k')}, true) AS changes FROM k"
+    f"   coalesce({_changes('k', known='true')}, true) AS changes FROM k"
     '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
     '    AND t.handle = k.handle COLLATE "C"),'
     f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
@@ -134,8 +143,11 @@ def _update_sql() -> str:
     sets = [f"{f} = CASE WHEN {changed} THEN s.{f} ELSE t.{f} END" for f in _VALUE_FIELDS]
     sets.append(f"source_file_id = CASE WHEN {changed} THEN %(sf)s ELSE t.source_file_id END")
     sets.append(f"updated_at = CASE WHEN {changed} THEN now() ELSE t.updated_at END")
-    sets.append("first_seen = least(t.first_seen, s.scraped_at)")
-    sets.append("last_seen = greatest(t.last_seen, s.scraped_at)")
+    # a receipt time (no scrape time) says nothing about when the profile was seen
+    sets.append("first_seen = least(t.first_seen, CASE WHEN s.scraped_at_known"
+                " THEN s.scraped_at END)")
+    sets.append("last_seen = greatest(t.last_seen, CASE WHEN s.scraped_at_known"
+                " THEN s.scraped_at END)")
     # every staged key is in Tier 1 (the probe found it, and the lock keeps it so); a row is
     # rewritten when its content changed and the scrape is not older, otherwise only its
     # first/last seen move; an identical re-delivery is not even locked. RETURNING says which
