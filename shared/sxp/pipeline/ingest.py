@@ -174,7 +174,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
             raise _DuplicateContent(first, hashing.size)  # rolls back all this file wrote
     files.mark_ingested(conn, source.id, files.IngestCounts(
         format=fmt, read=sink.read, loaded=merge.loaded, unchanged=merge.unchanged,
-        deduped=merge.deduped, rejected=sink.rejected, normalized_prefix=normalized_prefix,
+        deduped=merge.deduped, rejected=sink.rejected, stale=merge.stale,
+        normalized_prefix=normalized_prefix,
         normalized_parts=sink.parts, rejects_key=rejects_key))
     queue.enqueue(conn, "cards", {"source_file_id": source.id},
                   queueing_lock=f"cards:{source.id}", max_attempts=settings.job_max_attempts)

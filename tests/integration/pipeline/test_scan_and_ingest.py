@@ -153,6 +153,7 @@ def test_one_scrape_time_in_two_shapes_is_decided_the_same_way_in_any_file_order
     scan(app)
     _drain_ingest(app)
     winner = _profiles(app)[("x", "sam_rivera")]
+    loser = next(r for r in shapes if r["name"] != winner["display_name"])
     for n, rows in enumerate([shapes[::-1], shapes[:1], shapes[1:], shapes, shapes[::-1]]):
         padded = [{**r, "lang": "x" * n} for r in rows]  # other bytes: not a duplicate file
         app.store.put_bytes(f"inbox/again-{n}/x.jsonl", _jsonl(padded))
@@ -160,6 +161,8 @@ def test_one_scrape_time_in_two_shapes_is_decided_the_same_way_in_any_file_order
         _drain_ingest(app)
         assert _files(app)[-1]["state"] == "ingested"
         assert _files(app)[-1]["rows_loaded"] == 0, rows
+        # the losing shape alone is stale; a file holding the winner is not (it was merged)
+        assert _files(app)[-1]["rows_stale"] == (1 if rows == [loser] else 0), rows
     final = _profiles(app)[("x", "sam_rivera")]
     assert (final["content_hash"], final["updated_at"]) == (winner["content_hash"],
                                                             winner["updated_at"])
@@ -184,7 +187,8 @@ def test_a_row_without_scrape_time_never_outranks_one_with_a_real_one(app: App) 
     app.store.put_bytes("inbox/c/x.jsonl", _jsonl([{**undated, "name": "Later, no date"}]))
     scan(app)
     _drain_ingest(app)
-    assert _files(app)[-1]["rows_loaded"] == 0  # an undated row never replaces it
+    # an undated row never replaces it, and the file says why nothing was loaded
+    assert (_files(app)[-1]["rows_loaded"], _files(app)[-1]["rows_stale"]) == (0, 1)
     after = _profiles(app)[("x", "sam_rivera")]
     assert after["display_name"] == "Dated"
     # nor does its receipt time move when the profile was seen

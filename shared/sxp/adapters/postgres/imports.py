@@ -101,7 +101,8 @@ def find(conn: Conn, ref: str) -> tuple[ImportRow, dict[str, Any] | None] | None
     row = conn.execute(
         f"SELECT {', '.join('i.' + c for c in _COLUMNS.split(', '))},"
         " f.id AS source_file_id, f.state, f.reason_code, f.reason, f.rows_read, f.rows_loaded,"
-        " f.rows_unchanged, f.rows_deduped, f.rows_rejected, f.rejects_key, f.finished_at"
+        " f.rows_unchanged, f.rows_deduped, f.rows_rejected, f.rows_stale, f.rejects_key,"
+        " f.finished_at"
         " FROM social.imports i LEFT JOIN social.source_files f"
         "   ON f.bucket = i.bucket AND f.key = i.key"
         f" WHERE {where} ORDER BY f.id DESC NULLS LAST LIMIT 1",

@@ -99,12 +99,20 @@ _PROBE = (
     "  WITH ORDINALITY AS u(platform, handle, content_hash, scraped_us, n)),"
     " found AS (SELECT k.n - 1 AS position, k.platform, k.handle,"
     "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours,"
-    f"   coalesce({_changes('k', known='true')}, true) AS changes FROM k"
+    f"   coalesce({_changes('k', known='true')}, true) AS changes,"
+    "   coalesce(k.content_hash <> t.content_hash, false) AS differs FROM k"
     '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
     '    AND t.handle = k.handle COLLATE "C"),'
     f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
-    " SELECT position, ours, changes FROM found ORDER BY position")
+    " SELECT position, ours, changes, differs FROM found ORDER BY position")
 _SCRAPED_AT, _CONTENT_HASH = ROW_COLUMNS.index("scraped_at"), ROW_COLUMNS.index("content_hash")
+
+
+# staged rows whose key, after the update, holds another file's different content: they lost
+_STALE_IN_STAGE = (
+    f"SELECT count(*) FROM {STAGE_TABLE} s JOIN social.raw_social_profiles t"
+    '  ON t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
+    " WHERE t.content_hash <> s.content_hash AND t.source_file_id IS DISTINCT FROM %(sf)s")
 
 
 class TupleFields(Protocol):
@@ -128,6 +136,7 @@ class MergeResult:
     staged: int
     distinct: int
     loaded: int
+    stale: int = 0  # rows another file's higher ranked version of the key outranked
 
     @property
     def unchanged(self) -> int:
@@ -182,6 +191,7 @@ class ChunkedMerge:
         self._error: BaseException | None = None
         self._inserted = 0  # rows COPYed straight in: keys new to Tier 1, distinct by then
         self._rewritten = 0  # known rows this file rewrote first
+        self._stale = 0  # rows that lost to an earlier file's higher ranked row
         self._thread = threading.Thread(target=self._run, name="sxp-ingest-db", daemon=True)
 
     def __enter__(self) -> ChunkedMerge:
@@ -228,7 +238,7 @@ class ChunkedMerge:
         ).fetchone()
         assert row is not None
         return MergeResult(staged=staged, distinct=self._inserted + int(row["known"]),
-                           loaded=self._inserted + self._rewritten)
+                           loaded=self._inserted + self._rewritten, stale=self._stale)
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -273,17 +283,21 @@ class ChunkedMerge:
             params["scraped"], params["hashes"] = self._tuple_fields(
                 chunk.rows, chunk.ends, _SCRAPED_AT, _CONTENT_HASH)
         found = cur.execute(_PROBE, params).fetchall()
-        met_earlier_file = not all(ours for _position, ours, _changes in found)
+        met_earlier_file = not all(ours for _position, ours, _changes, _differs in found)
         if self._written is not None and (whole_chunk or met_earlier_file):
             # optimistic again once a whole chunk meets no key that an earlier file wrote
             self._optimistic = not met_earlier_file
-        new_rows, known = chunk.split([position for position, _ours, _changes in found])
+        new_rows, known = chunk.split([position for position, *_flags in found])
         if new_rows:
             _copy(cur, COPY_TIER1, new_rows)
             self._inserted += chunk.count - len(found)
         if known is None:  # Tier 1 holds none of the keys
             return
-        changing = [i for i, (_position, _ours, changes) in enumerate(found) if changes]
+        # other content that the probe already knows loses: stale (not staged)
+        self._stale += sum(1 for _position, ours, changes, differs in found
+                           if differs and not changes and not ours)
+        changing = [i for i, (_position, _ours, changes, _differs) in enumerate(found)
+                    if changes]
         if not changing:  # a re-delivery of what Tier 1 holds: nothing to stage
             return
         _unchanged, staged = known.split(changing)
@@ -291,8 +305,10 @@ class ChunkedMerge:
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
         _copy(cur, COPY_STAGE, staged.rows)
         written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
+        stale = cur.execute(_STALE_IN_STAGE, {"sf": self._source_file_id}).fetchone()
+        self._stale += int(stale[0]) if stale else 0
         # a row this file wrote before was counted when it first came
-        ours_before = known.keys_at([i for i, (_position, ours, _changes) in enumerate(found)
+        ours_before = known.keys_at([i for i, (_position, ours, *_flags) in enumerate(found)
                                      if ours])
         self._rewritten += sum(1 for platform, handle, mine in written
                                if mine and (platform, handle) not in ours_before)

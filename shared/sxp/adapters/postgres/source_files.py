@@ -33,9 +33,10 @@ class IngestCounts:
     format: str
     read: int
     loaded: int
-    unchanged: int
+    unchanged: int  # the stale ones included
     deduped: int
     rejected: int
+    stale: int  # outranked by the version Tier 1 holds (a newer or known scrape time)
     normalized_prefix: str
     normalized_parts: int
     rejects_key: str

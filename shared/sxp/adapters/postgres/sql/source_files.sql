@@ -21,14 +21,14 @@ UPDATE social.source_files
 SET state = 'ingested', reason_code = NULL, reason = NULL,
     format_hint = coalesce(format_hint, %(format)s), rows_read = %(read)s,
     rows_loaded = %(loaded)s, rows_unchanged = %(unchanged)s, rows_deduped = %(deduped)s,
-    rows_rejected = %(rejected)s, normalized_prefix = %(normalized_prefix)s,
+    rows_rejected = %(rejected)s, rows_stale = %(stale)s, normalized_prefix = %(normalized_prefix)s,
     normalized_parts = %(normalized_parts)s, rejects_key = %(rejects_key)s, finished_at = now()
 WHERE id = %(id)s
 
 -- name: mark_failed
 UPDATE social.source_files
 SET state = 'failed', reason_code = %(reason_code)s, reason = %(reason)s, rows_read = 0,
-    rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0, rows_rejected = 0,
+    rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0, rows_rejected = 0, rows_stale = 0,
     finished_at = now()
 WHERE id = %(id)s
 
@@ -38,6 +38,6 @@ SELECT id, key, reason_code, reason FROM social.source_files WHERE state = 'fail
 -- name: mark_duplicate
 UPDATE social.source_files
 SET state = 'duplicate', reason_code = 'duplicate_content', reason = %(reason)s, rows_read = 0,
-    rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0, rows_rejected = 0,
+    rows_loaded = 0, rows_unchanged = 0, rows_deduped = 0, rows_rejected = 0, rows_stale = 0,
     finished_at = now()
 WHERE id = %(id)s

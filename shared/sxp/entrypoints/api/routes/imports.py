@@ -49,6 +49,7 @@ class ImportStatus(BaseModel):
     rows_read: int = 0
     rows_loaded: int = 0
     rows_unchanged: int = 0
+    rows_stale: int = 0  # of the unchanged: outranked by the version Tier 1 already held
     rows_deduped: int = 0
     rows_rejected: int = 0
     reason_code: str | None = None
@@ -107,8 +108,8 @@ def import_status(ref: Annotated[str, Path(description="the import's id or inbox
         state="duplicate" if imported.duplicate_of is not None
         else "registered" if source is None else str(source["state"]))
     if source is not None:
-        for name in ("rows_read", "rows_loaded", "rows_unchanged", "rows_deduped",
-                     "rows_rejected"):
+        for name in ("rows_read", "rows_loaded", "rows_unchanged", "rows_stale",
+                     "rows_deduped", "rows_rejected"):
             setattr(status, name, int(source[name] or 0))
         status.reason_code, status.reason = source["reason_code"], source["reason"]
         if source["rejects_key"] and status.rows_rejected:
