@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="recompute the hash chain; exit 1 naming the first row"
                                         " that does not match")
+    rules = sub.add_parser("rules", help="labeling rules files")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="validate a rules file; exit 2 listing each"
+                                               " mistake")
+    check.add_argument("file", type=Path)
     sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
     return parser
 
@@ -78,6 +83,10 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
         from sxp.entrypoints.demo import run_demo
 
         return run_demo()
+    if args.command == "rules":  # reads a file only: no database
+        from sxp.entrypoints.rules import check_rules_file
+
+        return check_rules_file(args.file)
     app = bootstrap(migrate=args.command == "migrate")
     try:
         if args.command == "migrate":
