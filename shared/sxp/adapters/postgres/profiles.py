@@ -282,7 +282,9 @@ class ChunkedMerge:
         if self._tuple_fields is not None:
             params["scraped"], params["hashes"] = self._tuple_fields(
                 chunk.rows, chunk.ends, _SCRAPED_AT, _CONTENT_HASH)
-        found = cur.execute(_PROBE, params).fetchall()
+        # planned for each chunk (prepare=False): a plan cached while Tier 1 was small (a
+        # first ingest) would keep scanning it whole once it has grown, chunk after chunk
+        found = cur.execute(_PROBE, params, prepare=False).fetchall()
         met_earlier_file = not all(ours for _position, ours, _changes, _differs in found)
         if self._written is not None and (whole_chunk or met_earlier_file):
             # optimistic again once a whole chunk meets no key that an earlier file wrote
@@ -304,8 +306,9 @@ class ChunkedMerge:
         assert staged is not None
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
         _copy(cur, COPY_STAGE, staged.rows)
-        written = cur.execute(self._sql, {"sf": self._source_file_id}).fetchall()
-        stale = cur.execute(_STALE_IN_STAGE, {"sf": self._source_file_id}).fetchone()
+        written = cur.execute(self._sql, {"sf": self._source_file_id}, prepare=False).fetchall()
+        stale = cur.execute(_STALE_IN_STAGE, {"sf": self._source_file_id},
+                            prepare=False).fetchone()
         self._stale += int(stale[0]) if stale else 0
         # a row this file wrote before was counted when it first came
         ours_before = known.keys_at([i for i, (_position, ours, *_flags) in enumerate(found)
