@@ -190,8 +190,10 @@ def plan(cards: list[GateCard], policy: GatePolicy, *, providers: Sequence[str],
 
 
 def available_credits(*, per_run: int, per_day: int, reserved_today: int,
-                      released_today: int) -> int:
-    """Credits this gate run may reserve at one provider: its run budget, capped by what is
-    left of its day budget."""
+                      released_today: int, reserved_in_run: int = 0,
+                      released_in_run: int = 0) -> int:
+    """Credits this gate pass may reserve at one provider: what its run (all of the run's gate
+    passes) has left of the run budget, capped by what is left of the day budget."""
     left_today = per_day - reserved_today + released_today
-    return max(0, min(per_run, left_today))
+    left_in_run = per_run - reserved_in_run + released_in_run
+    return max(0, min(left_in_run, left_today))

@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from sxp.adapters.postgres import batches, ledger, queue
+from sxp.adapters.postgres import batches, ledger, queue, runs
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
@@ -69,10 +69,15 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
     provider = settings.enrich_provider
     providers = provider_chain(provider)
     with app.connect() as conn, conn.transaction():
+        run_id = runs.current_run(conn)
+        own_run = False
         if not dry_run:
             ledger.lock_budget(conn)
-        # each provider has its own day and run budget in this environment
-        credits = {name: _available(conn, settings, name)
+            if run_id is None:  # a gate pass outside any run (`sxp gate`): a run of its own
+                run_id, own_run = runs.open_run(conn, "gate"), True
+        # each provider has its own day and run budget in this environment; the run budget
+        # is shared by every gate pass of the run (job reruns included)
+        credits = {name: _available(conn, settings, name, run_id)
                    for name in dict.fromkeys([*providers, *PROVIDER_NEEDS])}
         chains = [providers, *((name,) for name in PROVIDER_NEEDS)] if dry_run else [providers]
         allocators = {",".join(chain): _allocator(ruleset, chain, credits, settings)
@@ -98,12 +103,14 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         for card_ids, batch_credit in zip(planned, batch_costs, strict=True):
             batch_id = new_batch_id()
             batches.create_batch(conn, batch_id=batch_id, provider=provider,
-                                 card_ids=card_ids, credits=batch_credit)
+                                 card_ids=card_ids, credits=batch_credit, run_id=run_id)
             queue.enqueue(conn, "enrich", {"batch_id": batch_id},
                           queueing_lock=f"enrich:{batch_id}",
                           max_attempts=settings.job_max_attempts)
             result.batch_ids.append(batch_id)
         queue.enqueue(conn, "export", {}, queueing_lock="export")
+        if own_run and run_id is not None:
+            runs.finish_run(conn, run_id)
         if job is not None:
             queue.complete(conn, job)
     _log_done(result)
@@ -120,11 +127,15 @@ def _log_done(result: GateResult) -> None:
                                  "by_provider": result.spend_by_provider})
 
 
-def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str) -> int:
+def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str,
+               run_id: int | None) -> int:
     per_day, per_run = settings.budget_of(provider)
     reserved, released = ledger.ledger_today(conn, provider)
+    in_run, back_in_run = (0, 0) if run_id is None else runs.ledger_of_run(conn, run_id,
+                                                                           provider)
     return available_credits(per_run=per_run, per_day=per_day, reserved_today=reserved,
-                             released_today=released)
+                             released_today=released, reserved_in_run=in_run,
+                             released_in_run=back_in_run)
 
 
 def _write_fates(conn: psycopg.Connection[Any], fates: dict[int, str | None]) -> None:

@@ -1,4 +1,7 @@
-"""One pass of the whole pipeline: scan the inbox, then drain every step until nothing is left."""
+"""One pass of the whole pipeline: scan the inbox, then drain every step until nothing is left.
+
+The pass is a pipeline run (`execution.pipeline_runs`): every gate pass during it, job reruns
+included, draws on one per-run credit budget (docs/budgets.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import queue, runs
 from sxp.adapters.postgres.cards import has_cards_awaiting_gate
 from sxp.adapters.postgres.exports import has_ready_cards
 from sxp.bootstrap import App
@@ -27,11 +30,20 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     (cards held back by yesterday's budget, cards settled while no export was queued)."""
     from sxp.pipeline.scan import scan
 
-    scanned = scan(app)
-    result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-    for kind, waiting in (("gate", has_cards_awaiting_gate), ("export", has_ready_cards)):
-        if _enqueue_if(app, kind, waiting):
-            result.add(drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s))
+    with app.connect() as conn:
+        run_id = runs.open_run(conn, "sxp run")
+        conn.commit()
+    try:
+        scanned = scan(app)
+        result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
+        for kind, waiting in (("gate", has_cards_awaiting_gate), ("export", has_ready_cards)):
+            if _enqueue_if(app, kind, waiting):
+                result.add(drain(app, on_progress=on_progress,
+                                 max_idle_wait_s=max_idle_wait_s))
+    finally:
+        with app.connect() as conn:
+            runs.finish_run(conn, run_id)
+            conn.commit()
     return RunResult(files_registered=scanned.registered, drained=result)
 
 

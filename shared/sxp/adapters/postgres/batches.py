@@ -19,12 +19,13 @@ CLOSED_STATES = ("done", "failed", "dead")
 
 
 def create_batch(conn: Conn, *, batch_id: str, provider: str, card_ids: list[int],
-                 credits: dict[str, int]) -> None:
-    """Insert the batch, reserve its credits in the ledger (one row per provider of the
-    waterfall) and queue its cards."""
+                 credits: dict[str, int], run_id: int | None = None) -> None:
+    """Insert the batch (of pipeline run `run_id`), reserve its credits in the ledger (one row
+    per provider of the waterfall) and queue its cards."""
     conn.execute(query("batches", "create"), {"id": batch_id, "provider": provider,
                                              "card_count": len(card_ids),
-                                             "credits": sum(credits.values())})
+                                             "credits": sum(credits.values()),
+                                             "run_id": run_id})
     ledger.reserve(conn, batch_id, credits)
     updated = conn.execute(query("batches", "queue_cards"),
                            {"id": batch_id, "card_ids": card_ids}).rowcount

@@ -248,3 +248,35 @@ def test_gate_again_rewrites_no_card(gate_app: Any, make_profiles: ProfileMaker)
     again = gate(app)
     assert (again.out_of_budget, again.ineligible) == (20, {})  # refused cards are settled
     assert _one(app, versions_sql) == before
+
+
+def test_gate_passes_of_one_run_share_its_budget_and_a_new_run_gets_its_own(
+        gate_app: Any, make_profiles: ProfileMaker) -> None:
+    from sxp.adapters.postgres import runs
+
+    app = gate_app(credit_budget_per_run=100, credit_budget_per_day=10_000, credits_per_lookup=1)
+    _prepare(app, make_profiles, 500)
+    with app.connect() as conn:
+        run = runs.open_run(conn, "sxp run")
+        conn.commit()
+    # three gate passes in one run (more gate jobs, a job rerun after a crash): 100 in all
+    passes = [gate(app) for _ in range(3)]
+    assert [p.credits_reserved for p in passes] == [100, 0, 0]
+    assert passes[1].credits_available == 0
+    with app.connect() as conn:
+        runs.finish_run(conn, run)
+        conn.commit()
+        assert _one(app, "SELECT count(DISTINCT run_id) FROM execution.enrichment_batches") == 1
+    # the next run has its own 100; a gate outside any run (`sxp gate`) is a run of its own
+    with app.connect() as conn:
+        runs.open_run(conn, "sxp run")
+        conn.commit()
+    assert gate(app).credits_reserved == 100 and gate(app).credits_reserved == 0
+    with app.connect() as conn:
+        runs.finish_run(conn, runs.current_run(conn) or 0)
+        conn.commit()
+    assert gate(app).credits_reserved == 100 and gate(app).credits_reserved == 100
+    assert _one(app, "SELECT sum(credits) FROM execution.credit_ledger WHERE entry = 'reserve'"
+                ) == 400
+    assert _one(app, "SELECT count(*) FROM execution.pipeline_runs WHERE finished_at IS NULL"
+                ) == 0

@@ -1,8 +1,8 @@
 -- Enrichment batches (execution.enrichment_batches) and the cards they carry.
 
 -- name: create
-INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved)
-VALUES (%(id)s, %(provider)s, %(card_count)s, %(credits)s)
+INSERT INTO execution.enrichment_batches (id, provider, card_count, credits_reserved, run_id)
+VALUES (%(id)s, %(provider)s, %(card_count)s, %(credits)s, %(run_id)s)
 
 -- name: queue_cards
 UPDATE execution.lead_cards

@@ -1,0 +1,36 @@
+"""Pipeline runs repository: a run is one `sxp run` (or one scheduled cycle); its gate passes
+share the per-run credit budget (`ledger_of_run`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from sxp.adapters.postgres.named_sql import query
+
+Conn = psycopg.Connection[Any]
+
+
+def open_run(conn: Conn, origin: str) -> int:
+    row = conn.execute(query("runs", "open"), {"origin": origin}).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def finish_run(conn: Conn, run_id: int) -> None:
+    conn.execute(query("runs", "finish"), {"id": run_id})
+
+
+def current_run(conn: Conn) -> int | None:
+    """The newest run still open (the one a gate pass belongs to), if any."""
+    row = conn.execute(query("runs", "current")).fetchone()
+    return None if row is None else int(row["id"])
+
+
+def ledger_of_run(conn: Conn, run_id: int, provider: str) -> tuple[int, int]:
+    """(reserved, released) credits of one provider by the batches of run `run_id`."""
+    row = conn.execute(query("runs", "ledger_of_run"),
+                       {"run_id": run_id, "provider": provider}).fetchone()
+    assert row is not None
+    return int(row["reserved"]), int(row["released"])
