@@ -86,6 +86,17 @@ def _changes(new: str, known: str | None = None) -> str:
             f" OR {new}.scraped_at < t.first_seen))")
 
 
+# Tier 1's row of one key, looked up by its unique index for each key of the outer side: a
+# LATERAL subquery with LIMIT is not flattened into a join the planner could turn around. As
+# a plain join, with statistics taken while Tier 1 was being refilled (an autoanalyze that saw
+# its pages but none of the uncommitted rows: 0 rows estimated), the planner scanned all of
+# Tier 1 and, for each of its rows, every key of the chunk — an ingest stalled on it.
+_ONE_TIER1_ROW = (
+    "SELECT t.source_file_id, t.scraped_at_known, t.scraped_at, t.content_hash, t.first_seen,"
+    " t.last_seen FROM social.raw_social_profiles t"
+    ' WHERE t.platform = {row}.platform COLLATE "C" AND t.handle = {row}.handle COLLATE "C"'
+    " LIMIT 1")
+
 # which of a chunk's keys Tier 1 holds (by position in the chunk), whether this file already
 # wrote that row and whether the update below would change it (unknown without the rows'
 # hashes and scrape times: then it might); the keys this file has not written are recorded for
@@ -101,8 +112,7 @@ _PROBE = (
     "   t.source_file_id IS NOT DISTINCT FROM %(sf)s AS ours,"
     f"   coalesce({_changes('k', known='true')}, true) AS changes,"
     "   coalesce(k.content_hash <> t.content_hash, false) AS differs FROM k"
-    '   JOIN social.raw_social_profiles t ON t.platform = k.platform COLLATE "C"'
-    '    AND t.handle = k.handle COLLATE "C"),'
+    f" CROSS JOIN LATERAL ({_ONE_TIER1_ROW.format(row='k')}) t),"
     f" recorded AS (INSERT INTO {KEYS_TABLE} SELECT platform, handle FROM found WHERE NOT ours)"
     " SELECT position, ours, changes, differs FROM found ORDER BY position")
 _SCRAPED_AT, _CONTENT_HASH = ROW_COLUMNS.index("scraped_at"), ROW_COLUMNS.index("content_hash")
@@ -110,8 +120,8 @@ _SCRAPED_AT, _CONTENT_HASH = ROW_COLUMNS.index("scraped_at"), ROW_COLUMNS.index(
 
 # staged rows whose key, after the update, holds another file's different content: they lost
 _STALE_IN_STAGE = (
-    f"SELECT count(*) FROM {STAGE_TABLE} s JOIN social.raw_social_profiles t"
-    '  ON t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
+    f"SELECT count(*) FROM {STAGE_TABLE} s"
+    f" CROSS JOIN LATERAL ({_ONE_TIER1_ROW.format(row='s')}) t"
     " WHERE t.content_hash <> s.content_hash AND t.source_file_id IS DISTINCT FROM %(sf)s")
 
 
@@ -158,15 +168,18 @@ def _update_sql() -> str:
     sets.append("last_seen = greatest(t.last_seen, CASE WHEN s.scraped_at_known"
                 " THEN s.scraped_at END)")
     # every staged key is in Tier 1 (the probe found it, and the lock keeps it so); a row is
-    # rewritten when its content changed and the scrape is not older, otherwise only its
-    # first/last seen move; an identical re-delivery is not even locked. RETURNING says which
-    # rows now carry this file's id, i.e. were written by it.
+    # rewritten when it ranks higher, otherwise only its first/last seen move; an identical
+    # re-delivery is not even locked. Each staged row finds its Tier 1 row by the unique index
+    # (`_ONE_TIER1_ROW`, for the reason given there) and the update reaches it by its ctid.
+    # RETURNING says which rows now carry this file's id, i.e. were written by it.
     return (
         "UPDATE social.raw_social_profiles t SET " + ", ".join(sets) +
-        f" FROM {STAGE_TABLE} s"
+        f" FROM (SELECT s.*, x.tid FROM {STAGE_TABLE} s CROSS JOIN LATERAL ("
+        "  SELECT ctid AS tid FROM social.raw_social_profiles x"
         # byte comparison, as Tier 1's unique index (migration 013) is built
-        '  WHERE t.platform = s.platform COLLATE "C" AND t.handle = s.handle COLLATE "C"'
-        f"   AND ({_changes('s')})"
+        '  WHERE x.platform = s.platform COLLATE "C" AND x.handle = s.handle COLLATE "C"'
+        "  LIMIT 1) x) s"
+        f" WHERE t.ctid = s.tid AND ({_changes('s')})"
         " RETURNING t.platform, t.handle, t.source_file_id = %(sf)s")
 
 

@@ -112,3 +112,40 @@ def test_a_redelivered_chunk_is_refused_by_the_index_and_then_merged(app: App) -
         row = conn.execute("SELECT count(*) AS n, count(*) FILTER (WHERE source_file_id = 2)"
                            " AS mine FROM social.raw_social_profiles").fetchone()
     assert row is not None and (row["n"], row["mine"]) == (310, 10)
+
+
+def test_the_probe_looks_keys_up_even_after_tier1_was_analyzed_while_refilling(
+        app: App) -> None:
+    # an ingest refills an emptied Tier 1; meanwhile an autoanalyze sees its pages and none of
+    # the uncommitted rows (0 rows estimated). The probe must still look each key up by the
+    # unique index instead of walking Tier 1 against every key of the chunk
+    from sxp.adapters.postgres.profiles import _PROBE, _STALE_IN_STAGE, _update_sql
+
+    with app.connect() as ingest, app.connect() as other:
+        ingest.execute("TRUNCATE social.raw_social_profiles CASCADE")
+        ingest.commit()
+        with ingest.transaction(), ChunkedMerge(ingest, THIS, None, None):
+            ingest.execute(
+                "INSERT INTO social.raw_social_profiles (platform, handle, scraped_at,"
+                " content_hash) SELECT 'x', 'h' || g, now(), md5(g::text)"
+                " FROM generate_series(1, 50000) g")
+            other.execute("ANALYZE social.raw_social_profiles")
+            other.commit()
+            stats = other.execute("SELECT reltuples, relpages FROM pg_class"
+                                  " WHERE oid = 'social.raw_social_profiles'::regclass"
+                                  ).fetchone()
+            assert stats is not None and stats["reltuples"] == 0 and stats["relpages"] > 0
+            keys = [f"h{i}" for i in range(1, 25001)]
+            plans = ["\n".join(r["QUERY PLAN"] for r in ingest.execute("EXPLAIN " + sql, {
+                "platforms": "\n".join("x" for _ in keys), "handles": "\n".join(keys),
+                "hashes": None, "scraped": None, "sf": THIS}, prepare=False))
+                for sql in (_PROBE, _STALE_IN_STAGE)]
+            update = "\n".join(r["QUERY PLAN"] for r in ingest.execute(
+                "EXPLAIN " + _update_sql(), {"sf": THIS}, prepare=False))
+    for plan in plans:
+        # the keys (or staged rows) drive; Tier 1 is the inner side, by index, one row each
+        assert "Index Scan using raw_social_profiles_handle_platform_c" in plan, plan
+        assert plan.index("Index Scan") > plan.index("Scan on", plan.index("Nested Loop")), plan
+    # the update: staged rows drive, each finds its row by the index and reaches it by ctid
+    assert update.index("Seq Scan on stage_profiles") < update.index("Index Scan") < \
+        update.index("Tid Scan on raw_social_profiles t"), update
