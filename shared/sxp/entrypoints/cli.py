@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     check = rules_sub.add_parser("check", help="validate a rules file; exit 2 listing each"
                                                " mistake")
     check.add_argument("file", type=Path)
+    diff = rules_sub.add_parser("diff", help="what a rules file would change in the current"
+                                             " pool and the next gate pass (changes nothing)")
+    diff.add_argument("file", type=Path)
     sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
     return parser
 
@@ -83,7 +86,7 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
         from sxp.entrypoints.demo import run_demo
 
         return run_demo()
-    if args.command == "rules":  # reads a file only: no database
+    if args.command == "rules" and args.rules_command == "check":  # a file only: no database
         from sxp.entrypoints.rules import check_rules_file
 
         return check_rules_file(args.file)
@@ -165,6 +168,10 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
                       f" ({check.rows} rows checked)", file=sys.stderr)
                 return 1
             print(f"audit chain verified: {check.rows} rows")
+        elif args.command == "rules":
+            from sxp.entrypoints.rules import diff_rules_file
+
+            return diff_rules_file(app, args.file)
         elif args.command == "api":
             from sxp.entrypoints.api.serve import serve_api
 

@@ -29,7 +29,13 @@ from sxp.bootstrap import App
 from sxp.config import Settings
 from sxp.domain.budget import lookup_price
 from sxp.domain.enrichability import PROVIDER_NEEDS
-from sxp.domain.gate import BUDGET_EXHAUSTED, Allocator, available_credits
+from sxp.domain.gate import (
+    BUDGET_EXHAUSTED,
+    Allocator,
+    GateCard,
+    available_credits,
+    priority_key,
+)
 from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
 from sxp.pipeline.jobs import check_lease
@@ -136,6 +142,19 @@ def _available(conn: psycopg.Connection[Any], settings: Settings, provider: str,
     return available_credits(per_run=per_run, per_day=per_day, reserved_today=reserved,
                              released_today=released, reserved_in_run=in_run,
                              released_in_run=back_in_run)
+
+
+def plan_cost(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset,
+              cards: list[GateCard]) -> dict[str, int]:
+    """What a gate pass under `ruleset` would form from `cards` (waiting cards with the labels
+    that ruleset gives them) within today's budgets, without writing anything."""
+    providers = provider_chain(app.settings.enrich_provider)
+    credits = {name: _available(conn, app.settings, name, runs.current_run(conn))
+               for name in providers}
+    allocator = _allocator(ruleset, providers, credits, app.settings)
+    for card in sorted(cards, key=lambda c: priority_key(c, ruleset.gate)):
+        allocator.offer(card)
+    return _cost(allocator)
 
 
 def _write_fates(conn: psycopg.Connection[Any], fates: dict[int, str | None]) -> None:

@@ -67,6 +67,17 @@ def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: i
             yield rows
 
 
+def iter_label_pool(conn: psycopg.Connection[Any], chunk: int = 5000
+                    ) -> Iterator[list[dict[str, Any]]]:
+    """Every card: the facts the rules see, its labels and enrichment state now. Server-side
+    cursor: call inside the caller's transaction."""
+    with conn.cursor(name="sxp_label_pool") as cur:
+        cur.itersize = chunk
+        cur.execute(query("cards", "label_pool"))
+        while rows := cur.fetchmany(chunk):
+            yield rows
+
+
 def start_label_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS tmp_labels (card_id bigint PRIMARY KEY,"

@@ -65,3 +65,14 @@ ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,
 UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason, updated_at = now()
 FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)
 WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)
+
+-- name: label_pool
+-- every card with the facts the rules see and the labels it has now (`sxp rules diff`)
+SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
+       jsonb_build_object('account_age_days', c.signals -> 'account_age_days',
+                          'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,
+       c.enrich_inputs, c.enrich_state, c.persona, c.tribe, c.audience_pool, c.execution_label,
+       p.platform, p.handle, p.display_name, p.bio, p.bio_url, p.location, p.is_verified,
+       p.followers, p.following, p.posts, p.likes, p.bio_has_contact
+FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id
+ORDER BY c.id
