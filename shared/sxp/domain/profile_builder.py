@@ -18,7 +18,7 @@ from sxp.domain import normalize as n
 from sxp.domain import quality as q
 from sxp.domain.profiles import CONTENT_FIELDS, MappedRow
 from sxp.domain.quality import RowRejected
-from sxp.domain.scrub import holds_email, scrub_contacts, scrub_link
+from sxp.domain.scrub import holds_email, holds_written_phone, scrub_contacts, scrub_link
 
 _content_values = operator.itemgetter(*CONTENT_FIELDS)  # a tuple: orjson writes it as a list
 
@@ -37,7 +37,8 @@ def build_profile(row: MappedRow, platform: str | None,
     bio_url, url_contact = scrub_link(n.clean_text(get("bio_url"), 2000))
     avatar_url, avatar_contact = scrub_link(n.clean_text(get("avatar_url"), 2000))
     platform_user_id = _id_text(get("platform_user_id"))
-    id_contact = platform_user_id is not None and holds_email(platform_user_id)
+    id_contact = platform_user_id is not None and (
+        holds_email(platform_user_id) or holds_written_phone(platform_user_id))
     if id_contact:
         platform_user_id = None
     extra, extra_contact = _clean_extra(get("extra"))
@@ -83,7 +84,8 @@ def _id_text(value: object) -> str | None:
 
 def _clean_extra(value: object) -> tuple[dict[str, Any], bool]:
     """Keep scalar extras only, under clean keys; text is scrubbed of contact details, and an
-    entry whose key is an e-mail address is dropped (the second value says so)."""
+    entry whose key holds a contact (an e-mail address, a phone number) is dropped (the second
+    value says so)."""
     if not isinstance(value, dict):
         return {}, False
     out: dict[str, Any] = {}
@@ -92,7 +94,7 @@ def _clean_extra(value: object) -> tuple[dict[str, Any], bool]:
         key = n.clean_text(raw_key, 64)
         if key is None:
             continue
-        if holds_email(key):
+        if scrub_contacts(key)[1]:
             dropped = True
             continue
         if isinstance(item, bool) or item is None:

@@ -42,8 +42,9 @@ PHONE_RE = re.compile(
 # a closing bracket, or the word "dot"); the native path applies the same tests in C
 # (shared/sxp/native/rowfields.h, maybe_contact)
 MAYBE_PHONE = re.compile(r"\d[\d\s().\-]{6}")
-MAYBE_EMAIL = re.compile(r"@|at\s*[)\]}]|dot", re.IGNORECASE)
+MAYBE_EMAIL = re.compile(r"@|%40|at\s*[)\]}]|dot", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
+_PERCENT_AT = re.compile("%40")
 # dashes people write phone numbers with, as "-"
 _DASHES = str.maketrans({cp: "-" for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015,
                                             0x2212, 0xFE58, 0xFE63, 0xFF0D)})
@@ -54,11 +55,14 @@ _CONTACT_HOSTS = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://)?(?:www\.)?(?:wa\.me|api
 
 
 def _fold(text: str) -> str:
-    """Full-width and other compatibility forms as their plain letters (NFKC), dashes as "-":
-    what a reader sees, so "jane＠example．com" and "555–013–9924" are found too."""
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+    """Full-width and other compatibility forms as their plain letters (NFKC), dashes as "-",
+    a percent-encoded "@" as "@": what a reader sees, so "jane＠example．com", "555–013–9924"
+    and "jane%40example.com" are found too."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    if "%" in text:
+        text = _PERCENT_AT.sub("@", text)
+    return text
 
 
 def may_hold_contact(text: str) -> bool:
@@ -89,9 +93,9 @@ def scrub_contacts(text: str | None) -> tuple[str | None, bool]:
 
 def scrub_link(url: str | None) -> tuple[str | None, bool]:
     """A URL field (bio link, avatar): None and True when the link is a contact point itself
-    (mailto:, tel:, wa.me/<phone>…) or carries an e-mail address anywhere (query included,
-    percent-encoded or not); otherwise the URL as it is. Phone-like digit runs alone do not
-    drop a link: image and profile ids look just like them."""
+    (mailto:, tel:, wa.me/<phone>…) or carries an e-mail address or a written-out phone number
+    anywhere (query included, percent-encoded or not); otherwise the URL as it is. A bare run
+    of digits does not drop a link: image and profile ids look just like phone numbers."""
     if not url:
         return url, False
     plain = _fold(unquote(url)).strip()
@@ -99,7 +103,17 @@ def scrub_link(url: str | None) -> tuple[str | None, bool]:
         return None, True
     if MAYBE_EMAIL.search(plain) and (EMAIL_RE.search(plain) or WORDY_EMAIL_RE.search(plain)):
         return None, True
+    if holds_written_phone(plain):
+        return None, True
     return url, False
+
+
+def holds_written_phone(text: str) -> bool:
+    """A phone number written out (with +, spaces, dashes, dots or parentheses): what an id or
+    a link holds only when it is a contact; a bare run of digits may be an id."""
+    plain = _fold(text)
+    return MAYBE_PHONE.search(plain) is not None and any(
+        not m.group().isdigit() for m in PHONE_RE.finditer(plain))
 
 
 def holds_email(text: str) -> bool:

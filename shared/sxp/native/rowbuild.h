@@ -135,8 +135,11 @@ static int norm_id(buf_t *arena, const jval *v, text_t *out) {
     case V_ABSENT: case V_NULL: case V_FALSE: case V_TRUE: case V_OBJ: case V_ARRAY: return OK;
     case V_STR: {
         int rc = clean_text(arena, v, 64, NULL, NULL, out);
-        /* holds_email: an identifier that may be an e-mail address is left to Python */
-        if (rc == OK && out->present && maybe_email(arena->p + out->off, out->len)) return FB;
+        /* holds_email / holds_written_phone: an identifier that may be a contact is left to
+         * Python */
+        if (rc == OK && out->present && (maybe_email(arena->p + out->off, out->len) ||
+                                         has_written_phone(arena->p + out->off, out->len)))
+            return FB;
         return rc;
     }
     case V_INT: {
@@ -201,7 +204,7 @@ static int extra_member(void *ctx, const uint8_t *key, size_t n, int esc, const 
     for (size_t i = 0; i < n; i++)
         if (key[i] < 0x20 || key[i] > 0x7E) { x->rc = FB; return 1; }
     if (n && (key[0] == ' ' || key[n - 1] == ' ')) { x->rc = FB; return 1; }
-    if (maybe_email(key, n)) { x->rc = FB; return 1; } /* holds_email: left to Python */
+    if (maybe_contact(key, n)) { x->rc = FB; return 1; } /* a contact as key: left to Python */
     if (n == 0) return 0; /* clean_text("") is None: skipped */
     for (int k = 0; k < x->p->n_extra; k++) {
         extra_t *e = &x->p->extra[k];

@@ -143,12 +143,14 @@ static int str_value(buf_t *arena, const jval *v, size_t *off, size_t *n) {
 
 static uint8_t lower_ascii(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
 
-/* MAYBE_EMAIL of sxp.domain.scrub: "@", "at" + spaces + a closing bracket, or "dot", in any
- * case (text with full-width or other compatibility forms never gets here: not INERT). */
+/* MAYBE_EMAIL of sxp.domain.scrub: "@", "%40", "at" + spaces + a closing bracket, or "dot",
+ * in any case (text with full-width or other compatibility forms never gets here: not
+ * INERT). */
 static int maybe_email(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = lower_ascii(s[i]);
         if (c == '@') return 1;
+        if (c == '%' && i + 2 < n && s[i + 1] == '4' && s[i + 2] == '0') return 1;
         if (c == 'a' && i + 1 < n && lower_ascii(s[i + 1]) == 't') {
             size_t j = i + 2;
             while (j < n && (s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r'))) j++;
@@ -194,13 +196,35 @@ static int has_ascii_ci(const uint8_t *s, size_t n, const char *word) {
     return 0;
 }
 
+/* a run of digits and ( ) . - + or whitespace holding 7 or more digits and, before one of its
+ * digits, one of the others: what every written-out phone number is (a bare run of digits, an
+ * id, is not; nor is "12345678.jpg", whose "." no digit follows) */
+static int has_written_phone(const uint8_t *s, size_t n) {
+    int digits = 0, others = 0, pending = 0;
+    for (size_t i = 0; i <= n; i++) {
+        uint8_t c = i < n ? s[i] : 0;
+        if (c >= '0' && c <= '9') {
+            digits++;
+            if (pending) others++;
+            pending = 0;
+        } else if (c == '(' || c == ')' || c == '.' || c == '-' || c == '+' || c == ' ' ||
+                   (c >= '\t' && c <= '\r')) {
+            pending = 1;
+        } else {
+            if (digits >= 7 && others) return 1;
+            digits = others = pending = 0;
+        }
+    }
+    return 0;
+}
+
 /* might sxp.domain.scrub.scrub_link drop this URL? Conservative: anything but a plain
- * http(s) link, or one with "@", "%" (percent-encoding), a space, a messenger host, or an
- * e-mail precheck hit goes to the Python path. */
+ * http(s) link, or one with "@", "%" (percent-encoding), a space, a messenger host, a
+ * written-out phone number or an e-mail precheck hit goes to the Python path. */
 static int link_may_hold_contact(const uint8_t *s, size_t n) {
     int http = (n >= 7 && has_ascii_ci(s, 7, "http://")) ||
                (n >= 8 && has_ascii_ci(s, 8, "https://"));
-    if (!http || maybe_email(s, n)) return 1;
+    if (!http || maybe_email(s, n) || has_written_phone(s, n)) return 1;
     for (size_t i = 0; i < n; i++)
         if (s[i] == '%' || s[i] == ' ' || s[i] >= 0x80) return 1;
     return has_ascii_ci(s, n, "wa.me") || has_ascii_ci(s, n, "whatsapp") ||
