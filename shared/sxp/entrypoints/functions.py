@@ -85,14 +85,15 @@ def gate(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
 
 
 def export(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
-    """Scheduled: export ready cards as a Lead Card Batch."""
+    """Scheduled: each consumer's next Lead Card Batch (their deliveries are queued jobs)."""
     from sxp.pipeline.export import export as run_export
 
     try:
-        result = run_export(_get_app(app))
+        results = run_export(_get_app(app))
     except SxpError as exc:
         return _failure(exc)
-    return _body(result if result is not None else {"exported": 0})
+    return _body({"exported": len(results),
+                  "batches": [dataclasses.asdict(r) for r in results]})
 
 
 def import_(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:

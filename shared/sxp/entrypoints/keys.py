@@ -7,21 +7,28 @@ from __future__ import annotations
 from typing import Any
 
 from sxp.adapters.postgres import api_keys as repo
+from sxp.adapters.postgres import consumers
 from sxp.bootstrap import App
 from sxp.domain.api_keys import check_name, check_scopes, new_token
 from sxp.errors import InputError
 
 
-def create_key(app: App, name: str, scopes: list[str]) -> str:
-    """The new key's token (shown once)."""
+def create_key(app: App, name: str, scopes: list[str], *, consumer: str | None = None) -> str:
+    """The new key's token (shown once). A key bound to a consumer sees only its batches."""
     try:
         name, scopes = check_name(name), check_scopes(scopes)
     except ValueError as exc:
         raise InputError(str(exc), "bad_key_request") from None
     token, key_id, secret_sha256 = new_token()
     with app.connect() as conn, conn.transaction():
+        consumer_id = None
+        if consumer is not None:
+            bound = consumers.by_name(conn, consumer)
+            if bound is None or bound.state == "removed":
+                raise InputError(f"no consumer is named {consumer!r}", "unknown_consumer")
+            consumer_id = bound.id
         if not repo.create(conn, name=name, key_id=key_id, secret_sha256=secret_sha256,
-                           scopes=scopes):
+                           scopes=scopes, consumer_id=consumer_id):
             raise InputError(f"a key named {name!r} exists already", "key_exists")
     return token
 

@@ -39,11 +39,12 @@ class Claimer:
             time.sleep(RECONNECT_S)
             return None
 
-    def pending(self) -> int:
-        """Jobs still to run (-1 when the queue cannot be reached)."""
+    def pending(self, due_within_s: float | None = None) -> int:
+        """Jobs still to run, or only those due within `due_within_s` (-1 when the queue
+        cannot be reached)."""
         try:
             conn = self._connection()
-            count = queue.pending_count(conn, self.kinds)
+            count = queue.pending_count(conn, self.kinds, due_within_s=due_within_s)
             conn.commit()
             return count
         except psycopg.OperationalError:

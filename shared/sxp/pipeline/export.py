@@ -1,14 +1,17 @@
-"""Export step: package ready lead cards into a Lead Card Batch v1 and hand it off as files.
+"""Export step: each consumer's next Lead Card Batch, written to the store and put in the
+handoff outbox.
 
-Three phases, each safe to kill:
-1. claim   — ready cards get a new batch id; the batch row is committed as 'writing';
-2. write   — `lead_cards.jsonl.gz` (streamed to a temp file) and `manifest.json` go to
-             `exports/<env>/<yyyy>/<mm>/<dd>/<batch_id>/`, then `exports/<env>/index.json`;
-3. publish — one transaction marks the cards exported, the batch published, writes the
-             audit `handoff` event with the manifest sha256 and completes the job.
-A rerun first finishes any 'writing' batch with the same id and cards; the bundle bytes are
-deterministic (record order, gzip mtime 0, manifest time = batch creation), so a rewrite is
-identical. With no ready cards nothing is written.
+Per active consumer, three phases, each safe to kill:
+1. claim   — the cards of the consumer's next span of the handoff sequence that it wants and
+             does not hold in their current version (records), and those it holds but no
+             longer wants (withdrawals), go to a new batch, committed as 'writing';
+2. write   — `lead_cards.jsonl.gz`, `versions.jsonl`, `handoff.json` and `manifest.json` go
+             to `exports/<env>/<consumer>/<yyyy>/<mm>/<dd>/<batch_id>/`;
+3. publish — one transaction records what the consumer now holds, marks the batch published,
+             writes its delivery and the deliver job (the outbox), and audits the handoff.
+A rerun first finishes the consumer's 'writing' batch with the same cards; the bundle bytes
+are deterministic (record order, gzip mtime 0, times from the batch row), so a rewrite is
+identical. Nothing is written for a consumer with nothing to receive.
 """
 
 from __future__ import annotations
@@ -17,15 +20,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sxp.adapters.bundle_files import WrittenBundle, write_bundle
+import orjson
+
+from sxp import __version__
+from sxp.adapters.bundle_files import Sidecar, WrittenBundle, write_bundle
+from sxp.adapters.postgres import consumers, deliveries, queue
 from sxp.adapters.postgres import exports as repo
-from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.audit import record_event
+from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.domain.bundle import ExportIndex, IndexEntry, merge_index
+from sxp.domain.handoff import (
+    HANDOFF_CONTENT_TYPE,
+    HANDOFF_FILE,
+    VERSIONS_CONTENT_TYPE,
+    VERSIONS_FILE,
+    HandoffInfo,
+    Producer,
+)
 from sxp.logs import get_logger
-from sxp.pipeline.jobs import check_lease
+from sxp.pipeline.deliver import schedule_attempt
+from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of
 
 log = get_logger("export")
 
@@ -35,32 +50,34 @@ DEFAULT_MAX_CARDS = 10_000
 @dataclass(frozen=True)
 class ExportResult:
     batch_id: str
+    consumer: str
+    sequence: int
     record_count: int
+    withdrawal_count: int
     manifest_key: str
     manifest_url: str
     manifest_sha256: str
-    index_key: str
+    delivery_id: int
     counts_by_execution_label: dict[str, int]
     resumed: bool
 
 
-def export(app: App, *, max_cards: int = DEFAULT_MAX_CARDS) -> ExportResult | None:
-    """Export now: finish an unfinished batch, or export up to `max_cards` ready cards."""
-    return _export(app, job=None, max_cards=max_cards)
+def export(app: App, *, consumer: str | None = None,
+           max_cards: int = DEFAULT_MAX_CARDS) -> list[ExportResult]:
+    """Export now: per active consumer (or the one named), finish its unfinished batch or
+    export its next batch of up to `max_cards` cards."""
+    return _export(app, job=None, consumer=consumer, max_cards=max_cards)
 
 
 def run_job(app: App, job: Job) -> None:
-    """`export {}`: one batch per job; another job is queued while ready cards remain."""
-    _export(app, job=job, max_cards=DEFAULT_MAX_CARDS)
+    """`export {}`: one batch per consumer per job; another job is queued while cards remain."""
+    payload = payload_of(job, ExportPayload)
+    _export(app, job=job, consumer=payload.consumer, max_cards=DEFAULT_MAX_CARDS)
 
 
-def index_key(app: App) -> str:
-    return f"{app.settings.exports_prefix}{app.settings.env}/index.json"
-
-
-def batch_folder(app: App, batch_id: str, created_at: datetime) -> str:
+def batch_folder(app: App, consumer: str, batch_id: str, created_at: datetime) -> str:
     day = created_at.astimezone(UTC)
-    return (f"{app.settings.exports_prefix}{app.settings.env}/"
+    return (f"{app.settings.exports_prefix}{app.settings.env}/{consumer}/"
             f"{day:%Y}/{day:%m}/{day:%d}/{batch_id}/")
 
 
@@ -68,89 +85,129 @@ def new_batch_id(now: datetime) -> str:
     return f"xb-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def claim_export_batch(app: App, conn: repo.Conn,
+def claim_export_batch(app: App, conn: repo.Conn, consumer: Consumer, watermark: int,
                        max_cards: int = DEFAULT_MAX_CARDS) -> repo.ExportBatch | None:
-    """Phase 1: the unfinished 'writing' batch if any, else a newly claimed one (committed)."""
-    batch = repo.unfinished_batch(conn, app.settings.env)
+    """Phase 1: the consumer's unfinished batch if any, else its next one (committed); None
+    once its cursor reaches the watermark with nothing for it."""
+    batch = repo.unfinished_batch(conn, consumer.id)
     conn.commit()
-    if batch is not None:
-        return batch
-    now = datetime.now(UTC)
-    batch_id = new_batch_id(now)
-    manifest_key = batch_folder(app, batch_id, now) + "manifest.json"
-    return repo.claim_batch(conn, batch_id=batch_id, env=app.settings.env,
-                            manifest_key=manifest_key, created_at=now, max_cards=max_cards)
+    current: Consumer | None = consumer
+    while batch is None and current is not None and current.cursor_seq < watermark:
+        now = datetime.now(UTC)
+        batch_id = new_batch_id(now)
+        manifest_key = batch_folder(app, current.name, batch_id, now) + "manifest.json"
+        batch = repo.claim_batch(conn, current, batch_id=batch_id, env=app.settings.env,
+                                 manifest_key=manifest_key, created_at=now,
+                                 watermark=watermark, max_cards=max_cards)
+        current = consumers.by_id(conn, consumer.id)
+        conn.commit()
+        check_lease()
+    return batch
 
 
-def write_export_batch(app: App, conn: repo.Conn,
-                       batch: repo.ExportBatch) -> WrittenBundle:
-    """Phase 2: write records, manifest and the updated index to the object store."""
+def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> WrittenBundle:
+    """Phase 2: write records, sidecars and manifest to the object store."""
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
-    records = repo.iter_batch_records(conn, batch.id, rejected)
+    records = repo.iter_batch_records(conn, batch, rejected)
+    previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
+    versions = repo.batch_versions(conn, batch.id)
+    conn.commit()
+
+    def sidecars(record_count: int) -> list[Sidecar]:
+        left_out = {card_id for card_id, _ in rejected}
+        kept = [v for v in versions if v.card_id not in left_out]
+        lines = b"".join(orjson.dumps(v.model_dump()) + b"\n" for v in kept)
+        info = HandoffInfo(
+            batch_id=batch.id, consumer=batch.consumer, sequence=batch.sequence,
+            previous_batch_id=batch.previous_batch_id, previous_manifest_sha256=previous_sha,
+            producer=Producer(version=__version__), record_count=record_count,
+            withdrawal_count=sum(v.action == "withdrawal" for v in kept),
+            include_contact=batch.include_contact)
+        body = orjson.dumps(info.model_dump(mode="json"),
+                            option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        return [Sidecar(VERSIONS_FILE, lines, VERSIONS_CONTENT_TYPE, len(kept)),
+                Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
+
     written = write_bundle(app.store, records, rejected=rejected, batch_id=batch.id,
                            env=batch.env, created_at=batch.created_at, folder=folder,
-                           gzip_records=app.settings.export_gzip)
+                           gzip_records=app.settings.export_gzip, sidecars=sidecars)
     conn.commit()
-    entry = IndexEntry(batch_id=batch.id, key=batch.manifest_key, sha256=written.manifest_sha256,
-                       record_count=written.manifest.record_count, created_at=batch.created_at)
-    published = repo.published_entries(conn, batch.env)
-    conn.commit()
-    index = merge_index(batch.env, _read_index(app), published + [entry], datetime.now(UTC))
-    app.store.put_bytes(index_key(app), index.model_dump_json(indent=2).encode(),
-                        content_type="application/json")
     return written
 
 
-def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch,
-                         written: WrittenBundle, job: Job | None = None) -> None:
-    """Phase 3: one transaction marks cards and batch, audits the handoff, completes the job."""
+def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch, written: WrittenBundle,
+                         transport: str) -> int:
+    """Phase 3: one transaction records the handoff, publishes the batch, writes its delivery
+    and the job that makes it, and audits it. The delivery's id."""
     manifest = written.manifest
     with conn.transaction():
         repo.publish_batch(conn, batch, manifest_sha256=written.manifest_sha256,
                            files=[f.model_dump(mode="json") for f in manifest.files],
                            counts=manifest.counts_by_execution_label,
                            record_count=manifest.record_count, rejected=written.rejected)
+        delivery_id = deliveries.create(conn, batch_id=batch.id, consumer_id=batch.consumer_id,
+                                        transport=transport)
+        schedule_attempt(conn, delivery_id)
         record_event(conn, event_type="handoff", actor="sxp-export", service="export",
                      batch_id=batch.id, outcome="ok", checksum=written.manifest_sha256,
                      details={"record_count": manifest.record_count,
-                              "manifest_key": batch.manifest_key, "transport": "file",
+                              "withdrawal_count": batch.withdrawal_count,
+                              "manifest_key": batch.manifest_key, "consumer": batch.consumer,
+                              "sequence": batch.sequence, "transport": transport,
+                              "delivery_id": delivery_id,
                               **({"cards_rejected": len(written.rejected)}
                                  if written.rejected else {})})
-        _finish_job(conn, job)
+    return delivery_id
 
 
-def _export(app: App, *, job: Job | None, max_cards: int) -> ExportResult | None:
+def _export(app: App, *, job: Job | None, consumer: str | None,
+            max_cards: int) -> list[ExportResult]:
     with app.connect() as lock_conn, repo.one_exporter(lock_conn), app.connect() as conn:
-        return _export_locked(app, conn, job=job, max_cards=max_cards)
-
-
-def _export_locked(app: App, conn: repo.Conn, *, job: Job | None,
-                   max_cards: int) -> ExportResult | None:
-    batch = claim_export_batch(app, conn, max_cards)
-    if batch is None:
+        results = _export_locked(app, conn, consumer=consumer, max_cards=max_cards)
         with conn.transaction():
             _finish_job(conn, job)
-        log.info("export: no ready cards", extra={"env": app.settings.env})
-        return None
-    resumed = batch.resumed
-    check_lease()
-    written = write_export_batch(app, conn, batch)
-    check_lease()
-    publish_export_batch(conn, batch, written, job)
+    if not results:
+        log.info("export: nothing new for any consumer", extra={"env": app.settings.env})
+    return results
+
+
+def _export_locked(app: App, conn: repo.Conn, *, consumer: str | None,
+                   max_cards: int) -> list[ExportResult]:
+    watermark = repo.handoff_watermark(conn)
+    targets = [c for c in consumers.active(conn) if consumer is None or c.name == consumer]
+    conn.commit()
+    results = []
+    for target in targets:
+        batch = claim_export_batch(app, conn, target, watermark, max_cards)
+        if batch is None:
+            continue
+        check_lease()
+        written = write_export_batch(app, conn, batch)
+        check_lease()
+        delivery_id = publish_export_batch(conn, batch, written, target.transport)
+        results.append(_result(app, batch, written, delivery_id))
+    return results
+
+
+def _result(app: App, batch: repo.ExportBatch, written: WrittenBundle,
+            delivery_id: int) -> ExportResult:
     if written.rejected:
         log.warning("export left out invalid cards", extra={
             "batch_id": batch.id, "card_ids": [card_id for card_id, _ in written.rejected][:50],
             "cards_rejected": len(written.rejected)})
-    log.info("export published", extra={"batch_id": batch.id, "resumed": resumed,
-                                        "record_count": written.manifest.record_count,
-                                        "manifest_sha256": written.manifest_sha256})
+    log.info("export published", extra={
+        "batch_id": batch.id, "consumer": batch.consumer, "resumed": batch.resumed,
+        "record_count": written.manifest.record_count,
+        "withdrawal_count": batch.withdrawal_count,
+        "manifest_sha256": written.manifest_sha256})
     return ExportResult(
-        batch_id=batch.id, record_count=written.manifest.record_count,
+        batch_id=batch.id, consumer=batch.consumer, sequence=batch.sequence,
+        record_count=written.manifest.record_count, withdrawal_count=batch.withdrawal_count,
         manifest_key=batch.manifest_key, manifest_url=app.store.url(batch.manifest_key),
-        manifest_sha256=written.manifest_sha256, index_key=index_key(app),
+        manifest_sha256=written.manifest_sha256, delivery_id=delivery_id,
         counts_by_execution_label=dict(written.manifest.counts_by_execution_label),
-        resumed=resumed)
+        resumed=batch.resumed)
 
 
 def _finish_job(conn: repo.Conn, job: Job | None) -> None:
@@ -158,15 +215,3 @@ def _finish_job(conn: repo.Conn, job: Job | None) -> None:
         queue.complete(conn, job)
     if repo.has_ready_cards(conn):
         queue.enqueue(conn, "export", {}, queueing_lock="export")
-
-
-def _read_index(app: App) -> list[IndexEntry]:
-    key = index_key(app)
-    if app.store.head(key) is None:
-        return []
-    try:
-        return ExportIndex.model_validate_json(app.store.get_bytes(key)).manifests
-    except ValueError:
-        log.warning("export index unreadable; rebuilding it from the database",
-                    extra={"key": key})
-        return []

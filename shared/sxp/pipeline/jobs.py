@@ -35,6 +35,7 @@ JOB_KINDS: dict[str, str] = {
     "gate": "sxp.pipeline.gate:run_job",
     "enrich": "sxp.pipeline.enrich:run_job",
     "export": "sxp.pipeline.export:run_job",
+    "deliver": "sxp.pipeline.deliver:run_job",
 }
 
 
@@ -52,6 +53,14 @@ class CardsPayload(_Payload):
 
 class EnrichPayload(_Payload):
     batch_id: str
+
+
+class ExportPayload(_Payload):
+    consumer: str | None = None
+
+
+class DeliverPayload(_Payload):
+    delivery_id: int
 
 
 class PullPayload(_Payload):

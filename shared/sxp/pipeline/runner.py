@@ -131,10 +131,11 @@ def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since:
         return True
     if idle is Idle.POLL:
         return False
-    pending = claimer.pending()
+    waited = time.monotonic() - idle_since
+    pending = claimer.pending(due_within_s=max(max_wait_s - waited, 0.0))
     if pending == 0:
         return True
-    if time.monotonic() - idle_since > max_wait_s:
+    if waited > max_wait_s:
         log.warning("drain stopped with jobs still waiting", extra={"pending": pending})
         return True
     return False

@@ -70,14 +70,17 @@ def test_status_export_and_drain_functions(app: App, seed_ready_card: Callable[[
 
     seed_ready_card()
     exported = functions.export({}, app)["body"]
-    assert exported["record_count"] == 1 and exported["manifest_key"].endswith("manifest.json")
-    assert functions.export({}, app)["body"] == {"exported": 0}
+    (batch,) = exported["batches"]
+    assert exported["exported"] == 1 and batch["consumer"] == "default"
+    assert batch["record_count"] == 1 and batch["manifest_key"].endswith("manifest.json")
+    assert functions.export({}, app)["body"] == {"exported": 0, "batches": []}
 
     with app.connect() as conn:
         queue.enqueue(conn, "export", {}, queueing_lock="export")
         conn.commit()
     drained = functions.drain({"seconds": 30}, app)["body"]
-    assert drained == {"outcomes": {"done": 1}, "by_kind": {"export": 1}, "pending": 0}
+    assert drained == {"outcomes": {"done": 2}, "by_kind": {"export": 1, "deliver": 1},
+                       "pending": 0}
     assert functions.label({"seconds": 5}, app)["body"]["outcomes"] == {}
 
 

@@ -200,7 +200,7 @@ def _admin_routes(app: App, admin: httpx.Client) -> None:
     assert admin.post(f"/v1/jobs/{job.id}/retry").json() == {"id": job.id, "state": "todo"}
     _problem(admin.post(f"/v1/jobs/{job.id}/retry"), 404, "not_found")
     _problem(admin.get("/v1/jobs", params={"state": "bogus"}), 400, "bad_request")
-    assert admin.get("/v1/exports").json()["manifests"] == []
+    assert admin.get("/v1/exports").json()["latest"] == []
 
 
 def test_unknown_routes_and_methods_get_problems(client: httpx.Client) -> None:

@@ -21,18 +21,20 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    consumer_id: int | None = None  # a consumer's key sees only that consumer's batches
 
 
-_COLUMNS = "id, key_id, name, secret_sha256, scopes, created_at, last_used_at, revoked_at"
+_COLUMNS = ("id, key_id, name, secret_sha256, scopes, created_at, last_used_at, revoked_at,"
+            " consumer_id")
 
 
 def create(conn: Conn, *, name: str, key_id: str, secret_sha256: bytes,
-           scopes: list[str]) -> bool:
+           scopes: list[str], consumer_id: int | None = None) -> bool:
     """False when a key of that name exists already."""
     row = conn.execute(
-        "INSERT INTO access.api_keys (name, key_id, secret_sha256, scopes)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING id",
-        (name, key_id, secret_sha256, scopes)).fetchone()
+        "INSERT INTO access.api_keys (name, key_id, secret_sha256, scopes, consumer_id)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING id",
+        (name, key_id, secret_sha256, scopes, consumer_id)).fetchone()
     return row is not None
 
 

@@ -1,8 +1,10 @@
-"""Export repository: claim ready cards for a batch, read their records, publish the batch.
+"""Export repository: claim a consumer's next cards for a batch, read them, publish the batch.
 
-A batch is claimed in its own committed transaction (state 'writing', cards carry its id but
-no `exported_at`); objects are written afterwards; publishing sets `exported_at` and state
-'published'. A 'writing' batch left by a crash is found again and finished with the same cards.
+A batch belongs to one consumer. It is claimed in its own committed transaction (state
+'writing'; its cards in `batch_cards`, the consumer's cursor moved past them); objects are
+written afterwards; publishing records what the consumer now holds, marks the batch
+'published' and writes its delivery (the outbox) in one transaction. A 'writing' batch left by
+a crash is found again and finished with the same cards.
 """
 
 from __future__ import annotations
@@ -10,28 +12,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
-from sxp.domain.bundle import (
-    IndexEntry,
-    LeadCardRecord,
-    Profile,
-    describe_validation_error,
-)
+from sxp.domain.bundle import LeadCardRecord, Profile, describe_validation_error
+from sxp.domain.handoff import CardVersion, IndexEntry
 
 Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
 READY_STATES = ("enriched", "not_found", "ineligible")
 EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
-
-_READY_WHERE = (
-    "export_batch_id IS NULL AND export_error IS NULL AND labeled_at IS NOT NULL"
-    " AND enrich_state IN ('enriched', 'not_found', 'ineligible')")
+HANDOFF_LOCK_KEY = 0x5358_4853  # card writers hold it shared (see migration 068)
 
 
 @dataclass(frozen=True)
@@ -39,10 +35,22 @@ class ExportBatch:
     id: str
     env: str
     state: str
+    consumer_id: int
+    consumer: str
+    sequence: int
+    previous_batch_id: str | None
     card_count: int
+    withdrawal_count: int
+    include_contact: bool
     manifest_key: str
     created_at: datetime
     resumed: bool = False  # found unfinished ('writing') rather than claimed by this call
+
+
+_BATCH = ("SELECT b.id, b.env, b.state, b.consumer_id, c.name AS consumer, b.sequence,"
+          " b.previous_batch_id, b.card_count, b.withdrawal_count, c.include_contact,"
+          " b.manifest_key, b.created_at FROM execution.export_batches b"
+          " JOIN execution.consumers c ON c.id = b.consumer_id")
 
 
 @contextlib.contextmanager
@@ -57,62 +65,101 @@ def one_exporter(conn: Conn) -> Iterator[None]:
         conn.commit()
 
 
-def latest_manifest_key(conn: Conn) -> str | None:
-    """The manifest of the newest published batch."""
-    row = conn.execute("SELECT manifest_key FROM execution.export_batches"
-                       " WHERE state = 'published' ORDER BY published_at DESC, id DESC LIMIT 1"
-                       ).fetchone()
+def handoff_watermark(conn: Conn) -> int:
+    """A handoff sequence number at or below which every card's number is committed.
+
+    Card writers hold the handoff lock shared until they commit; taking it exclusively waits
+    for the ones under way, and any later writer draws a higher number. Commits."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (HANDOFF_LOCK_KEY,))
+        row = conn.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq"
+                           " FROM execution.card_handoff_seq").fetchone()
+    return int(row["seq"]) if row else 0
+
+
+def lock_consumer_index(conn: Conn, consumer_id: int) -> None:
+    """Serialize writers of one consumer's index objects until the transaction ends."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (HANDOFF_LOCK_KEY, consumer_id))
+
+
+def latest_manifest_key(conn: Conn, consumer: str = "default") -> str | None:
+    """The manifest of the consumer's newest published batch."""
+    row = conn.execute(
+        "SELECT b.manifest_key FROM execution.export_batches b"
+        " JOIN execution.consumers c ON c.id = b.consumer_id"
+        " WHERE b.state = 'published' AND c.name = %s ORDER BY b.sequence DESC LIMIT 1",
+        (consumer,)).fetchone()
     return None if row is None else str(row["manifest_key"])
 
 
 def has_ready_cards(conn: Conn) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM execution.lead_cards WHERE " + _READY_WHERE + ") AS ready"
-    ).fetchone()
-    return bool(row and row["ready"])
+    """Whether an active consumer has cards past its cursor, or a batch still to finish."""
+    if conn.execute(query("exports", "pending_consumers") + " LIMIT 1").fetchone():
+        return True
+    return conn.execute("SELECT 1 FROM execution.export_batches WHERE state = 'writing'"
+                        " LIMIT 1").fetchone() is not None
 
 
-def unfinished_batch(conn: Conn, env: str) -> ExportBatch | None:
-    row = conn.execute(
-        "SELECT id, env, state, card_count, manifest_key, created_at"
-        " FROM execution.export_batches WHERE state = 'writing' AND env = %s"
-        " ORDER BY created_at, id LIMIT 1", (env,)).fetchone()
+def unfinished_batch(conn: Conn, consumer_id: int) -> ExportBatch | None:
+    row = conn.execute(_BATCH + " WHERE b.state = 'writing' AND b.consumer_id = %s",
+                       (consumer_id,)).fetchone()
     return None if row is None else ExportBatch(**row, resumed=True)
 
 
-def claim_batch(conn: Conn, *, batch_id: str, env: str, manifest_key: str,
-                created_at: datetime, max_cards: int) -> ExportBatch | None:
-    """Give up to `max_cards` ready cards the batch id and record the batch as 'writing'.
+def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, manifest_key: str,
+                created_at: datetime, watermark: int, max_cards: int) -> ExportBatch | None:
+    """Give the consumer's next cards (up to `max_cards` of its handoff span) to a new batch.
 
-    Runs in its own transaction and commits; None (and nothing written) when no card is ready.
-    """
+    Runs in its own transaction and commits. None when the span holds nothing for the
+    consumer; the cursor still moves past the span then, so it is not looked at again."""
     with conn.transaction():
-        ids = conn.execute(
-            "UPDATE execution.lead_cards SET export_batch_id = %s, updated_at = now()"
-            " WHERE id IN (SELECT id FROM execution.lead_cards"
-            "  WHERE " + _READY_WHERE + " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " RETURNING id", (batch_id, max_cards)).fetchall()
-        if not ids:
-            return None
+        previous = conn.execute(
+            "SELECT id FROM execution.export_batches WHERE consumer_id = %s"
+            " ORDER BY sequence DESC LIMIT 1", (consumer.id,)).fetchone()
+        sequence = consumer.batch_count + 1
         conn.execute(
             "INSERT INTO execution.export_batches (id, env, state, card_count, manifest_key,"
-            " created_at) VALUES (%s, %s, 'writing', %s, %s, %s)",
-            (batch_id, env, len(ids), manifest_key, created_at))
-    return ExportBatch(batch_id, env, "writing", len(ids), manifest_key, created_at)
+            " created_at, consumer_id, sequence, previous_batch_id)"
+            " VALUES (%s, %s, 'writing', 0, %s, %s, %s, %s, %s)",
+            (batch_id, env, manifest_key, created_at, consumer.id, sequence,
+             previous["id"] if previous else None))
+        f = consumer.filter
+        taken = conn.execute(query("exports", "claim_cards"), {
+            "batch_id": batch_id, "consumer_id": consumer.id, "cursor": consumer.cursor_seq,
+            "watermark": watermark, "limit": max_cards,
+            "labels": None if f.execution_labels is None else list(f.execution_labels),
+            "pools": None if f.audience_pools is None else list(f.audience_pools)}).fetchone()
+        assert taken is not None
+        if taken["seq_to"] is not None:
+            conn.execute("UPDATE execution.consumers SET cursor_seq = %s WHERE id = %s",
+                         (taken["seq_to"], consumer.id))
+        if not taken["records"] and not taken["withdrawals"]:
+            conn.execute("DELETE FROM execution.export_batches WHERE id = %s", (batch_id,))
+            return None
+        conn.execute(
+            "UPDATE execution.export_batches SET card_count = %s, withdrawal_count = %s,"
+            " seq_from = %s, seq_to = %s WHERE id = %s",
+            (taken["records"], taken["withdrawals"], consumer.cursor_seq, taken["seq_to"],
+             batch_id))
+        conn.execute("UPDATE execution.consumers SET batch_count = %s WHERE id = %s",
+                     (sequence, consumer.id))
+    return ExportBatch(batch_id, env, "writing", consumer.id, consumer.name, sequence,
+                       previous["id"] if previous else None, int(taken["records"]),
+                       int(taken["withdrawals"]), consumer.include_contact, manifest_key,
+                       created_at)
 
 
-
-
-def iter_batch_records(conn: Conn, batch_id: str, rejected: list[tuple[int, str]],
+def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int, str]],
                        fetch_size: int = 2000) -> Iterator[LeadCardRecord]:
     """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
 
     A card whose data does not make a valid record is skipped and added to `rejected` as
     (card id, reason without values); `publish_batch` takes it out of the batch.
     """
-    with conn.transaction(), conn.cursor(name=f"export_{batch_id}") as cur:
+    with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
         cur.itersize = fetch_size
-        cur.execute(query("exports", "batch_records"), {"batch_id": batch_id})
+        cur.execute(query("exports", "batch_records"),
+                    {"batch_id": batch.id, "include_contact": batch.include_contact})
         for row in cur:
             try:
                 yield record_from_row(row)
@@ -120,33 +167,66 @@ def iter_batch_records(conn: Conn, batch_id: str, rejected: list[tuple[int, str]
                 rejected.append((int(row["id"]), describe_validation_error(exc)))
 
 
+def batch_versions(conn: Conn, batch_id: str) -> list[CardVersion]:
+    rows = conn.execute(
+        "SELECT card_id, version, supersedes_version, action, reason"
+        " FROM execution.batch_cards WHERE batch_id = %s ORDER BY card_id", (batch_id,))
+    return [CardVersion(**r) for r in rows]
+
+
+def manifest_sha256_of(conn: Conn, batch_id: str | None) -> str | None:
+    if batch_id is None:
+        return None
+    row = conn.execute("SELECT manifest_sha256 FROM execution.export_batches WHERE id = %s",
+                       (batch_id,)).fetchone()
+    return None if row is None else row["manifest_sha256"]
+
+
 def publish_batch(conn: Conn, batch: ExportBatch, *, manifest_sha256: str,
                   files: list[dict[str, Any]], counts: dict[str, int], record_count: int,
                   rejected: list[tuple[int, str]]) -> None:
-    """Mark the batch's cards exported and the batch published, in the caller's transaction.
-
-    Rejected cards leave the batch with their reason in `export_error`."""
+    """Record what the consumer now holds and mark the batch published, in the caller's
+    transaction. Rejected cards leave the batch with their reason in `export_error`."""
     for card_id, reason in rejected:
-        conn.execute(
-            "UPDATE execution.lead_cards SET export_batch_id = NULL, export_error = %s,"
-            " updated_at = now() WHERE id = %s AND export_batch_id = %s",
-            (reason[:1000], card_id, batch.id))
-    conn.execute(
-        "UPDATE execution.lead_cards SET exported_at = now(), updated_at = now()"
-        " WHERE export_batch_id = %s AND exported_at IS NULL", (batch.id,))
+        conn.execute("DELETE FROM execution.batch_cards WHERE batch_id = %s AND card_id = %s",
+                     (batch.id, card_id))
+        conn.execute("UPDATE execution.lead_cards SET export_error = %s, updated_at = now()"
+                     " WHERE id = %s", (reason[:1000], card_id))
+    conn.execute(query("exports", "hand_over"),
+                 {"batch_id": batch.id, "consumer_id": batch.consumer_id})
     conn.execute(
         "UPDATE execution.export_batches SET state = 'published', manifest_sha256 = %s,"
         " files = %s, counts_by_execution_label = %s, card_count = %s, published_at = now()"
         " WHERE id = %s", (manifest_sha256, Jsonb(files), Jsonb(counts), record_count, batch.id))
 
 
-def published_entries(conn: Conn, env: str) -> list[IndexEntry]:
+def index_entries(conn: Conn, consumer_id: int, *, day: date | None = None,
+                  latest: int | None = None) -> list[IndexEntry]:
+    """The consumer's published batches of one day, or its newest `latest`, in order."""
     rows = conn.execute(
-        "SELECT id, manifest_key, manifest_sha256, card_count, created_at"
-        " FROM execution.export_batches WHERE env = %s AND state = 'published'"
-        " ORDER BY created_at, id", (env,)).fetchall()
-    return [IndexEntry(batch_id=r["id"], key=r["manifest_key"], sha256=r["manifest_sha256"],
-                       record_count=r["card_count"], created_at=r["created_at"]) for r in rows]
+        "SELECT * FROM (SELECT id AS batch_id, sequence, manifest_key AS key,"
+        "  manifest_sha256 AS sha256, card_count AS record_count, withdrawal_count, created_at"
+        "  FROM execution.export_batches WHERE consumer_id = %(consumer)s"
+        "   AND state = 'published'"
+        "   AND (%(day)s::date IS NULL OR (created_at AT TIME ZONE 'UTC')::date = %(day)s)"
+        "  ORDER BY sequence DESC LIMIT %(latest)s) t ORDER BY sequence",
+        {"consumer": consumer_id, "day": day, "latest": latest}).fetchall()
+    return [IndexEntry(**r) for r in rows]
+
+
+def batch_files(conn: Conn, batch_id: str) -> list[dict[str, Any]]:
+    """The files a published batch's manifest lists (path, sha256, size, …)."""
+    row = conn.execute("SELECT files FROM execution.export_batches WHERE id = %s"
+                       " AND state = 'published'", (batch_id,)).fetchone()
+    return list(row["files"]) if row else []
+
+
+def batch_days(conn: Conn, consumer_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day"
+        " FROM execution.export_batches WHERE consumer_id = %s AND state = 'published'"
+        " ORDER BY 1", (consumer_id,))
+    return [r["day"] for r in rows]
 
 
 def record_from_row(row: dict[str, Any]) -> LeadCardRecord:

@@ -132,11 +132,16 @@ def retry_dead(conn: psycopg.Connection[Any], job_id: int | None = None) -> int:
     return cur.rowcount
 
 
-def pending_count(conn: psycopg.Connection[Any], kinds: list[str] | None = None) -> int:
+def pending_count(conn: psycopg.Connection[Any], kinds: list[str] | None = None, *,
+                  due_within_s: float | None = None) -> int:
+    """Jobs to run or running; with `due_within_s`, only those due within that time (a
+    delivery retry scheduled hours ahead does not keep a drain waiting)."""
     row = conn.execute(
         "SELECT count(*) AS n FROM queue.jobs WHERE state IN ('todo', 'doing')"
-        " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))",
-        {"kinds": kinds}).fetchone()
+        " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))"
+        " AND (%(within)s::float8 IS NULL OR state = 'doing'"
+        "      OR run_after <= now() + make_interval(secs => %(within)s::float8))",
+        {"kinds": kinds, "within": due_within_s}).fetchone()
     return int(_first(row))
 
 

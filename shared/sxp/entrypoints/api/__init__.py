@@ -19,7 +19,15 @@ from fastapi.openapi.utils import get_openapi
 from sxp.bootstrap import App
 from sxp.entrypoints.api import problems
 from sxp.entrypoints.api.deps import KeyCheck
-from sxp.entrypoints.api.routes import cards, health, imports, ops, uploads
+from sxp.entrypoints.api.routes import (
+    batches,
+    cards,
+    consumers,
+    health,
+    imports,
+    ops,
+    uploads,
+)
 
 API_VERSION = "1.0"
 
@@ -30,11 +38,13 @@ def create_api(app: App) -> FastAPI:
                   description="Imports, lead cards and pipeline operations of sxp. Keys are "
                               "created with `sxp keys create --name NAME --scopes ...`.",
                   openapi_tags=[{"name": n} for n in ("health", "imports", "cards",
+                                                       "batches", "consumers",
                                                        "operations")])
     api.state.sxp = app
     api.state.keys = KeyCheck(app)
     problems.install(api)
-    for router in (health.router, uploads.router, imports.router, cards.router, ops.router):
+    for router in (health.router, uploads.router, imports.router, cards.router,
+                   batches.router, consumers.router, ops.router):
         api.include_router(router)
 
     def openapi() -> dict[str, Any]:

@@ -34,6 +34,7 @@ class Caller:
     id: int
     name: str
     scopes: tuple[str, ...]
+    consumer_id: int | None = None  # a consumer's key: its batches only
 
     def may(self, scope: str) -> bool:
         return has_scope(list(self.scopes), scope)
@@ -80,7 +81,7 @@ class KeyCheck:
             raise ApiProblem(401, "unauthorized", "the token is not a valid key",
                              {"WWW-Authenticate": "Bearer"})
         self._take(key.id)
-        return Caller(key.id, key.name, tuple(key.scopes))
+        return Caller(key.id, key.name, tuple(key.scopes), key.consumer_id)
 
     def _cached(self, key_id: str) -> tuple[float, repo.ApiKey | None] | None:
         with self._lock:

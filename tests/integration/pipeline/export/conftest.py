@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
+from pydantic import SecretStr
 
 from sxp.bootstrap import App
 
@@ -66,3 +67,16 @@ def seed(app: App) -> Callable[..., list[int]]:
         return ids
 
     return _seed
+
+
+@pytest.fixture
+def handoff_app(settings: Any, valkey_url: str) -> Any:
+    """An App whose webhooks may target loopback (the receivers here), with a short retry
+    schedule, and the session's Valkey for queue consumers."""
+    from sxp.bootstrap import bootstrap
+
+    app = bootstrap(settings.model_copy(update={
+        "webhook_allow_private": True, "webhook_retry_schedule_s": (0.2, 0.2, 0.2, 0.2),
+        "valkey_url": SecretStr(valkey_url)}))
+    yield app
+    app.close()

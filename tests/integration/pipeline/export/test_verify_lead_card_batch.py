@@ -13,6 +13,7 @@ import pytest
 from sxp.bootstrap import App
 from sxp.errors import BundleInvalid
 from sxp.pipeline import export as export_step
+from sxp.pipeline.runner import drain
 from sxp.pipeline.verify import verify_bundle
 
 Seed = Callable[..., list[int]]
@@ -21,8 +22,7 @@ Seed = Callable[..., list[int]]
 def _exported(app: App, seed: Seed) -> export_step.ExportResult:
     seed(3)
     seed(1, 3, with_contact=True)
-    result = export_step.export(app)
-    assert result is not None
+    (result,) = export_step.export(app)
     return result
 
 
@@ -39,8 +39,9 @@ def test_good_bundle_verifies_over_s3_url_and_from_a_local_copy(
     assert report.counts_by_execution_label == {"enrich_now": 4}
     assert verify_bundle(app.store, result.manifest_url).record_count == 4
 
-    (tmp_path / "manifest.json").write_bytes(app.store.get_bytes(result.manifest_key))
-    (tmp_path / "lead_cards.jsonl.gz").write_bytes(app.store.get_bytes(_records_key(result)))
+    folder = result.manifest_key.removesuffix("manifest.json")
+    for name in ("manifest.json", "lead_cards.jsonl.gz", "versions.jsonl", "handoff.json"):
+        (tmp_path / name).write_bytes(app.store.get_bytes(folder + name))
     assert verify_bundle(None, str(tmp_path / "manifest.json")).record_count == 4
 
 
@@ -109,10 +110,11 @@ def test_export_and_verify_on_the_local_folder_store(settings, seed: Seed) -> No
     local = bootstrap(settings.model_copy(update={"spaces_endpoint": None}))
     try:
         seed(2)
-        result = export_step.export(local)
-        assert result is not None and Path(result.manifest_url).is_file()
+        (result,) = export_step.export(local)
+        assert Path(result.manifest_url).is_file()
         assert verify_bundle(local, result.manifest_url).record_count == 2
-        index = Path(local.store.url("exports/test/index.json"))
-        assert orjson.loads(index.read_bytes())["manifests"][0]["batch_id"] == result.batch_id
+        drain(local, max_idle_wait_s=1)
+        head = Path(local.store.url("exports/test/default/head.json"))
+        assert orjson.loads(head.read_bytes())["latest"][0]["batch_id"] == result.batch_id
     finally:
         local.close()

@@ -1,4 +1,4 @@
--- Export batches (execution.export_batches) and the records of their cards.
+-- Export batches (execution.export_batches), the cards they take and the records of them.
 
 -- name: batch_records
 SELECT lc.id, lc.profile_id, lc.platform, lc.handle, lc.profile_hash, lc.readiness,
@@ -10,20 +10,81 @@ SELECT lc.id, lc.profile_id, lc.platform, lc.handle, lc.profile_hash, lc.readine
        p.is_verified, p.followers, p.following, p.posts, p.likes, p.account_created_at,
        p.scraped_at, p.bio_has_contact, p.source_file_id,
        ct.contacts, bz.businesses
-FROM execution.lead_cards lc
+FROM execution.batch_cards bc
+JOIN execution.lead_cards lc ON lc.id = bc.card_id
 JOIN social.raw_social_profiles p ON p.id = lc.profile_id
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(
         'provider', c.provider, 'first_name', c.first_name, 'last_name', c.last_name,
         'emails', c.emails, 'phones', c.phones, 'confidence', c.confidence,
         'fetched_at', c.fetched_at) ORDER BY c.confidence DESC NULLS LAST, c.id) AS contacts
-    FROM contact.contacts c WHERE c.card_id = lc.id) ct ON true
+    FROM contact.contacts c WHERE c.card_id = lc.id AND %(include_contact)s) ct ON true
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(
         'provider', b.provider, 'name', b.name, 'domain', b.domain, 'industry', b.industry,
         'employee_count', b.employee_count, 'city', b.city, 'state', b.state,
         'confidence', b.confidence, 'fetched_at', b.fetched_at)
         ORDER BY b.confidence DESC NULLS LAST, b.id) AS businesses
-    FROM contact.businesses b WHERE b.card_id = lc.id) bz ON true
-WHERE lc.export_batch_id = %(batch_id)s
-ORDER BY lc.id
+    FROM contact.businesses b WHERE b.card_id = lc.id AND %(include_contact)s) bz ON true
+WHERE bc.batch_id = %(batch_id)s AND bc.action = 'record'
+ORDER BY bc.card_id
+
+-- name: claim_cards
+-- The consumer's next span of the handoff sequence: every card that entered it after the
+-- consumer's cursor and up to the committed watermark. A ready card the consumer wants and
+-- does not hold in this version becomes a record; a ready card it holds but no longer wants
+-- becomes a withdrawal; the rest only move the cursor.
+WITH span AS (
+    SELECT lc.id, lc.version, lc.handoff_seq, cc.version AS held,
+           ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
+             OR lc.execution_label = ANY(%(labels)s::text[]))
+           AND (%(pools)s::text[] IS NULL OR lc.audience_pool = ANY(%(pools)s::text[]))
+             AS wanted,
+           lc.labeled_at IS NOT NULL AND lc.export_error IS NULL
+           AND lc.enrich_state IN ('enriched', 'not_found', 'ineligible') AS ready
+    FROM execution.lead_cards lc
+    LEFT JOIN execution.consumer_cards cc
+           ON cc.consumer_id = %(consumer_id)s AND cc.card_id = lc.id
+    WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= %(watermark)s
+    ORDER BY lc.handoff_seq
+    LIMIT %(limit)s
+), taken AS (
+    INSERT INTO execution.batch_cards (batch_id, card_id, version, supersedes_version, action,
+                                       reason)
+    SELECT %(batch_id)s, id, version, held,
+           CASE WHEN wanted THEN 'record' ELSE 'withdrawal' END,
+           CASE WHEN wanted THEN NULL ELSE 'filter' END
+    FROM span
+    WHERE ready AND ((wanted AND (held IS NULL OR held < version))
+                     OR (NOT wanted AND held IS NOT NULL))
+    RETURNING action
+)
+SELECT (SELECT max(handoff_seq) FROM span) AS seq_to,
+       (SELECT count(*) FROM taken WHERE action = 'record') AS records,
+       (SELECT count(*) FROM taken WHERE action = 'withdrawal') AS withdrawals
+
+-- name: hand_over
+-- Publishing: the consumer now holds each record's version; withdrawn cards it holds no more.
+WITH recorded AS (
+    INSERT INTO execution.consumer_cards (consumer_id, card_id, version, batch_id)
+    SELECT %(consumer_id)s, card_id, version, batch_id FROM execution.batch_cards
+    WHERE batch_id = %(batch_id)s AND action = 'record'
+    ON CONFLICT (consumer_id, card_id) DO UPDATE
+        SET version = EXCLUDED.version, batch_id = EXCLUDED.batch_id
+    RETURNING card_id
+), withdrawn AS (
+    DELETE FROM execution.consumer_cards cc USING execution.batch_cards bc
+    WHERE bc.batch_id = %(batch_id)s AND bc.action = 'withdrawal'
+      AND cc.consumer_id = %(consumer_id)s AND cc.card_id = bc.card_id
+    RETURNING cc.card_id
+)
+UPDATE execution.lead_cards lc
+   SET exported_at = now(), export_batch_id = %(batch_id)s
+  FROM recorded r
+ WHERE lc.id = r.card_id AND lc.exported_at IS NULL
+
+-- name: pending_consumers
+-- Active consumers with cards past their cursor (one index probe per consumer).
+SELECT c.id FROM execution.consumers c
+WHERE c.state = 'active'
+  AND EXISTS (SELECT 1 FROM execution.lead_cards lc WHERE lc.handoff_seq > c.cursor_seq)

@@ -1,18 +1,19 @@
-"""Operations: pipeline status, the gate's dry run, jobs and their retry, the export index."""
+"""Operations: pipeline status, the gate's dry run, jobs and their retry, a file consumer's
+index."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from sxp.adapters.postgres import queue
 from sxp.bootstrap import App
-from sxp.entrypoints.api.deps import Caller, get_app, require
+from sxp.entrypoints.api.deps import PRINTABLE, Caller, get_app, require
 from sxp.entrypoints.api.problems import ApiProblem, responses
 
 router = APIRouter(prefix="/v1", tags=["operations"])
@@ -74,15 +75,16 @@ def retry(job_id: int, app: App = Depends(get_app),
     return Retried(id=job_id, state="todo")
 
 
-@router.get("/exports", summary="The index of Lead Card Batch manifests",
-            responses=responses(401, 403, 429))
-def exports_index(app: App = Depends(get_app),
-                  _caller: Caller = Depends(require("batches:read"))) -> Response:
-    from sxp.pipeline.export import index_key
+@router.get("/exports", summary="A file consumer's index head: its newest batches and the days"
+            " that have any", responses=responses(401, 403, 429))
+def exports_index(consumer: Annotated[str, Query(max_length=63, pattern=PRINTABLE)] = "default",
+                  app: App = Depends(get_app),
+                  _caller: Caller = Depends(require("admin"))) -> Response:
+    from sxp.adapters.handoff.file import head_key
 
-    key = index_key(app)
+    key = head_key(app.settings.exports_prefix, app.settings.env, consumer)
     if app.store.head(key) is None:
-        empty = {"schema_version": "lead_card_batch_index.v1", "env": app.settings.env,
-                 "manifests": []}
+        empty = {"schema_version": "lead_card_batch_head.v1", "consumer": consumer,
+                 "latest": [], "days": []}
         return Response(orjson.dumps(empty), media_type="application/json")
     return Response(app.store.get_bytes(key), media_type="application/json")

@@ -1,0 +1,1 @@
+"""Handoff transports: how a published batch reaches its consumer (one adapter each)."""

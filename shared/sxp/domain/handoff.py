@@ -1,0 +1,146 @@
+"""Handoff: what a batch tells its consumer besides its records, the `batch.published` event,
+the per-consumer index objects, and the delivery retry policy. Pure: no I/O.
+
+Lead Card Batch v1.0 closes every object (`additionalProperties: false`), so nothing new can
+go into `manifest.json` or a record without breaking a strict v1.0 reader. What a batch adds
+travels in files the manifest lists and checksums like the records file:
+- `handoff.json`: producer and version, consumer, the batch's place in the consumer's chain
+  (sequence, previous batch and its manifest sha256), record and withdrawal counts;
+- `versions.jsonl`: one line per card of the batch — its version, the version it supersedes,
+  and whether it is a record or a withdrawal (with the reason).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HANDOFF_FILE = "handoff.json"
+VERSIONS_FILE = "versions.jsonl"
+HANDOFF_CONTENT_TYPE = "application/vnd.sxp.handoff+json"
+VERSIONS_CONTENT_TYPE = "application/vnd.sxp.card-versions+x-ndjson"
+EVENT_TYPE = "batch.published"
+HEAD_ENTRIES = 100  # newest batches listed in a consumer's head object
+
+# Standard Webhooks' suggested schedule: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+# (about 27.5 hours in all)
+DEFAULT_RETRY_SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+CLIENT_ERROR_ATTEMPTS = 3  # a 4xx other than 408, 410 and 429 ends the delivery after these
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Producer(_Strict):
+    name: Literal["sxp"] = "sxp"
+    version: str
+
+
+class HandoffInfo(_Strict):
+    """`handoff.json` of a batch."""
+
+    schema_version: Literal["lead_card_batch_handoff.v1"] = "lead_card_batch_handoff.v1"
+    batch_id: str
+    consumer: str
+    sequence: int = Field(ge=1, description="1 for the consumer's first batch, then +1")
+    previous_batch_id: str | None = None
+    previous_manifest_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    producer: Producer
+    record_count: int = Field(ge=0)
+    withdrawal_count: int = Field(ge=0)
+    include_contact: bool
+
+
+class CardVersion(_Strict):
+    """One line of `versions.jsonl`."""
+
+    card_id: int
+    version: int = Field(ge=1)
+    supersedes_version: int | None = Field(None, ge=1)
+    action: Literal["record", "withdrawal"]
+    reason: str | None = Field(None, description="why withdrawn: `filter` (no longer matches"
+                               " the consumer's filter) or `erased`")
+
+
+class EventData(_Strict):
+    batch_id: str
+    consumer: str
+    sequence: int
+    previous_batch_id: str | None
+    manifest_url: str
+    manifest_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    record_count: int
+    withdrawal_count: int
+    counts_by_execution_label: dict[str, int]
+
+
+class BatchPublished(_Strict):
+    """The thin event of webhook and queue deliveries (Standard Webhooks' payload shape)."""
+
+    type: Literal["batch.published"] = "batch.published"
+    timestamp: datetime
+    data: EventData
+
+
+class IndexEntry(_Strict):
+    batch_id: str
+    sequence: int
+    key: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    record_count: int
+    withdrawal_count: int
+    created_at: datetime
+
+
+class DayIndex(_Strict):
+    """`exports/<env>/<consumer>/index/<yyyy>/<mm>/<dd>.json`: the day's batches, in order."""
+
+    schema_version: Literal["lead_card_batch_day_index.v1"] = "lead_card_batch_day_index.v1"
+    consumer: str
+    day: str
+    manifests: list[IndexEntry]
+
+
+class IndexHead(_Strict):
+    """`exports/<env>/<consumer>/head.json`: the newest batches and every day that has any."""
+
+    schema_version: Literal["lead_card_batch_head.v1"] = "lead_card_batch_head.v1"
+    consumer: str
+    updated_at: datetime
+    latest: list[IndexEntry] = Field(description=f"the newest {HEAD_ENTRIES}, oldest first")
+    days: list[str] = Field(description="every day (yyyy-mm-dd) with a batch, oldest first")
+
+
+def merge_entries(existing: Sequence[IndexEntry], new: Sequence[IndexEntry]) -> list[IndexEntry]:
+    """Union by batch id (new ones win), in sequence order."""
+    by_batch = {e.batch_id: e for e in existing}
+    by_batch.update({e.batch_id: e for e in new})
+    return sorted(by_batch.values(), key=lambda e: (e.sequence, e.batch_id))
+
+
+Verdict = Literal["delivered", "retry", "paused", "dead"]
+
+
+def verdict_of(status: int | None, attempts: int, schedule: Sequence[float]) -> Verdict:
+    """What an attempt's HTTP status (None: no answer, a timeout) means for the delivery."""
+    if status is not None and 200 <= status < 300:
+        return "delivered"
+    if status == 410:
+        return "paused"
+    retryable = status is None or status in (408, 429) or status >= 500
+    limit = len(schedule) + 1 if retryable else CLIENT_ERROR_ATTEMPTS
+    return "retry" if attempts < limit else "dead"
+
+
+def retry_delay_s(attempts: int, schedule: Sequence[float], retry_after_s: float | None = None,
+                  rng: random.Random | None = None) -> float:
+    """The wait before attempt `attempts + 1`: the schedule's step with ±20% jitter, and never
+    sooner than the receiver's `Retry-After`."""
+    step = schedule[min(max(attempts - 1, 0), len(schedule) - 1)] if schedule else 60.0
+    jittered = step * (0.8 + 0.4 * (rng or random).random())
+    return max(jittered, retry_after_s or 0.0)
