@@ -136,32 +136,6 @@ class Manifest(_Strict):
     counts_by_enrichment_status: dict[str, int]
 
 
-class IndexEntry(_Strict):
-    batch_id: str
-    key: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    record_count: int = Field(ge=0)
-    created_at: datetime
-
-
-class ExportIndex(_Strict):
-    """`exports/<env>/index.json`: every published manifest, oldest first."""
-
-    schema_version: Literal["lead_card_batch_index.v1"] = "lead_card_batch_index.v1"
-    env: str
-    updated_at: datetime
-    manifests: list[IndexEntry]
-
-
-def merge_index(env: str, existing: list[IndexEntry], new: list[IndexEntry],
-                updated_at: datetime) -> ExportIndex:
-    """Union of entries by batch id (new ones win), ordered by creation time then id."""
-    by_batch = {e.batch_id: e for e in existing}
-    by_batch.update({e.batch_id: e for e in new})
-    ordered = sorted(by_batch.values(), key=lambda e: (e.created_at, e.batch_id))
-    return ExportIndex(env=env, updated_at=updated_at, manifests=ordered)
-
-
 def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
     """Field locations and messages only: never the input values (they may hold PII)."""
     parts = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,13 +116,6 @@ class IndexHead(_Strict):
     days: list[str] = Field(description="every day (yyyy-mm-dd) with a batch, oldest first")
 
 
-def merge_entries(existing: Sequence[IndexEntry], new: Sequence[IndexEntry]) -> list[IndexEntry]:
-    """Union by batch id (new ones win), in sequence order."""
-    by_batch = {e.batch_id: e for e in existing}
-    by_batch.update({e.batch_id: e for e in new})
-    return sorted(by_batch.values(), key=lambda e: (e.sequence, e.batch_id))
-
-
 Verdict = Literal["delivered", "retry", "paused", "dead"]
 
 
@@ -144,3 +137,17 @@ def retry_delay_s(attempts: int, schedule: Sequence[float], retry_after_s: float
     step = schedule[min(max(attempts - 1, 0), len(schedule) - 1)] if schedule else 60.0
     jittered = step * (0.8 + 0.4 * (rng or random).random())
     return max(jittered, retry_after_s or 0.0)
+
+
+def handoff_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of the handoff's files and event, shipped in `contracts/`."""
+    models: dict[str, type[BaseModel]] = {
+        "lead_card_batch_handoff.v1.schema.json": HandoffInfo,
+        "lead_card_version.v1.schema.json": CardVersion,
+        "batch_published_event.v1.schema.json": BatchPublished,
+        "lead_card_batch_head.v1.schema.json": IndexHead,
+        "lead_card_batch_day_index.v1.schema.json": DayIndex,
+    }
+    return {name: {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                   "$id": f"https://sxp.invalid/contracts/{name}",
+                   **model.model_json_schema()} for name, model in models.items()}

@@ -35,7 +35,9 @@ def test_health_needs_no_key_and_everything_else_does(base_url: str) -> None:
     for method, path in (("GET", "/v1/status"), ("POST", "/v1/imports"), ("GET", "/v1/cards"),
                          ("GET", "/v1/cards/1"), ("GET", "/v1/imports/1"),
                          ("GET", "/v1/jobs"), ("POST", "/v1/jobs/1/retry"),
-                         ("POST", "/v1/gate/dry-run"), ("GET", "/v1/exports")):
+                         ("POST", "/v1/gate/dry-run"), ("GET", "/v1/exports"),
+                         ("GET", "/v1/batches"), ("POST", "/v1/batches/b/ack"),
+                         ("GET", "/v1/consumers"), ("GET", "/v1/deliveries")):
         resp = httpx.request(method, f"{base_url}{path}")
         _problem(resp, 401, "unauthorized")
         assert resp.headers["www-authenticate"] == "Bearer"

@@ -10,13 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from sxp.config import repo_root
-from sxp.domain.bundle import (
-    IndexEntry,
-    LeadCardRecord,
-    Manifest,
-    lead_card_batch_schemas,
-    merge_index,
-)
+from sxp.domain.bundle import LeadCardRecord, Manifest, lead_card_batch_schemas
+from sxp.domain.handoff import handoff_schemas
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -40,7 +35,7 @@ def _record(**overrides: object) -> dict[str, object]:
 
 
 def test_contract_files_match_the_models() -> None:
-    for name, schema in lead_card_batch_schemas().items():
+    for name, schema in {**lead_card_batch_schemas(), **handoff_schemas()}.items():
         shipped = json.loads((repo_root() / "contracts" / name).read_text())
         assert shipped == json.loads(json.dumps(schema)), f"regenerate contracts/{name}"
 
@@ -83,13 +78,3 @@ def test_manifest_requires_sha256_hex_and_a_file() -> None:
     bad_file = dict(base["files"][0], sha256="xyz")  # type: ignore[index]
     with pytest.raises(ValidationError):
         Manifest.model_validate({**base, "files": [bad_file]})
-
-
-def test_merge_index_dedupes_by_batch_and_orders_by_time() -> None:
-    def entry(batch: str, hour: int, sha: str = "b") -> IndexEntry:
-        return IndexEntry(batch_id=batch, key=f"exports/t/{batch}/manifest.json", sha256=sha * 64,
-                          record_count=1, created_at=NOW.replace(hour=hour))
-
-    merged = merge_index("t", [entry("b2", 9), entry("b1", 8)], [entry("b2", 9, "c")], NOW)
-    assert [e.batch_id for e in merged.manifests] == ["b1", "b2"]
-    assert merged.manifests[1].sha256 == "c" * 64

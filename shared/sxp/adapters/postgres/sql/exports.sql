@@ -36,10 +36,11 @@ ORDER BY bc.card_id
 -- becomes a withdrawal; the rest only move the cursor.
 WITH span AS (
     SELECT lc.id, lc.version, lc.handoff_seq, cc.version AS held,
-           ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
-             OR lc.execution_label = ANY(%(labels)s::text[]))
-           AND (%(pools)s::text[] IS NULL OR lc.audience_pool = ANY(%(pools)s::text[]))
-             AS wanted,
+           coalesce(
+             ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
+               OR lc.execution_label = ANY(%(labels)s::text[]))
+             AND (%(pools)s::text[] IS NULL OR lc.audience_pool = ANY(%(pools)s::text[])),
+             false) AS wanted,
            lc.labeled_at IS NOT NULL AND lc.export_error IS NULL
            AND lc.enrich_state IN ('enriched', 'not_found', 'ineligible') AS ready
     FROM execution.lead_cards lc
