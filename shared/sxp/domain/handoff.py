@@ -132,10 +132,11 @@ def verdict_of(status: int | None, attempts: int, schedule: Sequence[float]) -> 
 
 def retry_delay_s(attempts: int, schedule: Sequence[float], retry_after_s: float | None = None,
                   rng: random.Random | None = None) -> float:
-    """The wait before attempt `attempts + 1`: the schedule's step with ±20% jitter, and never
+    """The wait before attempt `attempts + 1`: the schedule's step with ±10% jitter (so the
+    default schedule spans more than 24 hours however the dice fall), and never
     sooner than the receiver's `Retry-After`."""
     step = schedule[min(max(attempts - 1, 0), len(schedule) - 1)] if schedule else 60.0
-    jittered = step * (0.8 + 0.4 * (rng or random).random())
+    jittered = step * (0.9 + 0.2 * (rng or random).random())
     return max(jittered, retry_after_s or 0.0)
 
 

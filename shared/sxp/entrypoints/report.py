@@ -97,6 +97,9 @@ def print_status(status: dict[str, Any], out: TextIO | None = None) -> None:
               f" released={b['released']}, held={b['held']},"
               f" remaining={b['remaining_today']} of {b['per_day']}/day"
               f" (per run {b['per_run']})", file=out)
+    for consumer, states in sorted(status.get("deliveries", {}).items()):
+        values = ", ".join(f"{k}={v}" for k, v in sorted(states.items()))
+        print(f"deliveries to {consumer}: {values}", file=out)
     for failed in status["failed_files"]:
         print(f"failed file {failed['key']}: [{failed['reason_code']}] {failed['reason']}",
               file=out)

@@ -15,6 +15,7 @@ when `stop` is set or `deadline_s` passes (the worker). Running jobs always fini
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import time
@@ -132,7 +133,8 @@ def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since:
     if idle is Idle.POLL:
         return False
     waited = time.monotonic() - idle_since
-    pending = claimer.pending(due_within_s=max(max_wait_s - waited, 0.0))
+    within = max(max_wait_s - waited, 0.0) if math.isfinite(max_wait_s) else None
+    pending = claimer.pending(due_within_s=within)
     if pending == 0:
         return True
     if waited > max_wait_s:

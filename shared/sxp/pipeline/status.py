@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sxp.adapters.postgres import ledger, queue, source_files
+from sxp.adapters.postgres import deliveries, ledger, queue, source_files
 from sxp.adapters.postgres import status as repo
 from sxp.adapters.postgres.connection import DictConnection
 from sxp.adapters.postgres.provider_health import provider_health_report
@@ -45,5 +45,6 @@ def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99
     status["budgets"] = budget_view(ledger.ledger_today_by_provider(conn), budgets or {})
     status["failed_files"] = source_files.failed(conn)
     status["dead_jobs"] = queue.dead_jobs(conn)
+    status["deliveries"] = deliveries.counts_by_state(conn)
     status["native_ingest"] = native_ingest
     return status

@@ -96,8 +96,10 @@ def has_ready_cards(conn: Conn) -> bool:
     """Whether an active consumer has cards past its cursor, or a batch still to finish."""
     if conn.execute(query("exports", "pending_consumers") + " LIMIT 1").fetchone():
         return True
-    return conn.execute("SELECT 1 FROM execution.export_batches WHERE state = 'writing'"
-                        " LIMIT 1").fetchone() is not None
+    return conn.execute("SELECT 1 FROM execution.export_batches b"
+                        " JOIN execution.consumers c ON c.id = b.consumer_id"
+                        " WHERE b.state = 'writing' AND c.state = 'active' LIMIT 1"
+                        ).fetchone() is not None
 
 
 def unfinished_batch(conn: Conn, consumer_id: int) -> ExportBatch | None:
