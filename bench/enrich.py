@@ -42,7 +42,7 @@ def seed_batches(app: App, cards: int, batch_size: int) -> int:
         conn.execute(
             "INSERT INTO execution.lead_cards (profile_id, platform, handle, profile_hash,"
             " readiness, readiness_score, base_confidence, execution_label, labeled_at,"
-            " enrich_state, enrichment_batch_id, enrich_inputs)"
+            " enrich_state, enrichment_batch_id, lookup_inputs)"
             " SELECT p.id, 'x', p.handle, p.content_hash, 'ready', 0.9, 0.8, 'enrich', now(),"
             "  'queued', 'bench-' || lpad(((row_number() OVER (ORDER BY p.id) - 1) / %s)::text,"
             "  4, '0'), jsonb_build_object('first_name', 'Bench' || p.id, 'last_name', 'Synthson',"

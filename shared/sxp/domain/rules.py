@@ -81,12 +81,22 @@ class GatePolicy(_Strict):
     require_current_labels: bool = True
 
 
+class ReenrichPolicy(_Strict):
+    """Whether a card already enriched (or not found) is looked up again when its profile
+    changes: only when its enrichment inputs changed and its last lookup is older than
+    `min_age_days`. Otherwise its stored answer stands, and nothing is charged."""
+
+    on_input_change: bool = True
+    min_age_days: float = Field(30.0, ge=0)
+
+
 class Ruleset(_Strict):
     version: str = Field(min_length=1)
     description: str | None = None
     labels: list[LabelSpec]
     rules: list[Rule]
     gate: GatePolicy
+    reenrich: ReenrichPolicy = ReenrichPolicy()
     checksum: str = ""
 
     @field_validator("rules")

@@ -1,7 +1,9 @@
 """Cards step: build or refresh Tier 3 lead cards from Tier 1 profiles.
 
 A profile gets a card when it has none, and its card is refreshed when the profile's
-content_hash changed (`lead_cards.profile_hash` is the hash the card was built from). One job
+content_hash changed (`lead_cards.profile_hash` is the hash the card was built from): signals,
+scores and enrichment inputs are recomputed (labels follow in the label step); an enriched
+card goes back to the gate only as the rules file's re-enrichment rule says. One job
 brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
 cards it built are also staged as `stage/<run>/cards/part-00000.jsonl.gz`, with the run named
 as ingest names it (`file-<source_file_id:08d>`).
@@ -62,7 +64,10 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
                     repo.copy_cards(conn, scored)
                     out.writelines(_stage_lines(scored))
                     staged += len(scored)
-            written = repo.apply_card_copy(conn) if staged else 0
+            policy = app.ruleset().reenrich
+            written = repo.apply_card_copy(
+                conn, reenrich_on_input_change=policy.on_input_change,
+                reenrich_min_age_s=policy.min_age_days * 86400) if staged else 0
             if staged:
                 # written before the commit: a crash between the two re-stages the same cards
                 app.store.put_file(key, Path(part), content_type="application/gzip")

@@ -16,7 +16,8 @@ def make_batch(
     provider: str = "skiptrace",
     credits_reserved: int | None = None,
 ) -> list[int]:
-    """Insert one profile + card per person (enrich_inputs = person), a batch and a reserve row."""
+    """Insert one profile + card per person (enrich_inputs = lookup_inputs = person), a batch
+    and a reserve row."""
     reserved = len(people) if credits_reserved is None else credits_reserved
     card_ids = []
     with conn.transaction():
@@ -40,10 +41,10 @@ def make_batch(
             card = conn.execute(
                 "INSERT INTO execution.lead_cards (profile_id, platform, handle, profile_hash,"
                 " readiness, readiness_score, base_confidence, execution_label, labeled_at,"
-                " enrich_state, enrichment_batch_id, enrich_inputs)"
-                " VALUES (%s, 'x', %s, %s, 'ready', 0.9, 0.8, 'enrich', now(), 'queued', %s, %s)"
-                " RETURNING id",
-                (profile["id"], handle, f"h{i}", batch_id, Jsonb(person)),
+                " enrich_state, enrichment_batch_id, enrich_inputs, lookup_inputs)"
+                " VALUES (%s, 'x', %s, %s, 'ready', 0.9, 0.8, 'enrich', now(), 'queued', %s, %s,"
+                " %s) RETURNING id",
+                (profile["id"], handle, f"h{i}", batch_id, Jsonb(person), Jsonb(person)),
             ).fetchone()
             card_ids.append(int(card["id"]))
     return card_ids

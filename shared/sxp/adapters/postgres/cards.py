@@ -50,9 +50,14 @@ def copy_cards(conn: psycopg.Connection[Any],
                             orjson.dumps(scores.enrich_inputs).decode()))
 
 
-def apply_card_copy(conn: psycopg.Connection[Any]) -> int:
-    """Insert new cards and refresh changed ones from tmp_cards; returns rows written."""
-    return conn.execute(query("cards", "upsert_cards")).rowcount
+def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: bool,
+                    reenrich_min_age_s: float) -> int:
+    """Insert new cards and refresh changed ones from tmp_cards, then send the refreshed
+    cards the re-enrichment rule reopens back to the gate; returns cards written."""
+    written = conn.execute(query("cards", "upsert_cards")).rowcount
+    conn.execute(query("cards", "reopen_enrichment"),
+                 {"on_input_change": reenrich_on_input_change, "min_age_s": reenrich_min_age_s})
+    return written
 
 
 # -- label ---------------------------------------------------------------------------------

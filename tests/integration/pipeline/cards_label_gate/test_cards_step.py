@@ -10,7 +10,8 @@ from sxp.pipeline.cards import build_cards
 from .conftest import ProfileMaker
 
 CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readiness_score,"
-                " base_confidence, signals, enrich_inputs, enrich_state, updated_at")
+                " base_confidence, signals, enrich_inputs, lookup_inputs, enrich_state,"
+                " enrich_reason, updated_at")
 
 
 def _cards(app: App) -> list[dict]:
@@ -56,16 +57,27 @@ def test_changed_profile_refreshes_its_card_only(app: App, make_profiles: Profil
     assert [orjson.loads(line)["profile_id"] for line in lines] == [ids[2]]
 
 
-def test_queued_card_keeps_its_inputs_and_state_on_refresh(app: App, make_profiles: ProfileMaker
-                                                           ) -> None:
-    ids = make_profiles(1)
+def test_refresh_recomputes_inputs_and_the_reenrichment_rule_decides(
+        app: App, make_profiles: ProfileMaker) -> None:
+    ids = make_profiles(4)
     build_cards(app)
     with app.connect() as conn, conn.transaction():
-        conn.execute("UPDATE execution.lead_cards SET enrich_state = 'enriched'")
-        conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'v2',"
-                     " display_name = 'Somebody Else' WHERE id = %s", (ids[0],))
-    before = _cards(app)[0]
+        # 0 queued; 1 enriched yesterday; 2 enriched 40 days ago; 3 enriched 40 days ago
+        conn.execute("UPDATE execution.lead_cards SET lookup_inputs = enrich_inputs,"
+                     " enrich_state = CASE WHEN profile_id = %s THEN 'queued' ELSE 'enriched'"
+                     " END, enriched_at = CASE WHEN profile_id = %s THEN now() - interval"
+                     " '1 day' ELSE now() - interval '40 days' END", (ids[0], ids[1]))
+        for n in (0, 1, 2):  # the inputs change (a new name)
+            conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'v2-' || id,"
+                         " display_name = 'Somebody Else' WHERE id = %s", (ids[n],))
+        # the profile changes, its enrichment inputs do not
+        conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'v2-' || id,"
+                     " followers = followers + 1 WHERE id = %s", (ids[3],))
+    before = {c["profile_id"]: c for c in _cards(app)}
     build_cards(app)
-    after = _cards(app)[0]
-    assert after["profile_hash"] == "v2" and after["enrich_state"] == "enriched"
-    assert after["enrich_inputs"] == before["enrich_inputs"]
+    after = {c["profile_id"]: c for c in _cards(app)}
+    for n in (0, 1, 2):
+        assert after[ids[n]]["enrich_inputs"]["last_name"] == "Else"  # always current
+        assert after[ids[n]]["lookup_inputs"] == before[ids[n]]["enrich_inputs"]
+    assert [after[i]["enrich_state"] for i in ids] == ["queued", "enriched", "new", "enriched"]
+    assert after[ids[2]]["enrich_reason"] is None

@@ -7,7 +7,7 @@ VALUES (%(id)s, %(provider)s, %(card_count)s, %(credits)s, %(run_id)s)
 -- name: queue_cards
 UPDATE execution.lead_cards
 SET enrich_state = 'queued', enrich_reason = NULL, enrichment_batch_id = %(id)s,
-    updated_at = now()
+    lookup_inputs = enrich_inputs, updated_at = now()
 WHERE id = ANY(%(card_ids)s::bigint[]) AND enrich_state = 'new'
 
 -- name: load
@@ -16,7 +16,8 @@ SELECT id, provider, state, card_count, credits_reserved, credits_spent, cards_e
 FROM execution.enrichment_batches WHERE id = %(id)s
 
 -- name: cards
-SELECT id, enrich_inputs FROM execution.lead_cards
+-- the inputs captured when the batch was formed (the cost was reserved for them)
+SELECT id, lookup_inputs AS enrich_inputs FROM execution.lead_cards
 WHERE enrichment_batch_id = %(id)s ORDER BY id
 
 -- name: try_lock

@@ -18,15 +18,24 @@ ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
     base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
-    -- a card already queued or enriched keeps the inputs it was looked up with, and its state
-    enrich_inputs = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
-                         THEN EXCLUDED.enrich_inputs ELSE c.enrich_inputs END,
-    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
-                        THEN 'new' ELSE c.enrich_state END,
-    enrich_reason = CASE WHEN c.enrich_state IN ('new', 'ineligible') AND c.export_batch_id IS NULL
-                         THEN NULL ELSE c.enrich_reason END,
+    -- derived from the profile, always current; the inputs of the card's lookup are kept in
+    -- lookup_inputs, and `reopen_enrichment` decides whether it is looked up again
+    enrich_inputs = EXCLUDED.enrich_inputs,
     updated_at = now()
 WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
+
+-- name: reopen_enrichment
+-- Cards refreshed from a changed profile (tmp_cards) go back to the gate: an ineligible one
+-- always; an enriched or not-found one when the rules file's re-enrichment rule says so (its
+-- inputs changed and its lookup is older than the window). Otherwise the stored answer stands.
+UPDATE execution.lead_cards c
+SET enrich_state = 'new', enrich_reason = NULL, updated_at = now()
+FROM tmp_cards t
+WHERE c.profile_id = t.profile_id
+  AND (c.enrich_state = 'ineligible'
+       OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
+           AND c.enrich_inputs IS DISTINCT FROM c.lookup_inputs
+           AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s)))
 
 -- name: unlabeled
 SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
@@ -48,10 +57,8 @@ UPDATE execution.lead_cards c
 SET persona = t.persona, tribe = t.tribe, audience_pool = t.audience_pool,
     execution_label = t.execution_label, ruleset_version = %s, rules_fired = t.rules_fired,
     labeled_hash = t.labeled_hash, labeled_at = now(), updated_at = now(),
-    enrich_state = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
-                        THEN 'new' ELSE c.enrich_state END,
-    enrich_reason = CASE WHEN c.enrich_state = 'ineligible' AND c.export_batch_id IS NULL
-                         THEN NULL ELSE c.enrich_reason END
+    enrich_state = CASE WHEN c.enrich_state = 'ineligible' THEN 'new' ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state = 'ineligible' THEN NULL ELSE c.enrich_reason END
 FROM tmp_labels t WHERE c.id = t.card_id
 
 -- name: gate_candidates
