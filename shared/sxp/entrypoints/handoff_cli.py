@@ -11,6 +11,12 @@ from sxp.domain.consumers import TRANSPORTS
 
 
 def add_parsers(sub: Any) -> None:
+    erase = sub.add_parser("erase", help="erase a subject from every tier and staged object;"
+                                         " every consumer given its card gets a tombstone")
+    who = erase.add_mutually_exclusive_group(required=True)
+    who.add_argument("--handle", help="PLATFORM:HANDLE, e.g. tiktok:jane.doe")
+    who.add_argument("--email")
+    who.add_argument("--phone")
     consumers = sub.add_parser("consumers", help="execution platforms that receive batches")
     csub = consumers.add_subparsers(dest="consumers_command", required=True)
     add = csub.add_parser("add", help="register a consumer (a webhook's signing secret is"
@@ -47,6 +53,8 @@ def add_parsers(sub: Any) -> None:
 def dispatch(app: App, args: argparse.Namespace) -> int:
     from sxp.pipeline import consumers as use
 
+    if args.command == "erase":
+        return _erase(app, args)
     if args.command == "deliveries":
         if args.deliveries_command == "replay":
             _print(use.describe_delivery(use.replay(app, args.id)))
@@ -77,6 +85,27 @@ def dispatch(app: App, args: argparse.Namespace) -> int:
         _print(use.describe(use.remove(app, args.name)))
     else:
         print(use.rotate_secret(app, args.name))
+    return 0
+
+
+def _erase(app: App, args: argparse.Namespace) -> int:
+    """Erase now, then export and deliver the tombstones; print what was removed where."""
+    from sxp.pipeline.erase import erase, request_erasure
+    from sxp.pipeline.runner import drain
+
+    kind = "handle" if args.handle else "email" if args.email else "phone"
+    requested = request_erasure(app, kind=kind, value=args.handle or args.email or args.phone,
+                                requested_by="cli")
+    report = erase(app, requested.id)
+    drain(app, kinds=["erase", "export", "deliver"], max_idle_wait_s=10)
+    from sxp.pipeline import consumers as use
+
+    told = [use.describe_delivery(d) for d in use.list_deliveries(app, limit=500)
+            if d.withdrawal_count and d.created_at >= requested.requested_at]
+    _print({"erasure_id": report.id, "state": report.state, "subject_kind": report.subject_kind,
+            "cards": report.cards, "removed": report.removed,
+            "tombstone_batches": [{k: d[k] for k in ("consumer", "batch_id", "state",
+                                                     "withdrawal_count")} for d in told]})
     return 0
 
 

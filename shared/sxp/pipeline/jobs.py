@@ -36,6 +36,7 @@ JOB_KINDS: dict[str, str] = {
     "enrich": "sxp.pipeline.enrich:run_job",
     "export": "sxp.pipeline.export:run_job",
     "deliver": "sxp.pipeline.deliver:run_job",
+    "erase": "sxp.pipeline.erase:run_job",
 }
 
 
@@ -61,6 +62,10 @@ class ExportPayload(_Payload):
 
 class DeliverPayload(_Payload):
     delivery_id: int
+
+
+class ErasePayload(_Payload):
+    erasure_id: int
 
 
 class PullPayload(_Payload):

@@ -122,3 +122,19 @@ def test_admins_manage_consumers_and_replay_deliveries(
     assert admin.post("/v1/deliveries/999999/replay").status_code == 404
     assert admin.delete("/v1/consumers/crm").json()["state"] == "removed"
     assert admin.get("/v1/consumers/nope").status_code == 404
+
+
+def test_admins_request_an_erasure_and_follow_it(
+        app: App, as_key: Callable[[str], httpx.Client], token: Callable[..., str]) -> None:
+    admin = as_key(token("admin"))
+    _seed(app, 1)
+    made = admin.post("/v1/erasures", json={"handle": "x:api_0"})
+    assert made.status_code == 202 and made.json()["cards"] == 1
+    drain(app, kinds=["erase"], max_idle_wait_s=2)
+    status = admin.get(made.json()["status_url"]).json()
+    assert status["state"] == "done" and status["removed"]["tier3_cards"] == 1
+    for body in ({}, {"handle": "x:a", "email": "a@b.co"}, {"phone": "12"}):
+        assert admin.post("/v1/erasures", json=body).status_code == 400
+    assert admin.get("/v1/erasures/999").status_code == 404
+    assert as_key(token("batches:read")).post("/v1/erasures", json={"email": "a@b.co"}
+                                              ).status_code == 403

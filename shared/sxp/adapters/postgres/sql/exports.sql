@@ -30,12 +30,22 @@ WHERE bc.batch_id = %(batch_id)s AND bc.action = 'record'
 ORDER BY bc.card_id
 
 -- name: claim_cards
--- The consumer's next span of the handoff sequence: every card that entered it after the
--- consumer's cursor and up to the committed watermark. A ready card the consumer wants and
--- does not hold in this version becomes a record; a ready card it holds but no longer wants
--- becomes a withdrawal; the rest only move the cursor.
-WITH span AS (
-    SELECT lc.id, lc.version, lc.handoff_seq, cc.version AS held,
+-- The consumer's next span of the handoff sequence: up to `limit` places after its cursor and
+-- up to the committed watermark, cards and tombstones alike. A ready card the consumer wants
+-- and does not hold in this version becomes a record; a ready card it holds but no longer
+-- wants, a withdrawal; an erased card it was ever given, an `erased` withdrawal; the rest
+-- only move the cursor.
+WITH bound AS (
+    SELECT max(seq) AS seq_to FROM (
+        SELECT seq FROM (
+            SELECT handoff_seq AS seq FROM execution.lead_cards
+            WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+            UNION ALL
+            SELECT handoff_seq FROM execution.card_tombstones
+            WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+        ) places ORDER BY seq LIMIT %(limit)s) first_places
+), span AS (
+    SELECT lc.id, lc.version, cc.version AS held,
            coalesce(
              ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
                OR lc.execution_label = ANY(%(labels)s::text[]))
@@ -46,9 +56,17 @@ WITH span AS (
     FROM execution.lead_cards lc
     LEFT JOIN execution.consumer_cards cc
            ON cc.consumer_id = %(consumer_id)s AND cc.card_id = lc.id
-    WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= %(watermark)s
-    ORDER BY lc.handoff_seq
-    LIMIT %(limit)s
+    WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= (SELECT seq_to FROM bound)
+), gone AS (
+    SELECT t.card_id, t.version, cc.version AS held
+    FROM execution.card_tombstones t
+    LEFT JOIN execution.consumer_cards cc
+           ON cc.consumer_id = %(consumer_id)s AND cc.card_id = t.card_id
+    WHERE t.handoff_seq > %(cursor)s AND t.handoff_seq <= (SELECT seq_to FROM bound)
+      AND EXISTS (SELECT 1 FROM execution.batch_cards bc
+                  JOIN execution.export_batches b ON b.id = bc.batch_id
+                  WHERE bc.card_id = t.card_id AND bc.action = 'record'
+                    AND b.consumer_id = %(consumer_id)s AND b.state = 'published')
 ), taken AS (
     INSERT INTO execution.batch_cards (batch_id, card_id, version, supersedes_version, action,
                                        reason)
@@ -58,9 +76,11 @@ WITH span AS (
     FROM span
     WHERE ready AND ((wanted AND (held IS NULL OR held < version))
                      OR (NOT wanted AND held IS NOT NULL))
+    UNION ALL
+    SELECT %(batch_id)s, card_id, version, held, 'withdrawal', 'erased' FROM gone
     RETURNING action
 )
-SELECT (SELECT max(handoff_seq) FROM span) AS seq_to,
+SELECT (SELECT seq_to FROM bound) AS seq_to,
        (SELECT count(*) FROM taken WHERE action = 'record') AS records,
        (SELECT count(*) FROM taken WHERE action = 'withdrawal') AS withdrawals
 
@@ -85,7 +105,9 @@ UPDATE execution.lead_cards lc
  WHERE lc.id = r.card_id AND lc.exported_at IS NULL
 
 -- name: pending_consumers
--- Active consumers with cards past their cursor (one index probe per consumer).
+-- Active consumers with cards or tombstones past their cursor (index probes per consumer).
 SELECT c.id FROM execution.consumers c
 WHERE c.state = 'active'
-  AND EXISTS (SELECT 1 FROM execution.lead_cards lc WHERE lc.handoff_seq > c.cursor_seq)
+  AND (EXISTS (SELECT 1 FROM execution.lead_cards lc WHERE lc.handoff_seq > c.cursor_seq)
+       OR EXISTS (SELECT 1 FROM execution.card_tombstones t
+                  WHERE t.handoff_seq > c.cursor_seq))

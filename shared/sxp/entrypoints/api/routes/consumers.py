@@ -1,5 +1,5 @@
-"""Consumers and deliveries for admins: register, list, pause, resume, remove; the outbox and
-its replay (as `sxp consumers …` and `sxp deliveries …`)."""
+"""For admins: consumers (register, list, pause, resume, remove), the outbox and its replay,
+and erasures (as `sxp consumers …`, `sxp deliveries …` and `sxp erase`)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except InputError as exc:
-        status = 404 if exc.reason_code in ("unknown_consumer", "unknown_delivery") else \
+        status = 404 if exc.reason_code in ("unknown_consumer", "unknown_delivery",
+                                            "unknown_erasure") else \
             409 if exc.reason_code == "consumer_exists" else 400
         raise ApiProblem(status, exc.reason_code, exc.message) from None
 
@@ -106,3 +107,43 @@ def replay_delivery(delivery_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                     app: App = Depends(get_app),
                     _caller: Caller = Depends(require("admin"))) -> dict[str, Any]:
     return use.describe_delivery(_call(use.replay, app, delivery_id))
+
+
+class ErasureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    handle: str | None = Field(None, max_length=200, description="PLATFORM:HANDLE")
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+
+
+@router.post("/erasures", status_code=202, summary="Erase a subject (one of handle, email,"
+             " phone) from every tier and staged object; consumers get tombstones",
+             responses=responses(401, 403, 429))
+def request_erasure(body: ErasureRequest, app: App = Depends(get_app),
+                    caller: Caller = Depends(require("admin"))) -> dict[str, Any]:
+    from sxp.pipeline.erase import request_erasure as request
+
+    given = {k: v for k, v in body.model_dump().items() if v is not None}
+    if len(given) != 1:
+        raise ApiProblem(400, "bad_erasure_subject", "give exactly one of handle, email, phone")
+    ((kind, value),) = given.items()
+    erasure = _call(request, app, kind=kind, value=value, requested_by=f"api:{caller.name}")
+    return {"id": erasure.id, "state": erasure.state, "cards": len(erasure.card_ids),
+            "status_url": f"/v1/erasures/{erasure.id}"}
+
+
+@router.get("/erasures/{erasure_id}", summary="An erasure's state and what it removed where",
+            responses=responses(401, 403, 404, 429))
+def erasure_status(erasure_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+                   app: App = Depends(get_app),
+                   _caller: Caller = Depends(require("admin"))) -> dict[str, Any]:
+    from sxp.adapters.postgres import erasures
+
+    with app.pooled() as conn:
+        found = erasures.get(conn, erasure_id)
+    if found is None:
+        raise ApiProblem(404, "not_found", "no erasure has that id")
+    return {"id": found.id, "state": found.state, "subject_kind": found.subject_kind,
+            "cards": len(found.card_ids), "removed": found.removed,
+            "requested_at": found.requested_at, "finished_at": found.finished_at}

@@ -1,0 +1,153 @@
+"""Erasures repository: find a subject's cards, remove them from every tier in one
+transaction, leave a tombstone per card in the handoff sequence, and keep the report.
+
+The subject's identifier (an e-mail, a phone, a handle) is used to find the cards when the
+request is made and never stored: the row keeps its sha256, the card and file ids, and the
+handles to look for in staged objects until the erasure is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from sxp.adapters.postgres.exports import HANDOFF_LOCK_KEY
+
+Conn = psycopg.Connection[Any]
+
+
+@dataclass(frozen=True)
+class Erasure:
+    id: int
+    subject_kind: str
+    subject_sha256: str
+    state: str
+    card_ids: list[int]
+    source_file_ids: list[int]
+    match_handles: list[str] | None
+    removed: dict[str, Any]
+    requested_by: str
+    requested_at: datetime
+    finished_at: datetime | None
+
+
+_COLUMNS = ("id, subject_kind, subject_sha256, state, card_ids, source_file_ids, match_handles,"
+            " removed, requested_by, requested_at, finished_at")
+
+
+def subject_cards(conn: Conn, *, kind: str, value: str) -> tuple[list[int], list[int],
+                                                                 list[str]]:
+    """(card ids, profile ids, platform:handle) of the subject. `value` is normalized: a
+    `platform:handle`, a lower-case e-mail, or a phone in E.164."""
+    if kind == "handle":
+        platform, _, handle = value.partition(":")
+        rows = conn.execute(
+            "SELECT p.id AS profile_id, c.id AS card_id, p.platform, p.handle"
+            " FROM social.raw_social_profiles p"
+            " LEFT JOIN execution.lead_cards c ON c.profile_id = p.id"
+            " WHERE p.platform = %s AND p.handle = %s", (platform, handle)).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT DISTINCT c.profile_id, c.id AS card_id, c.platform, c.handle"
+            " FROM contact.contacts ct JOIN execution.lead_cards c ON c.id = ct.card_id"
+            " WHERE " + ("EXISTS (SELECT 1 FROM jsonb_array_elements(ct.emails) e"
+                         " WHERE lower(coalesce(e->>'address', e->>'email', e #>> '{}'))"
+                         " = %s)" if kind == "email" else
+                         "EXISTS (SELECT 1 FROM jsonb_array_elements(ct.phones) ph"
+                         " WHERE regexp_replace(coalesce(ph->>'e164', ph->>'number',"
+                         " ph->>'phone', ph #>> '{}'), '[^0-9+]', '', 'g') = %s)"),
+            (value,)).fetchall()
+    cards = sorted({int(r["card_id"]) for r in rows if r["card_id"] is not None})
+    profiles = sorted({int(r["profile_id"]) for r in rows})
+    handles = sorted({f"{r['platform']}:{r['handle']}" for r in rows})
+    return cards, profiles, handles
+
+
+def record_request(conn: Conn, *, kind: str, subject_sha256: str, card_ids: list[int],
+                   source_file_ids: list[int], handles: list[str], requested_by: str) -> Erasure:
+    row = conn.execute(
+        "INSERT INTO execution.erasures (subject_kind, subject_sha256, card_ids,"
+        " source_file_ids, match_handles, requested_by) VALUES (%s, %s, %s, %s, %s, %s)"
+        f" RETURNING {_COLUMNS}",
+        (kind, subject_sha256, card_ids, source_file_ids, handles, requested_by)).fetchone()
+    assert row is not None
+    return Erasure(**row)
+
+
+def get(conn: Conn, erasure_id: int) -> Erasure | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM execution.erasures WHERE id = %s",
+                       (erasure_id,)).fetchone()
+    return None if row is None else Erasure(**row)
+
+
+def lock(conn: Conn, erasure_id: int) -> Erasure | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM execution.erasures WHERE id = %s FOR UPDATE",
+                       (erasure_id,)).fetchone()
+    return None if row is None else Erasure(**row)
+
+
+def profiles_of(conn: Conn, card_ids: list[int], handles: list[str]) -> list[int]:
+    """The Tier 1 rows of the cards, and of the handles (a profile may have no card yet)."""
+    pairs = [h.split(":", 1) for h in handles]
+    rows = conn.execute(
+        "SELECT profile_id AS id FROM execution.lead_cards WHERE id = ANY(%s)"
+        " UNION SELECT p.id FROM social.raw_social_profiles p"
+        " JOIN unnest(%s::text[], %s::text[]) AS h(platform, handle)"
+        "   ON p.platform = h.platform AND p.handle = h.handle",
+        (card_ids, [p for p, _ in pairs], [h for _, h in pairs]))
+    return sorted(int(r["id"]) for r in rows)
+
+
+def source_files_of(conn: Conn, profile_ids: list[int]) -> list[int]:
+    rows = conn.execute("SELECT DISTINCT source_file_id FROM social.raw_social_profiles"
+                        " WHERE id = ANY(%s) AND source_file_id IS NOT NULL", (profile_ids,))
+    return sorted(int(r["source_file_id"]) for r in rows)
+
+
+def remove_from_tiers(conn: Conn, erasure: Erasure, profile_ids: list[int]) -> dict[str, int]:
+    """In the caller's transaction: tombstones first (under the handoff lock, as every card
+    writer), then Tier 2, the provider answers, Tier 3 and Tier 1. Counts per place."""
+    cards = erasure.card_ids
+    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (HANDOFF_LOCK_KEY,))
+    tombstones = conn.execute(
+        "INSERT INTO execution.card_tombstones (card_id, erasure_id, version, handoff_seq)"
+        " SELECT id, %s, version + 1, nextval('execution.card_handoff_seq')"
+        " FROM execution.lead_cards WHERE id = ANY(%s::bigint[]) ORDER BY id"
+        " ON CONFLICT (card_id) DO NOTHING", (erasure.id, cards)).rowcount
+    removed = {"tombstones": tombstones}
+    removed["tier2_contacts"] = conn.execute(
+        "DELETE FROM contact.contacts WHERE card_id = ANY(%s::bigint[])", (cards,)).rowcount
+    removed["tier2_businesses"] = conn.execute(
+        "DELETE FROM contact.businesses WHERE card_id = ANY(%s::bigint[])", (cards,)).rowcount
+    removed["provider_answers"] = conn.execute(
+        "UPDATE contact.provider_calls SET"
+        " card_ids = coalesce(ARRAY(SELECT c FROM unnest(card_ids) c"
+        "  WHERE c <> ALL(%(ids)s::bigint[])), '{}'),"
+        " response = CASE WHEN response ? 'results' THEN jsonb_set(response, '{results}',"
+        "  coalesce((SELECT jsonb_agg(r) FROM jsonb_array_elements(response -> 'results') r"
+        "   WHERE (r ->> 'card_id')::bigint <> ALL(%(ids)s::bigint[])), '[]'::jsonb))"
+        "  ELSE response END"
+        " WHERE card_ids && %(ids)s::bigint[]", {"ids": cards}).rowcount
+    removed["tier3_cards"] = conn.execute(
+        "DELETE FROM execution.lead_cards WHERE id = ANY(%s::bigint[])", (cards,)).rowcount
+    removed["tier1_profiles"] = conn.execute(
+        "DELETE FROM social.raw_social_profiles WHERE id = ANY(%s::bigint[])", (profile_ids,)).rowcount
+    return removed
+
+
+def mark(conn: Conn, erasure_id: int, state: str, removed: dict[str, Any]) -> None:
+    """Move the erasure on, merging what it removed; done forgets the handles."""
+    conn.execute(
+        "UPDATE execution.erasures SET state = %s, removed = removed || %s,"
+        " match_handles = CASE WHEN %s = 'done' THEN NULL ELSE match_handles END,"
+        " finished_at = CASE WHEN %s = 'done' THEN now() END WHERE id = %s",
+        (state, Jsonb(removed), state, state, erasure_id))
+
+
+def unfinished(conn: Conn) -> list[int]:
+    return [int(r["id"]) for r in conn.execute(
+        "SELECT id FROM execution.erasures WHERE state <> 'done' ORDER BY id")]

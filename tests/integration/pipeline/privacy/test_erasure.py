@@ -1,0 +1,142 @@
+"""Erasure end to end on real parts: a subject found by e-mail is removed from Tier 1, 2, 3,
+the provider answers and every staged object; each consumer that was given its card gets an
+`erased` tombstone through its own transport (file and a signed webhook); nothing of the
+subject reaches the audit log; a rerun and a repeated request change nothing."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from psycopg.types.json import Jsonb
+
+from sxp.bootstrap import App, bootstrap
+from sxp.domain.handoff import CardVersion
+from sxp.errors import InputError
+from sxp.pipeline import consumers as use
+from sxp.pipeline.erase import erase, normalized_subject, request_erasure
+from sxp.pipeline.run import run_pipeline
+from sxp.pipeline.runner import drain
+
+from ..export.webhook_receiver import receiving
+
+HANDLE = "dana_homes"
+EMAIL = "dana.canary.5e1f@example.com"
+ROW = {"platform": "tiktok", "display_name": "Dana Keller", "followers": 2400, "following": 30,
+       "posts": 410, "likes": 12000, "bio": "Realtor | homes in Denver", "location": "Denver, CO",
+       "scraped_at": "2026-11-01T10:00:00Z", "account_created_at": "2019-05-01T00:00:00Z"}
+
+
+@pytest.fixture
+def hook_app(settings: Any) -> Iterator[App]:
+    app = bootstrap(settings.model_copy(update={"webhook_allow_private": True}))
+    yield app
+    app.close()
+
+
+def _staged_text(app: App) -> bytes:
+    out = []
+    for obj in app.store.list("stage/"):
+        body = app.store.get_bytes(obj.key)
+        out.append(gzip.decompress(body) if obj.key.endswith(".gz") else body)
+    return b"\n".join(out)
+
+
+def _plant_contact(app: App, card_id: int) -> None:
+    with app.connect() as conn:
+        call = conn.execute(
+            "INSERT INTO contact.provider_calls (provider, request_hash, batch_id, card_ids,"
+            " outcome, response) VALUES ('apollo', 'erase-test', 'b0', %s, 'ok', %s)"
+            " RETURNING id", ([card_id, 999_999], Jsonb({"results": [
+                {"card_id": card_id, "matched": True, "person": {"emails": [EMAIL]}},
+                {"card_id": 999_999, "matched": False}]}))).fetchone()
+        conn.execute(
+            "INSERT INTO contact.contacts (card_id, provider, call_id, fetched_at, first_name,"
+            " last_name, emails, phones) VALUES (%s, 'apollo', %s, now(), 'Dana', 'Keller', %s,"
+            " %s)", (card_id, call["id"], Jsonb([EMAIL]), Jsonb([{"number": "+15550104242"}])))
+        conn.commit()
+
+
+def test_an_erased_subject_leaves_every_tier_and_object_and_every_consumer_is_told(
+        hook_app: App) -> None:
+    app = hook_app
+    with receiving() as rx:
+        rx.secrets.append(use.add_consumer(app, name="hooky", transport="webhook",
+                                           settings={"url": rx.url}).signing_secret or "")
+        rows = [{**ROW, "handle": HANDLE}, {**ROW, "handle": "someone_else"},
+                {"platform": "tiktok", "bio": f"best agent ever, ask @{HANDLE}"}]  # rejected
+        app.store.put_bytes("inbox/pool.jsonl", b"".join(orjson.dumps(r) + b"\n" for r in rows))
+        run_pipeline(app, max_idle_wait_s=5)
+        with app.connect() as conn:
+            card = conn.execute("SELECT id, version FROM execution.lead_cards WHERE handle = %s",
+                                (HANDLE,)).fetchone()
+        assert card is not None and HANDLE.encode() in _staged_text(app)
+        _plant_contact(app, card["id"])
+        assert len(rx.received) == 1  # the first batch
+
+        requested = request_erasure(app, kind="email", value=EMAIL.upper(), requested_by="test")
+        assert requested.card_ids == [card["id"]] and requested.match_handles == [
+            f"tiktok:{HANDLE}"]
+        worker = bootstrap(app.settings.model_copy(update={"db_role": "sxp_worker_svc"}))
+        try:
+            drain(worker, kinds=["erase", "export", "deliver"], max_idle_wait_s=5)
+        finally:
+            worker.close()
+        report = erase(app, requested.id)  # again: done, nothing more
+    assert report.state == "done"
+    # the sandbox's skip-trace answer and contact, and the planted Apollo ones
+    assert report.removed == {"tombstones": 1, "tier2_contacts": 2, "tier2_businesses": 0,
+                              "provider_answers": 2, "tier3_cards": 1, "tier1_profiles": 1,
+                              "staged_objects_rewritten": 3, "staged_lines_removed": 3}
+
+    with app.connect() as conn:
+        left = conn.execute(
+            "SELECT (SELECT count(*) FROM social.raw_social_profiles WHERE handle = %(h)s) AS t1,"
+            " (SELECT count(*) FROM execution.lead_cards WHERE handle = %(h)s) AS t3,"
+            " (SELECT count(*) FROM contact.contacts WHERE card_id = %(c)s) AS t2,"
+            " (SELECT count(*) FROM social.raw_social_profiles) AS others,"
+            " (SELECT string_agg(response::text, '') FROM contact.provider_calls) AS answer,"
+            " (SELECT array_agg(c ORDER BY c) FROM contact.provider_calls, unnest(card_ids) c)"
+            "  AS answer_cards,"
+            " (SELECT match_handles FROM execution.erasures) AS handles",
+            {"h": HANDLE, "c": card["id"]}).fetchone()
+        audit = conn.execute("SELECT * FROM audit.audit_log ORDER BY id").fetchall()
+        batches = conn.execute(
+            "SELECT c.name, b.manifest_key, b.withdrawal_count FROM execution.export_batches b"
+            " JOIN execution.consumers c ON c.id = b.consumer_id WHERE b.withdrawal_count > 0"
+            " ORDER BY c.name").fetchall()
+    assert (left["t1"], left["t3"], left["t2"], left["others"]) == (0, 0, 0, 1)
+    assert EMAIL not in left["answer"] and card["id"] not in left["answer_cards"]
+    assert 999_999 in left["answer_cards"]
+    assert left["handles"] is None
+    staged = _staged_text(app)
+    assert HANDLE.encode() not in staged and b"someone_else" in staged
+    assert [b["name"] for b in batches] == ["default", "hooky"]
+    for batch in batches:
+        key = batch["manifest_key"].removesuffix("manifest.json") + "versions.jsonl"
+        (line,) = app.store.get_bytes(key).splitlines()
+        tomb = CardVersion.model_validate_json(line)
+        assert (tomb.card_id, tomb.action, tomb.reason, tomb.version) == (
+            card["id"], "withdrawal", "erased", card["version"] + 1)
+    event = rx.received[-1]
+    assert event.verified_by == [0] and event.body["data"]["withdrawal_count"] == 1
+    text = orjson.dumps([dict(r) for r in audit], default=str).decode().lower()
+    assert HANDLE not in text and EMAIL not in text and "keller" not in text
+    assert any(r["event_type"] == "erasure" for r in audit)
+
+    again = request_erasure(app, kind="handle", value=f"TikTok:@{HANDLE.upper()}",
+                            requested_by="test")
+    assert again.card_ids == [] and erase(app, again.id).removed["tombstones"] == 0
+
+
+def test_subjects_are_normalized_and_bad_ones_refused() -> None:
+    assert normalized_subject("handle", " tiktok:@Dana.Homes ") == "tiktok:dana.homes"
+    assert normalized_subject("email", " Jane@Example.COM ") == "jane@example.com"
+    assert normalized_subject("phone", "(415) 555-0142") == "+14155550142"
+    for kind, value in (("handle", "dana"), ("handle", "myspace:dana"), ("email", "nope"),
+                        ("phone", "12"), ("ssn", "1")):
+        with pytest.raises(InputError):
+            normalized_subject(kind, value)
