@@ -135,7 +135,8 @@ def remove_from_tiers(conn: Conn, erasure: Erasure, profile_ids: list[int]) -> d
     removed["tier3_cards"] = conn.execute(
         "DELETE FROM execution.lead_cards WHERE id = ANY(%s::bigint[])", (cards,)).rowcount
     removed["tier1_profiles"] = conn.execute(
-        "DELETE FROM social.raw_social_profiles WHERE id = ANY(%s::bigint[])", (profile_ids,)).rowcount
+        "DELETE FROM social.raw_social_profiles WHERE id = ANY(%s::bigint[])",
+        (profile_ids,)).rowcount
     return removed
 
 
