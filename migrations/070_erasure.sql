@@ -2,12 +2,12 @@
 -- objects; every consumer that was given its card is told with a tombstone.
 
 -- An erasure request and what it removed. The handles to look for in staged objects are kept
--- only until the erasure is done; `subject_sha256` (of the normalized identifier) tells a
--- repeated request apart without holding the identifier.
+-- only until the erasure is done; `subject_hmac` (HMAC-SHA256 of the normalized identifier
+-- under SXP_PRIVACY_KEY) tells a repeated request apart without holding the identifier.
 CREATE TABLE execution.erasures (
     id               bigserial PRIMARY KEY,
     subject_kind     text NOT NULL CHECK (subject_kind IN ('handle', 'email', 'phone')),
-    subject_sha256   text NOT NULL,
+    subject_hmac   text NOT NULL,
     state            text NOT NULL DEFAULT 'requested'
                      CHECK (state IN ('requested', 'objects', 'done')),
     card_ids         bigint[] NOT NULL DEFAULT '{}',

@@ -95,6 +95,24 @@ class App:
         return self._once(f"transport:{name}", lambda: build_transport(
             name, self.settings, self.store, valkey_url))
 
+    def privacy_key(self) -> bytes:
+        """The key of the keyed hashes of erased and suppressed subjects: SXP_PRIVACY_KEY, or
+        locally a random key kept in SXP_HOME/privacy.key (made on first use, mode 0600)."""
+        return self._once("privacy_key", self._load_privacy_key)
+
+    def _load_privacy_key(self) -> bytes:
+        from sxp.adapters.embedded import local_secret_file
+        from sxp.errors import ConfigError
+
+        given = self.settings.secret("privacy_key")
+        if given:
+            return given.encode()
+        if self.settings.deployed:
+            raise ConfigError(f"SXP_ENV={self.settings.env} needs SXP_PRIVACY_KEY (the key"
+                              " of erased and suppressed subjects' hashes)",
+                              "privacy_key_missing")
+        return local_secret_file(self.settings.home / "privacy.key")
+
     @contextlib.contextmanager
     def pooled(self) -> Iterator[DictConnection]:
         """A connection from this App's pool (built on first use), for short reads; the

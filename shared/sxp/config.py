@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         DEFAULT_RETRY_SCHEDULE_S, min_length=1, alias="SXP_WEBHOOK_RETRY_SCHEDULE_S")
     webhook_allow_private: bool = Field(False, alias="SXP_WEBHOOK_ALLOW_PRIVATE")
     webhook_rotation_overlap_s: int = Field(86400, ge=0, alias="SXP_WEBHOOK_ROTATION_OVERLAP_S")
+    # the key of the keyed hashes that name erased and suppressed subjects (unset locally: a
+    # key file under SXP_HOME, made once)
+    privacy_key: SecretStr | None = Field(None, alias="SXP_PRIVACY_KEY")
 
     # the HTTP API: per-key rate limit, the largest upload it takes itself (bigger files go
     # through a presigned upload), request timeouts

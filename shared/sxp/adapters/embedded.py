@@ -1,4 +1,5 @@
-"""Embedded defaults: a pgserver Postgres under SXP_HOME, started on first use and left running."""
+"""Embedded defaults: a pgserver Postgres under SXP_HOME, started on first use and left running;
+local secrets kept in files there."""
 
 from __future__ import annotations
 
@@ -29,6 +30,25 @@ def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
     admin_uri = server.get_uri()
     _ensure_database(admin_uri, database)
     return str(server.get_uri(database))
+
+
+def local_secret_file(path: Path) -> bytes:
+    """32 random bytes kept in `path` (made once, readable by this user only)."""
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # atomic: of two processes at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_bytes()
 
 
 def _ensure_database(admin_uri: str, database: str) -> None:

@@ -2,7 +2,7 @@
 provider answers and the staged objects, and tell every consumer that was given its card.
 
 `request_erasure` finds the subject's cards and records the request (with the identifier's
-sha256, never the identifier) and an `erase` job in one transaction; `sxp erase` then runs it
+keyed hash, never the identifier) and an `erase` job in one transaction; `sxp erase` then runs it
 at once, the API leaves it to the worker. The job, each phase safe to kill and rerun:
 1. tiers  — one transaction: a tombstone per card in the handoff sequence, Tier 2 contacts and
             businesses, the card's results in stored provider answers, Tier 3 cards, Tier 1
@@ -12,13 +12,13 @@ at once, the API leaves it to the worker. The job, each phase safe to kill and r
             every rejects part) are rewritten without its lines; then the request is done and
             forgets the handles it looked for.
 Export hands each consumer that was ever given an erased card an `erased` withdrawal
-(`versions.jsonl`), tracked and audited like any delivery.
+(`versions.jsonl`), tracked and audited like any delivery. Published bundles are immutable:
+the report lists those that hold the subject (ids and keys); retention removes them.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,15 +31,12 @@ from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.postgres.erasures import Erasure
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.domain.normalize import normalize_handle
-from sxp.domain.quality import RowRejected
+from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.errors import InputError
 from sxp.logs import get_logger
 from sxp.pipeline.jobs import ErasePayload, check_lease, payload_of
 
 log = get_logger("erase")
-PLATFORMS = ("x", "tiktok", "threads")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -51,45 +48,18 @@ class ErasureReport:
     removed: dict[str, Any]
 
 
-def normalized_subject(kind: str, value: str) -> str:
-    """The identifier as the tiers hold it, or InputError naming what is wrong."""
-    value = value.strip()
-    if kind == "handle":
-        platform, sep, raw = value.partition(":")
-        platform = platform.strip().lower()
-        if not sep or platform not in PLATFORMS:
-            raise InputError("a handle is PLATFORM:HANDLE with a platform of x, tiktok or"
-                             " threads", "bad_erasure_subject")
-        try:
-            handle, _ = normalize_handle(raw, platform)
-        except RowRejected as exc:
-            raise InputError(f"not a {platform} handle ({exc.code})",
-                             "bad_erasure_subject") from None
-        return f"{platform}:{handle}"
-    if kind == "email":
-        if not _EMAIL.match(value):
-            raise InputError("not an e-mail address", "bad_erasure_subject")
-        return value.lower()
-    if kind == "phone":
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 10:
-            digits = "1" + digits
-        if not 11 <= len(digits) <= 15:
-            raise InputError("a phone is 10 digits (US) or an E.164 number", "bad_erasure_subject")
-        return f"+{digits}"
-    raise InputError(f"unknown subject kind {kind!r} (handle, email, phone)",
-                     "bad_erasure_subject")
-
-
 def request_erasure(app: App, *, kind: str, value: str, requested_by: str) -> Erasure:
-    subject = normalized_subject(kind, value)
-    digest = hashlib.sha256(f"{kind}:{subject}".encode()).hexdigest()
+    try:
+        subject = normalized_subject(kind, value)
+    except ValueError as exc:
+        raise InputError(str(exc), "bad_erasure_subject") from None
+    digest = keyed_hash(app.privacy_key(), kind, subject)
     with app.connect() as conn, conn.transaction():
         cards, profiles, handles = repo.subject_cards(conn, kind=kind, value=subject)
         if kind == "handle":
             handles = sorted({*handles, subject})
         erasure = repo.record_request(
-            conn, kind=kind, subject_sha256=digest, card_ids=cards,
+            conn, kind=kind, subject_hmac=digest, card_ids=cards,
             source_file_ids=repo.source_files_of(conn, profiles), handles=handles,
             requested_by=requested_by)
         queue.enqueue(conn, "erase", {"erasure_id": erasure.id},
@@ -104,7 +74,8 @@ def run_job(app: App, job: Job) -> None:
 
 
 def erase(app: App, erasure_id: int, *, job: Job | None = None) -> ErasureReport:
-    """Carry the erasure through (each phase once); its report."""
+    """Carry the erasure through (each phase once); its report. The objects phase takes every
+    erasure waiting for it at once, so a thousand erasures rewrite each staged object once."""
     with app.connect() as conn:
         with conn.transaction():
             erasure = repo.lock(conn, erasure_id)
@@ -112,64 +83,88 @@ def erase(app: App, erasure_id: int, *, job: Job | None = None) -> ErasureReport
                 raise InputError(f"no erasure has id {erasure_id}", "unknown_erasure")
             if erasure.state == "requested":
                 _remove_from_tiers(conn, erasure)
-        erasure = repo.get(conn, erasure_id) or erasure
-        conn.commit()
-        if erasure.state == "objects":
-            check_lease()
-            rewritten = _rewrite_staged(app, erasure)
-            with conn.transaction():
-                repo.mark(conn, erasure.id, "done", rewritten)
-                if job is not None:
-                    queue.complete(conn, job)
-        elif job is not None:
-            with conn.transaction():
+        with app.connect() as lock_conn, repo.one_rewriter(lock_conn):
+            waiting = repo.in_objects_phase(conn)
+            conn.commit()
+            if waiting:
+                check_lease()
+                rewritten = _rewrite_staged(app, waiting)
+                with conn.transaction():
+                    for each in waiting:
+                        repo.mark(conn, each.id, "done", rewritten.get(each.id, {}))
+        with conn.transaction():
+            if job is not None:
                 queue.complete(conn, job)
         done = repo.get(conn, erasure_id)
     assert done is not None
-    log.info("erasure done", extra={"erasure_id": done.id, "removed": done.removed})
+    log.info("erasure done", extra={"erasure_id": done.id, "state": done.state})
     return ErasureReport(done.id, done.state, done.subject_kind, len(done.card_ids),
                          done.removed)
 
 
 def _remove_from_tiers(conn: repo.Conn, erasure: Erasure) -> None:
     profiles = repo.profiles_of(conn, erasure.card_ids, erasure.match_handles or [])
-    removed = repo.remove_from_tiers(conn, erasure, profiles)
+    bundles = repo.bundles_holding(conn, erasure.card_ids)
+    removed: dict[str, Any] = dict(repo.remove_from_tiers(conn, erasure, profiles))
     record_event(conn, event_type="erasure", actor="sxp-erase", service="erase",
                  batch_id=f"erasure-{erasure.id}", outcome="ok",
                  details={"erasure_id": erasure.id, "subject_kind": erasure.subject_kind,
-                          "requested_by": erasure.requested_by, **removed})
+                          "subject_hmac": erasure.subject_hmac,
+                          "requested_by": erasure.requested_by,
+                          "bundles_holding_subject": len(bundles), **removed})
+    removed["bundles_holding_subject"] = bundles
     repo.mark(conn, erasure.id, "objects", removed)
     queue.enqueue(conn, "export", {}, queueing_lock="export")
 
 
-def _rewrite_staged(app: App, erasure: Erasure) -> dict[str, int]:
-    """Rewrite every staged object holding one of the subject's handles without those lines."""
-    handles = {tuple(h.split(":", 1)) for h in erasure.match_handles or []}
+def _rewrite_staged(app: App, waiting: list[Erasure]) -> dict[int, dict[str, int]]:
+    """Rewrite every staged object holding one of the subjects' handles without those lines;
+    what each erasure removed (an object shared by several counts for each)."""
+    by_handle = {tuple(h.split(":", 1)): e.id for e in waiting for h in e.match_handles or []}
+    handles = set(by_handle)
     needles = [re.compile(rf"(?<![a-z0-9_.]){re.escape(h)}(?![a-z0-9_])") for _, h in handles]
     stage = app.settings.stage_prefix
-    prefixes = [f"{stage}file-{sid:08d}/" for sid in erasure.source_file_ids] + [f"{stage}cards/"]
+    files = sorted({sid for e in waiting for sid in e.source_file_ids})
+    prefixes = [f"{stage}file-{sid:08d}/" for sid in files] + [f"{stage}cards/"]
     keys = {o.key for p in prefixes for o in app.store.list(p)}
     keys |= {o.key for o in app.store.list(stage) if "/rejects/" in o.key}
-    objects = lines = 0
+    report = {e.id: {"staged_objects_rewritten": 0, "staged_lines_removed": 0}
+              for e in waiting}
     for key in sorted(keys):
         check_lease()
         dropped = _rewrite(app, key, handles, needles if "/rejects/" in key else [])
-        if dropped:
-            objects, lines = objects + 1, lines + dropped
-    return {"staged_objects_rewritten": objects, "staged_lines_removed": lines}
+        for erasure_id, lines in _owners(dropped, by_handle).items():
+            report[erasure_id]["staged_objects_rewritten"] += 1
+            report[erasure_id]["staged_lines_removed"] += lines
+    return report
+
+
+def _owners(dropped: list[tuple[str, ...] | None], by_handle: dict[tuple[str, ...], int]
+            ) -> dict[int, int]:
+    """Lines removed per erasure (a rejects line found by its text counts for every erasure
+    whose handle it names; here, for the first)."""
+    owners: dict[int, int] = {}
+    for handle in dropped:
+        owner = by_handle.get(handle) if handle else next(iter(by_handle.values()))
+        if owner is not None:
+            owners[owner] = owners.get(owner, 0) + 1
+    return owners
 
 
 def _rewrite(app: App, key: str, handles: set[tuple[str, ...]],
-             needles: list[re.Pattern[str]]) -> int:
-    """Drop the lines of the subject: rows with its platform and handle; in rejects (raw
-    excerpts), any line naming the handle as a word."""
+             needles: list[re.Pattern[str]]) -> list[tuple[str, ...] | None]:
+    """Drop the lines of the subjects: rows with their platform and handle; in rejects (raw
+    excerpts), any line naming a handle as a word. The handle of each line dropped (None: found
+    by its text)."""
     raw = app.store.get_bytes(key)
     zipped = key.endswith(".gz")
     text = gzip.decompress(raw) if zipped else raw
-    kept, dropped = [], 0
+    kept: list[bytes] = []
+    dropped: list[tuple[str, ...] | None] = []
     for line in text.splitlines(keepends=True):
-        if _holds_subject(line, handles, needles):
-            dropped += 1
+        holds, handle = _subject_of(line, handles, needles)
+        if holds:
+            dropped.append(handle)
         else:
             kept.append(line)
     if dropped:
@@ -178,13 +173,16 @@ def _rewrite(app: App, key: str, handles: set[tuple[str, ...]],
     return dropped
 
 
-def _holds_subject(line: bytes, handles: set[tuple[str, ...]],
-                   needles: list[re.Pattern[str]]) -> bool:
+def _subject_of(line: bytes, handles: set[tuple[str, ...]], needles: list[re.Pattern[str]]
+                ) -> tuple[bool, tuple[str, ...] | None]:
+    """Whether the line holds a subject, and its handle (None when found by text only)."""
     try:
         row = orjson.loads(line)
     except orjson.JSONDecodeError:
         row = None
-    if isinstance(row, dict) and (str(row.get("platform")), str(row.get("handle"))) in handles:
-        return True
-    lowered = line.decode("utf-8", "replace").lower()
-    return any(needle.search(lowered) for needle in needles)
+    if isinstance(row, dict):
+        pair = (str(row.get("platform")), str(row.get("handle")))
+        if pair in handles:
+            return True, pair
+    lowered = line.decode("utf-8", "replace").lower() if needles else ""
+    return any(needle.search(lowered) for needle in needles), None

@@ -2,12 +2,14 @@
 transaction, leave a tombstone per card in the handoff sequence, and keep the report.
 
 The subject's identifier (an e-mail, a phone, a handle) is used to find the cards when the
-request is made and never stored: the row keeps its sha256, the card and file ids, and the
-handles to look for in staged objects until the erasure is done.
+request is made and never stored: the row keeps its keyed hash, the card and file ids, and
+the handles to look for in staged objects until the erasure is done.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,13 +20,14 @@ from psycopg.types.json import Jsonb
 from sxp.adapters.postgres.exports import HANDOFF_LOCK_KEY
 
 Conn = psycopg.Connection[Any]
+REWRITE_LOCK_KEY = 0x5358_4552  # one rewriter of staged objects at a time per database
 
 
 @dataclass(frozen=True)
 class Erasure:
     id: int
     subject_kind: str
-    subject_sha256: str
+    subject_hmac: str
     state: str
     card_ids: list[int]
     source_file_ids: list[int]
@@ -35,7 +38,7 @@ class Erasure:
     finished_at: datetime | None
 
 
-_COLUMNS = ("id, subject_kind, subject_sha256, state, card_ids, source_file_ids, match_handles,"
+_COLUMNS = ("id, subject_kind, subject_hmac, state, card_ids, source_file_ids, match_handles,"
             " removed, requested_by, requested_at, finished_at")
 
 
@@ -67,13 +70,13 @@ def subject_cards(conn: Conn, *, kind: str, value: str) -> tuple[list[int], list
     return cards, profiles, handles
 
 
-def record_request(conn: Conn, *, kind: str, subject_sha256: str, card_ids: list[int],
+def record_request(conn: Conn, *, kind: str, subject_hmac: str, card_ids: list[int],
                    source_file_ids: list[int], handles: list[str], requested_by: str) -> Erasure:
     row = conn.execute(
-        "INSERT INTO execution.erasures (subject_kind, subject_sha256, card_ids,"
+        "INSERT INTO execution.erasures (subject_kind, subject_hmac, card_ids,"
         " source_file_ids, match_handles, requested_by) VALUES (%s, %s, %s, %s, %s, %s)"
         f" RETURNING {_COLUMNS}",
-        (kind, subject_sha256, card_ids, source_file_ids, handles, requested_by)).fetchone()
+        (kind, subject_hmac, card_ids, source_file_ids, handles, requested_by)).fetchone()
     assert row is not None
     return Erasure(**row)
 
@@ -106,6 +109,18 @@ def source_files_of(conn: Conn, profile_ids: list[int]) -> list[int]:
     rows = conn.execute("SELECT DISTINCT source_file_id FROM social.raw_social_profiles"
                         " WHERE id = ANY(%s) AND source_file_id IS NOT NULL", (profile_ids,))
     return sorted(int(r["source_file_id"]) for r in rows)
+
+
+def bundles_holding(conn: Conn, card_ids: list[int]) -> list[dict[str, Any]]:
+    """Published bundles with a record of one of the cards (they stay as they are: immutable,
+    removed by retention)."""
+    rows = conn.execute(
+        "SELECT DISTINCT b.id AS batch_id, c.name AS consumer, b.manifest_key"
+        " FROM execution.batch_cards bc JOIN execution.export_batches b ON b.id = bc.batch_id"
+        " JOIN execution.consumers c ON c.id = b.consumer_id"
+        " WHERE bc.card_id = ANY(%s::bigint[]) AND bc.action = 'record'"
+        " AND b.state = 'published' ORDER BY b.id", (card_ids,))
+    return [dict(r) for r in rows]
 
 
 def remove_from_tiers(conn: Conn, erasure: Erasure, profile_ids: list[int]) -> dict[str, int]:
@@ -149,6 +164,21 @@ def mark(conn: Conn, erasure_id: int, state: str, removed: dict[str, Any]) -> No
         (state, Jsonb(removed), state, state, erasure_id))
 
 
-def unfinished(conn: Conn) -> list[int]:
-    return [int(r["id"]) for r in conn.execute(
-        "SELECT id FROM execution.erasures WHERE state <> 'done' ORDER BY id")]
+def in_objects_phase(conn: Conn) -> list[Erasure]:
+    """Erasures whose tiers are done and whose staged objects are not (locked)."""
+    return [Erasure(**r) for r in conn.execute(
+        f"SELECT {_COLUMNS} FROM execution.erasures WHERE state = 'objects' ORDER BY id"
+        " FOR UPDATE")]
+
+
+@contextlib.contextmanager
+def one_rewriter(conn: Conn) -> Iterator[None]:
+    """Hold the staged-object rewriters' session lock on `conn`: two rewrites of one object at
+    once could bring back lines the other removed."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (REWRITE_LOCK_KEY,))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (REWRITE_LOCK_KEY,))
+        conn.commit()
