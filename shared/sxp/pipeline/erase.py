@@ -1,9 +1,10 @@
 """Erasure: remove a subject (by handle, e-mail or phone) from Tier 1, Tier 2, Tier 3, the
 provider answers and the staged objects, and tell every consumer that was given its card.
 
-`request_erasure` finds the subject's cards and records the request (with the identifier's
-keyed hash, never the identifier) and an `erase` job in one transaction; `sxp erase` then runs it
-at once, the API leaves it to the worker. The job, each phase safe to kill and rerun:
+`request_erasures` finds each subject's cards and records the requests (with the identifier's
+keyed hash, never the identifier) and the `erase` job in one transaction; `sxp erase` then runs
+it at once, the API leaves it to the worker. The job takes every pending request, each phase
+safe to kill and rerun:
 1. tiers  — one transaction: a tombstone per card in the handoff sequence, Tier 2 contacts and
             businesses, the card's results in stored provider answers, Tier 3 cards, Tier 1
             profiles; the audit `erasure` event (counts only); an export job, so tombstones
@@ -37,6 +38,7 @@ from sxp.logs import get_logger
 from sxp.pipeline.jobs import ErasePayload, check_lease, payload_of
 
 log = get_logger("erase")
+TIERS_CHUNK = 200  # erasures per tiers transaction
 
 
 @dataclass(frozen=True)
@@ -49,57 +51,81 @@ class ErasureReport:
 
 
 def request_erasure(app: App, *, kind: str, value: str, requested_by: str) -> Erasure:
-    try:
-        subject = normalized_subject(kind, value)
-    except ValueError as exc:
-        raise InputError(str(exc), "bad_erasure_subject") from None
-    digest = keyed_hash(app.privacy_key(), kind, subject)
-    with app.connect() as conn, conn.transaction():
-        cards, profiles, handles = repo.subject_cards(conn, kind=kind, value=subject)
-        if kind == "handle":
-            handles = sorted({*handles, subject})
-        erasure = repo.record_request(
-            conn, kind=kind, subject_hmac=digest, card_ids=cards,
-            source_file_ids=repo.source_files_of(conn, profiles), handles=handles,
-            requested_by=requested_by)
-        queue.enqueue(conn, "erase", {"erasure_id": erasure.id},
-                      queueing_lock=f"erase:{erasure.id}")
-    log.info("erasure requested", extra={"erasure_id": erasure.id, "subject_kind": kind,
-                                         "cards": len(cards)})
+    """Record one erasure request and queue the erase job."""
+    (erasure,) = request_erasures(app, [(kind, value)], requested_by=requested_by)
     return erasure
 
 
+def request_erasures(app: App, subjects: list[tuple[str, str]], *,
+                     requested_by: str) -> list[Erasure]:
+    """Record erasure requests (kind, identifier) in one transaction with the erase job; an
+    identifier that is not one of its kind refuses them all, naming it by position."""
+    key = app.privacy_key()
+    normalized = []
+    for n, (kind, value) in enumerate(subjects, start=1):
+        try:
+            normalized.append((kind, normalized_subject(kind, value)))
+        except ValueError as exc:
+            where = f"subject {n}: " if len(subjects) > 1 else ""
+            raise InputError(f"{where}{exc}", "bad_erasure_subject") from None
+    made = []
+    with app.connect() as conn, conn.transaction():
+        for kind, subject in normalized:
+            cards, profiles, handles = repo.subject_cards(conn, kind=kind, value=subject)
+            if kind == "handle":
+                handles = sorted({*handles, subject})
+            made.append(repo.record_request(
+                conn, kind=kind, subject_hmac=keyed_hash(key, kind, subject), card_ids=cards,
+                source_file_ids=repo.source_files_of(conn, profiles), handles=handles,
+                requested_by=requested_by))
+        queue.enqueue(conn, "erase", {}, queueing_lock="erase")
+    log.info("erasures requested", extra={"erasures": len(made),
+                                          "cards": sum(len(e.card_ids) for e in made)})
+    return made
+
+
 def run_job(app: App, job: Job) -> None:
-    erase(app, payload_of(job, ErasePayload).erasure_id, job=job)
+    payload_of(job, ErasePayload)
+    erase_pending(app, job=job)
 
 
-def erase(app: App, erasure_id: int, *, job: Job | None = None) -> ErasureReport:
-    """Carry the erasure through (each phase once); its report. The objects phase takes every
-    erasure waiting for it at once, so a thousand erasures rewrite each staged object once."""
+def erase(app: App, erasure_id: int) -> ErasureReport:
+    """Carry every pending erasure through now; the report of this one."""
+    erase_pending(app)
     with app.connect() as conn:
-        with conn.transaction():
-            erasure = repo.lock(conn, erasure_id)
-            if erasure is None:
-                raise InputError(f"no erasure has id {erasure_id}", "unknown_erasure")
-            if erasure.state == "requested":
-                _remove_from_tiers(conn, erasure)
-        with app.connect() as lock_conn, repo.one_rewriter(lock_conn):
-            waiting = repo.in_objects_phase(conn)
-            conn.commit()
-            if waiting:
-                check_lease()
-                rewritten = _rewrite_staged(app, waiting)
-                with conn.transaction():
-                    for each in waiting:
-                        repo.mark(conn, each.id, "done", rewritten.get(each.id, {}))
+        done = repo.get(conn, erasure_id)
+    if done is None:
+        raise InputError(f"no erasure has id {erasure_id}", "unknown_erasure")
+    return ErasureReport(done.id, done.state, done.subject_kind, len(done.card_ids),
+                         done.removed)
+
+
+def erase_pending(app: App, *, job: Job | None = None) -> list[int]:
+    """Every requested erasure through both phases: the tiers, a chunk of erasures per
+    transaction; then one pass over the staged objects for all of them. One eraser at a time.
+    The ids finished."""
+    with app.connect() as lock_conn, repo.one_rewriter(lock_conn), app.connect() as conn:
+        while chunk := repo.requested(conn, limit=TIERS_CHUNK):
+            check_lease()
+            with conn.transaction():
+                for erasure in chunk:
+                    _remove_from_tiers(conn, erasure)
+        waiting = repo.in_objects_phase(conn)
+        conn.commit()
+        if waiting:
+            check_lease()
+            rewritten = _rewrite_staged(app, waiting)
+            with conn.transaction():
+                for each in waiting:
+                    repo.mark(conn, each.id, "done", rewritten.get(each.id, {}))
         with conn.transaction():
             if job is not None:
                 queue.complete(conn, job)
-        done = repo.get(conn, erasure_id)
-    assert done is not None
-    log.info("erasure done", extra={"erasure_id": done.id, "state": done.state})
-    return ErasureReport(done.id, done.state, done.subject_kind, len(done.card_ids),
-                         done.removed)
+            if repo.requested(conn, limit=1):  # came in after this pass looked
+                queue.enqueue(conn, "erase", {}, queueing_lock="erase")
+    if waiting:
+        log.info("erasures done", extra={"erasures": len(waiting)})
+    return [e.id for e in waiting]
 
 
 def _remove_from_tiers(conn: repo.Conn, erasure: Erasure) -> None:
@@ -114,7 +140,7 @@ def _remove_from_tiers(conn: repo.Conn, erasure: Erasure) -> None:
                           "bundles_holding_subject": len(bundles), **removed})
     removed["bundles_holding_subject"] = bundles
     repo.mark(conn, erasure.id, "objects", removed)
-    queue.enqueue(conn, "export", {}, queueing_lock="export")
+    queue.enqueue(conn, "export", {}, queueing_lock="export")  # the tombstones leave at once
 
 
 def _rewrite_staged(app: App, waiting: list[Erasure]) -> dict[int, dict[str, int]]:

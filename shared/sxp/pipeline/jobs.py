@@ -65,7 +65,7 @@ class DeliverPayload(_Payload):
 
 
 class ErasePayload(_Payload):
-    erasure_id: int
+    """`erase {}` carries every pending erasure request through."""
 
 
 class PullPayload(_Payload):

@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 from sxp.adapters.postgres.exports import HANDOFF_LOCK_KEY
 
 Conn = psycopg.Connection[Any]
-REWRITE_LOCK_KEY = 0x5358_4552  # one rewriter of staged objects at a time per database
+REWRITE_LOCK_KEY = 0x5358_4552  # one eraser at a time per database
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,11 @@ def get(conn: Conn, erasure_id: int) -> Erasure | None:
     return None if row is None else Erasure(**row)
 
 
-def lock(conn: Conn, erasure_id: int) -> Erasure | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM execution.erasures WHERE id = %s FOR UPDATE",
-                       (erasure_id,)).fetchone()
-    return None if row is None else Erasure(**row)
+def requested(conn: Conn, *, limit: int) -> list[Erasure]:
+    """Requests whose tiers phase has not run, oldest first."""
+    return [Erasure(**r) for r in conn.execute(
+        f"SELECT {_COLUMNS} FROM execution.erasures WHERE state = 'requested' ORDER BY id"
+        " LIMIT %s", (limit,))]
 
 
 def profiles_of(conn: Conn, card_ids: list[int], handles: list[str]) -> list[int]:
@@ -165,16 +166,15 @@ def mark(conn: Conn, erasure_id: int, state: str, removed: dict[str, Any]) -> No
 
 
 def in_objects_phase(conn: Conn) -> list[Erasure]:
-    """Erasures whose tiers are done and whose staged objects are not (locked)."""
+    """Erasures whose tiers are done and whose staged objects are not."""
     return [Erasure(**r) for r in conn.execute(
-        f"SELECT {_COLUMNS} FROM execution.erasures WHERE state = 'objects' ORDER BY id"
-        " FOR UPDATE")]
+        f"SELECT {_COLUMNS} FROM execution.erasures WHERE state = 'objects' ORDER BY id")]
 
 
 @contextlib.contextmanager
 def one_rewriter(conn: Conn) -> Iterator[None]:
-    """Hold the staged-object rewriters' session lock on `conn`: two rewrites of one object at
-    once could bring back lines the other removed."""
+    """Hold the erasers' session lock on `conn` (one at a time): two rewrites of one staged
+    object at once could bring back lines the other removed."""
     conn.execute("SELECT pg_advisory_lock(%s)", (REWRITE_LOCK_KEY,))
     conn.commit()
     try:
