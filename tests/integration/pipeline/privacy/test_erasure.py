@@ -13,6 +13,7 @@ import orjson
 import pytest
 from psycopg.types.json import Jsonb
 
+from sxp.adapters.postgres.audit import verify_chain
 from sxp.bootstrap import App, bootstrap
 from sxp.domain.handoff import CardVersion
 from sxp.pipeline import consumers as use
@@ -127,6 +128,9 @@ def test_an_erased_subject_leaves_every_tier_and_object_and_every_consumer_is_to
     text = orjson.dumps([dict(r) for r in audit], default=str).decode().lower()
     assert HANDLE not in text and EMAIL not in text and "keller" not in text
     assert any(r["event_type"] == "erasure" for r in audit)
+    with app.connect() as conn:
+        chain = verify_chain(conn)
+    assert chain.first_bad is None and chain.rows == len(audit)
 
     again = request_erasure(app, kind="handle", value=f"TikTok:@{HANDLE.upper()}",
                             requested_by="test")
