@@ -108,3 +108,18 @@ def test_paused_and_removed_consumers_get_no_batches(app: App, seed: Seed) -> No
     (late,) = export_step.export(app)
     assert (late.consumer, late.record_count) == ("later", 2)
     assert [c.name for c in use.list_consumers(app)] == ["default", "later"]
+
+
+def test_a_new_ruleset_that_labels_a_card_the_same_makes_no_new_version(
+        app: App, seed: Seed) -> None:
+    seed(3)
+    (first,) = export_step.export(app)
+    with app.connect() as conn:  # relabeled under a new ruleset: the same labels come out
+        conn.execute("UPDATE execution.lead_cards SET ruleset_version = 'test-v2',"
+                     " labeled_at = now()")
+        conn.commit()
+    assert export_step.export(app) == []
+    with app.connect() as conn:
+        versions = {r["version"] for r in conn.execute("SELECT version FROM"
+                                                       " execution.lead_cards")}
+    assert versions == {1} and first.record_count == 3
