@@ -47,3 +47,21 @@ def normalized_subject(kind: str, value: str) -> str:
 def keyed_hash(key: bytes, kind: str, normalized: str) -> str:
     """HMAC-SHA256 of `kind:normalized` under the privacy key, hex."""
     return hmac.new(key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), so that a database with
+    only `sha256()` computes the same keyed hash: sha256(opad || sha256(ipad || message))."""
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def guess_kind(value: str) -> str:
+    """The subject kind of a bare line of an opt-out file."""
+    text = value.strip()
+    if "@" in text and ":" not in text.split("@", 1)[0]:
+        return "email"
+    if ":" in text and text.split(":", 1)[0].strip().lower() in PLATFORMS:
+        return "handle"
+    return "phone"

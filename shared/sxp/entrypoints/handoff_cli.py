@@ -1,9 +1,11 @@
-"""`sxp consumers …` and `sxp deliveries …`: the handoff's commands."""
+"""`sxp consumers …`, `sxp deliveries …`, `sxp erase` and `sxp suppress …`: the commands of
+the handoff and of privacy."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from sxp.bootstrap import App
@@ -17,6 +19,11 @@ def add_parsers(sub: Any) -> None:
     who.add_argument("--handle", help="PLATFORM:HANDLE, e.g. tiktok:jane.doe")
     who.add_argument("--email")
     who.add_argument("--phone")
+    suppress = sub.add_parser("suppress", help="the suppression list (keyed hashes only)")
+    ssub = suppress.add_subparsers(dest="suppress_command", required=True)
+    ssub.add_parser("import", help="add opt-outs: one handle:P:H, email:E, phone:N (or a bare"
+                                   " value) per line").add_argument("file", type=Path)
+    ssub.add_parser("list", help="entries by kind and source")
     consumers = sub.add_parser("consumers", help="execution platforms that receive batches")
     csub = consumers.add_subparsers(dest="consumers_command", required=True)
     add = csub.add_parser("add", help="register a consumer (a webhook's signing secret is"
@@ -55,6 +62,8 @@ def dispatch(app: App, args: argparse.Namespace) -> int:
 
     if args.command == "erase":
         return _erase(app, args)
+    if args.command == "suppress":
+        return _suppress(app, args)
     if args.command == "deliveries":
         if args.deliveries_command == "replay":
             _print(use.describe_delivery(use.replay(app, args.id)))
@@ -86,6 +95,17 @@ def dispatch(app: App, args: argparse.Namespace) -> int:
     else:
         print(use.rotate_secret(app, args.name))
     return 0
+
+
+def _suppress(app: App, args: argparse.Namespace) -> int:
+    from sxp.pipeline.suppress import import_file, suppression_counts
+
+    if args.suppress_command == "list":
+        _print(suppression_counts(app))
+        return 0
+    result = import_file(app, args.file)
+    _print(vars(result))
+    return 1 if result.refused_lines else 0
 
 
 def _erase(app: App, args: argparse.Namespace) -> int:

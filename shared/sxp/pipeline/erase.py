@@ -19,18 +19,16 @@ the report lists those that hold the subject (ids and keys); retention removes t
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from sxp.adapters.postgres import erasures as repo
-from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import queue, suppressions
 from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.postgres.erasures import Erasure
 from sxp.adapters.postgres.queue import Job
+from sxp.adapters.staged_lines import drop_lines
 from sxp.bootstrap import App
 from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.errors import InputError
@@ -109,7 +107,7 @@ def erase_pending(app: App, *, job: Job | None = None) -> list[int]:
             check_lease()
             with conn.transaction():
                 for erasure in chunk:
-                    _remove_from_tiers(conn, erasure)
+                    _remove_from_tiers(conn, erasure, app.privacy_key())
         waiting = repo.in_objects_phase(conn)
         conn.commit()
         if waiting:
@@ -128,9 +126,26 @@ def erase_pending(app: App, *, job: Job | None = None) -> list[int]:
     return [e.id for e in waiting]
 
 
-def _remove_from_tiers(conn: repo.Conn, erasure: Erasure) -> None:
+def _subject_hashes(key: bytes, erasure: Erasure, conn: repo.Conn) -> list[tuple[str, str]]:
+    """Keyed hashes of every handle, e-mail and phone of the subject (kept deleted: they are
+    suppressed from now on)."""
+    emails, phones = suppressions.contact_points(conn, erasure.card_ids)
+    entries = [(keyed_hash(key, "handle", h), "handle") for h in erasure.match_handles or []]
+    for kind, values in (("email", emails), ("phone", phones)):
+        for value in values:
+            try:
+                entries.append((keyed_hash(key, kind, normalized_subject(kind, value)), kind))
+            except ValueError:
+                continue
+    if erasure.subject_kind != "handle":  # the identifier asked for, even if Tier 2 lacks it
+        entries.append((erasure.subject_hmac, erasure.subject_kind))
+    return entries
+
+
+def _remove_from_tiers(conn: repo.Conn, erasure: Erasure, key: bytes) -> None:
     profiles = repo.profiles_of(conn, erasure.card_ids, erasure.match_handles or [])
     bundles = repo.bundles_holding(conn, erasure.card_ids)
+    suppressions.add(conn, _subject_hashes(key, erasure, conn), "erasure")
     removed: dict[str, Any] = dict(repo.remove_from_tiers(conn, erasure, profiles))
     record_event(conn, event_type="erasure", actor="sxp-erase", service="erase",
                  batch_id=f"erasure-{erasure.id}", outcome="ok",
@@ -158,7 +173,8 @@ def _rewrite_staged(app: App, waiting: list[Erasure]) -> dict[int, dict[str, int
               for e in waiting}
     for key in sorted(keys):
         check_lease()
-        dropped = _rewrite(app, key, handles, needles if "/rejects/" in key else [])
+        dropped = drop_lines(app.store, key, handles,
+                             needles if "/rejects/" in key else [])
         for erasure_id, lines in _owners(dropped, by_handle).items():
             report[erasure_id]["staged_objects_rewritten"] += 1
             report[erasure_id]["staged_lines_removed"] += lines
@@ -175,40 +191,3 @@ def _owners(dropped: list[tuple[str, ...] | None], by_handle: dict[tuple[str, ..
         if owner is not None:
             owners[owner] = owners.get(owner, 0) + 1
     return owners
-
-
-def _rewrite(app: App, key: str, handles: set[tuple[str, ...]],
-             needles: list[re.Pattern[str]]) -> list[tuple[str, ...] | None]:
-    """Drop the lines of the subjects: rows with their platform and handle; in rejects (raw
-    excerpts), any line naming a handle as a word. The handle of each line dropped (None: found
-    by its text)."""
-    raw = app.store.get_bytes(key)
-    zipped = key.endswith(".gz")
-    text = gzip.decompress(raw) if zipped else raw
-    kept: list[bytes] = []
-    dropped: list[tuple[str, ...] | None] = []
-    for line in text.splitlines(keepends=True):
-        holds, handle = _subject_of(line, handles, needles)
-        if holds:
-            dropped.append(handle)
-        else:
-            kept.append(line)
-    if dropped:
-        body = b"".join(kept)
-        app.store.put_bytes(key, gzip.compress(body, mtime=0) if zipped else body)
-    return dropped
-
-
-def _subject_of(line: bytes, handles: set[tuple[str, ...]], needles: list[re.Pattern[str]]
-                ) -> tuple[bool, tuple[str, ...] | None]:
-    """Whether the line holds a subject, and its handle (None when found by text only)."""
-    try:
-        row = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        row = None
-    if isinstance(row, dict):
-        pair = (str(row.get("platform")), str(row.get("handle")))
-        if pair in handles:
-            return True, pair
-    lowered = line.decode("utf-8", "replace").lower() if needles else ""
-    return any(needle.search(lowered) for needle in needles), None

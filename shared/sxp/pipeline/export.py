@@ -24,7 +24,7 @@ import orjson
 
 from sxp import __version__
 from sxp.adapters.bundle_files import Sidecar, WrittenBundle, write_bundle
-from sxp.adapters.postgres import consumers, deliveries, queue
+from sxp.adapters.postgres import consumers, deliveries, queue, suppressions
 from sxp.adapters.postgres import exports as repo
 from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.postgres.consumers import Consumer
@@ -38,6 +38,7 @@ from sxp.domain.handoff import (
     HandoffInfo,
     Producer,
 )
+from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.logs import get_logger
 from sxp.pipeline.deliver import schedule_attempt
 from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of
@@ -109,7 +110,8 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     """Phase 2: write records, sidecars and manifest to the object store."""
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
-    records = repo.iter_batch_records(conn, batch, rejected)
+    records = repo.iter_batch_records(conn, batch, rejected,
+                                      suppressed=_suppressed_points(app, conn))
     previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
     versions = repo.batch_versions(conn, batch.id)
     conn.commit()
@@ -134,6 +136,22 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                            gzip_records=app.settings.export_gzip, sidecars=sidecars)
     conn.commit()
     return written
+
+
+def _suppressed_points(app: App, conn: repo.Conn) -> repo.PointFilter | None:
+    """Whether an e-mail or phone is on the suppression list (None: no contact point is)."""
+    hashes = suppressions.hashes_of(conn, ("email", "phone"))
+    if not hashes:
+        return None
+    key = app.privacy_key()
+
+    def suppressed(kind: str, value: str) -> bool:
+        try:
+            return keyed_hash(key, kind, normalized_subject(kind, value)) in hashes
+        except ValueError:
+            return False
+
+    return suppressed
 
 
 def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch, written: WrittenBundle,

@@ -27,14 +27,16 @@ from typing import Any, BinaryIO, cast
 import psycopg
 
 from sxp.adapters.objectstore.base import ObjectStore
-from sxp.adapters.postgres import imports, queue
+from sxp.adapters.postgres import imports, queue, suppressions
 from sxp.adapters.postgres import source_files as files
 from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.readers import read_records
 from sxp.adapters.sources.streams import HashingReader, open_source, sniff
+from sxp.adapters.staged_lines import drop_lines
 from sxp.bootstrap import App
 from sxp.domain import quality as q
+from sxp.domain.privacy import hmac_pads
 from sxp.errors import FileUnreadable, InputError, StoreError
 from sxp.logs import get_logger
 from sxp.native import load as load_native
@@ -146,7 +148,9 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
         native = load_native() if settings.ingest_native else None
         written = native.KeyFilter() if native is not None else None
         tuple_fields = native.tuple_fields if native is not None else None
-        with ChunkedMerge(conn, source.id, written, tuple_fields) as merger:
+        suppress = (hmac_pads(app.privacy_key())
+                    if suppressions.has_kind(conn, "handle") else None)
+        with ChunkedMerge(conn, source.id, written, tuple_fields, suppress) as merger:
             with sink:
                 if fmt == "jsonl":  # in blocks, on parser processes when the file is large
                     run_parallel(reader, settings.ingest_max_row_bytes, source.platform_hint,
@@ -166,6 +170,9 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
             # while the database thread writes the last chunks
             app.store.move_file(rejects_key, sink.rejects_path, NDJSON)
     merge = merger.finish(sink.valid)
+    if merger.suppressed_keys:  # their rows were staged before the merge dropped them
+        for part in app.store.list(normalized_prefix):
+            drop_lines(app.store, part.key, set(merger.suppressed_keys))
     if hashing is not None and hashing.eof:  # (a parser that stopped early: not settled)
         first = imports.settle(conn, bucket=source.bucket, key=source.key,
                                sha256=hashing.sha256.hexdigest(), size_bytes=hashing.size,
@@ -175,6 +182,7 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
     files.mark_ingested(conn, source.id, files.IngestCounts(
         format=fmt, read=sink.read, loaded=merge.loaded, unchanged=merge.unchanged,
         deduped=merge.deduped, rejected=sink.rejected, stale=merge.stale,
+        suppressed=merge.suppressed,
         normalized_prefix=normalized_prefix,
         normalized_parts=sink.parts, rejects_key=rejects_key))
     queue.enqueue(conn, "cards", {"source_file_id": source.id},

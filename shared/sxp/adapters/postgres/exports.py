@@ -10,7 +10,7 @@ a crash is found again and finished with the same cards.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from sxp.domain.bundle import LeadCardRecord, Profile, describe_validation_error
 from sxp.domain.handoff import CardVersion, IndexEntry
 
 Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
+PointFilter = Callable[[str, str], bool]  # (kind, e-mail or phone) -> suppressed?
 READY_STATES = ("enriched", "not_found", "ineligible")
 EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
 HANDOFF_LOCK_KEY = 0x5358_4853  # card writers hold it shared (see migration 068)
@@ -152,21 +153,44 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
 
 
 def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int, str]],
-                       fetch_size: int = 2000) -> Iterator[LeadCardRecord]:
+                       fetch_size: int = 2000, *, suppressed: PointFilter | None = None
+                       ) -> Iterator[LeadCardRecord]:
     """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
 
     A card whose data does not make a valid record is skipped and added to `rejected` as
-    (card id, reason without values); `publish_batch` takes it out of the batch.
+    (card id, reason without values); `publish_batch` takes it out of the batch. With
+    `suppressed`, e-mails and phones it names are left out (a contact left with neither goes).
     """
     with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
         cur.itersize = fetch_size
         cur.execute(query("exports", "batch_records"),
                     {"batch_id": batch.id, "include_contact": batch.include_contact})
         for row in cur:
+            if suppressed is not None and row["contacts"]:
+                row["contacts"] = _without_suppressed(row["contacts"], suppressed)
             try:
                 yield record_from_row(row)
             except ValidationError as exc:
                 rejected.append((int(row["id"]), describe_validation_error(exc)))
+
+
+def _without_suppressed(contacts: list[dict[str, Any]],
+                        suppressed: PointFilter) -> list[dict[str, Any]]:
+    kept = []
+    for contact in contacts:
+        emails = [e for e in contact.get("emails") or []
+                  if not suppressed("email", _point(e, ("address", "email")))]
+        phones = [p for p in contact.get("phones") or []
+                  if not suppressed("phone", _point(p, ("e164", "number", "phone")))]
+        if emails or phones or not (contact.get("emails") or contact.get("phones")):
+            kept.append({**contact, "emails": emails, "phones": phones})
+    return kept
+
+
+def _point(value: Any, keys: tuple[str, ...]) -> str:
+    if isinstance(value, dict):
+        return str(next((value[k] for k in keys if value.get(k)), ""))
+    return str(value)
 
 
 def batch_versions(conn: Conn, batch_id: str) -> list[CardVersion]:

@@ -117,6 +117,15 @@ _PROBE = (
     " SELECT position, ours, changes, differs FROM found ORDER BY position")
 _SCRAPED_AT, _CONTENT_HASH = ROW_COLUMNS.index("scraped_at"), ROW_COLUMNS.index("content_hash")
 
+# positions of the chunk's keys on the suppression list: HMAC-SHA256 of 'handle:platform:handle'
+# from the key's pads, as `sxp.domain.privacy.keyed_hash` computes it
+_SUPPRESSED = (
+    "SELECT u.n - 1 FROM unnest(string_to_array(%(platforms)s, e'\\n'),"
+    "  string_to_array(%(handles)s, e'\\n')) WITH ORDINALITY AS u(platform, handle, n)"
+    " JOIN social.suppressions s ON s.kind = 'handle' AND s.hmac = encode(sha256(%(opad)s"
+    "  || sha256(%(ipad)s || convert_to('handle:' || u.platform || ':' || u.handle, 'UTF8'))),"
+    "  'hex') ORDER BY 1")
+
 
 # staged rows whose key, after the update, holds another file's different content: they lost
 _STALE_IN_STAGE = (
@@ -147,6 +156,7 @@ class MergeResult:
     distinct: int
     loaded: int
     stale: int = 0  # rows another file's higher ranked version of the key outranked
+    suppressed: int = 0  # rows of suppressed handles: never written
 
     @property
     def unchanged(self) -> int:
@@ -154,7 +164,7 @@ class MergeResult:
 
     @property
     def deduped(self) -> int:
-        return self.staged - self.distinct
+        return self.staged - self.distinct - self.suppressed
 
 
 def _update_sql() -> str:
@@ -192,7 +202,8 @@ class ChunkedMerge:
 
     def __init__(self, conn: psycopg.Connection[Any], source_file_id: int,
                  written: WrittenKeys | None = None,
-                 tuple_fields: TupleFields | None = None) -> None:
+                 tuple_fields: TupleFields | None = None,
+                 suppress: tuple[bytes, bytes] | None = None) -> None:
         self._conn = conn
         self._source_file_id = source_file_id
         self._written = written  # without it every chunk is probed
@@ -205,6 +216,10 @@ class ChunkedMerge:
         self._inserted = 0  # rows COPYed straight in: keys new to Tier 1, distinct by then
         self._rewritten = 0  # known rows this file rewrote first
         self._stale = 0  # rows that lost to an earlier file's higher ranked row
+        # the HMAC pads of the privacy key, when handles are suppressed: their rows are dropped
+        self._suppress = suppress
+        self.suppressed_keys: set[tuple[str, str]] = set()
+        self._suppressed = 0
         self._thread = threading.Thread(target=self._run, name="sxp-ingest-db", daemon=True)
 
     def __enter__(self) -> ChunkedMerge:
@@ -251,7 +266,8 @@ class ChunkedMerge:
         ).fetchone()
         assert row is not None
         return MergeResult(staged=staged, distinct=self._inserted + int(row["known"]),
-                           loaded=self._inserted + self._rewritten, stale=self._stale)
+                           loaded=self._inserted + self._rewritten, stale=self._stale,
+                           suppressed=self._suppressed)
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -268,6 +284,11 @@ class ChunkedMerge:
                 self._error = exc
 
     def _write(self, cur: psycopg.Cursor[tuple[Any, ...]], chunk: StagedChunk) -> None:
+        if self._suppress is not None:
+            kept = self._without_suppressed(cur, chunk)
+            if kept is None:
+                return
+            chunk = kept
         if self._written is None or not self._savepoints_left:
             self._write_probed(cur, chunk)
             return
@@ -285,6 +306,21 @@ class ChunkedMerge:
         self._inserted += chunk.count - len(maybe_written)
         if written is not None:
             self._write_probed(cur, written, whole_chunk=False)
+
+    def _without_suppressed(self, cur: psycopg.Cursor[tuple[Any, ...]],
+                            chunk: StagedChunk) -> StagedChunk | None:
+        """The chunk without the rows of suppressed handles (None: nothing is left)."""
+        assert self._suppress is not None
+        ipad, opad = self._suppress
+        found = cur.execute(_SUPPRESSED, {"platforms": chunk.platforms, "handles": chunk.handles,
+                                          "ipad": ipad, "opad": opad}, prepare=False).fetchall()
+        if not found:
+            return chunk
+        gone = {int(position) for (position,) in found}
+        self._suppressed += len(gone)
+        self.suppressed_keys |= chunk.keys_at(sorted(gone))
+        left = [i for i in range(chunk.count) if i not in gone]
+        return chunk.split(left)[1] if left else None
 
     def _write_probed(self, cur: psycopg.Cursor[tuple[Any, ...]], chunk: StagedChunk,
                       whole_chunk: bool = True) -> None:

@@ -37,6 +37,7 @@ class IngestCounts:
     deduped: int
     rejected: int
     stale: int  # outranked by the version Tier 1 holds (a newer or known scrape time)
+    suppressed: int  # rows of suppressed handles: not written, no reject
     normalized_prefix: str
     normalized_parts: int
     rejects_key: str

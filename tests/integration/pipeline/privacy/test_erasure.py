@@ -136,3 +136,19 @@ def test_an_erased_subject_leaves_every_tier_and_object_and_every_consumer_is_to
                             requested_by="test")
     assert again.card_ids == [] and erase(app, again.id).removed["tombstones"] == 0
 
+    # kept deleted: the same pool delivered again (other bytes) does not bring the subject back
+    app.store.put_bytes("inbox/pool-again.jsonl",
+                        b"".join(orjson.dumps(r) + b"\n" for r in reversed(rows)))
+    run_pipeline(app, max_idle_wait_s=5)
+    with app.connect() as conn:
+        back = conn.execute("SELECT count(*) AS n FROM social.raw_social_profiles"
+                            " WHERE handle = %s", (HANDLE,)).fetchone()
+        counts = conn.execute("SELECT rows_read, rows_loaded, rows_suppressed, rows_rejected"
+                              " FROM social.source_files WHERE key = 'inbox/pool-again.jsonl'"
+                              ).fetchone()
+    assert back["n"] == 0
+    assert dict(counts) == {"rows_read": 3, "rows_loaded": 0, "rows_suppressed": 1,
+                            "rows_rejected": 1}
+    # the subject's row is staged nowhere (the new reject is another row naming the handle)
+    assert f'"handle":"{HANDLE}"'.encode() not in _staged_text(app)
+

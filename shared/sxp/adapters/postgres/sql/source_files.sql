@@ -21,7 +21,8 @@ UPDATE social.source_files
 SET state = 'ingested', reason_code = NULL, reason = NULL,
     format_hint = coalesce(format_hint, %(format)s), rows_read = %(read)s,
     rows_loaded = %(loaded)s, rows_unchanged = %(unchanged)s, rows_deduped = %(deduped)s,
-    rows_rejected = %(rejected)s, rows_stale = %(stale)s, normalized_prefix = %(normalized_prefix)s,
+    rows_rejected = %(rejected)s, rows_stale = %(stale)s, rows_suppressed = %(suppressed)s,
+    normalized_prefix = %(normalized_prefix)s,
     normalized_parts = %(normalized_parts)s, rejects_key = %(rejects_key)s, finished_at = now()
 WHERE id = %(id)s
 
