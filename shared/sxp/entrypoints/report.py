@@ -49,6 +49,7 @@ def summary_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("rows deduped", f"{ingest['deduped']:,}"),
         ("rows unchanged (re-delivered)", f"{ingest['unchanged']:,}"),
         ("  of them stale (Tier 1 held newer)", f"{ingest['stale']:,}"),
+        ("rows suppressed (opt-outs, erased)", f"{ingest.get('suppressed', 0):,}"),
         ("lead cards (Tier 3)", f"{tiers['tier3_lead_cards']:,}"),
     ]
     for label, n in sorted(status["cards_by_execution_label"].items()):

@@ -13,7 +13,8 @@ SELECT (SELECT count(*) FROM social.raw_social_profiles) AS tier1_profiles,
 -- name: ingest_totals
 SELECT coalesce(sum(rows_read), 0) AS rows_read, coalesce(sum(rows_loaded), 0) AS loaded,
        coalesce(sum(rows_unchanged), 0) AS unchanged, coalesce(sum(rows_deduped), 0) AS deduped,
-       coalesce(sum(rows_rejected), 0) AS rejected, coalesce(sum(rows_stale), 0) AS stale
+       coalesce(sum(rows_rejected), 0) AS rejected, coalesce(sum(rows_stale), 0) AS stale,
+       coalesce(sum(rows_suppressed), 0) AS suppressed
 FROM social.source_files
 
 -- name: source_files
