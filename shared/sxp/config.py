@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # the key of the keyed hashes that name erased and suppressed subjects (unset locally: a
     # key file under SXP_HOME, made once)
     privacy_key: SecretStr | None = Field(None, alias="SXP_PRIVACY_KEY")
+    # days kept per kind (inbox, staged, rejects, exports, provider_answers, audit) over the
+    # environment's defaults (sxp.domain.retention.DEFAULT_DAYS), e.g. {"exports": 365}
+    retention_overrides: dict[str, int] = Field(default_factory=dict, alias="SXP_RETENTION_DAYS")
 
     # the HTTP API: per-key rate limit, the largest upload it takes itself (bigger files go
     # through a presigned upload), request timeouts
@@ -159,6 +162,15 @@ class Settings(BaseSettings):
     def deployed(self) -> bool:
         """dev, stage or prod: no embedded default may stand in for a real service there."""
         return self.env in DEPLOYED_ENVS
+
+    @property
+    def retention(self) -> dict[str, int]:
+        from sxp.domain.retention import retention_days
+
+        try:
+            return retention_days(self.env, self.retention_overrides)
+        except ValueError as exc:
+            raise ConfigError(str(exc), "bad_retention") from None
 
     def valkey_dsn(self) -> str | None:
         """The queue transport's server; None locally means the embedded one."""

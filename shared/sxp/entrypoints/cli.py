@@ -178,7 +178,7 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
             from sxp.entrypoints.rules import diff_rules_file
 
             return diff_rules_file(app, args.file)
-        elif args.command in ("consumers", "deliveries", "erase", "suppress"):
+        elif args.command in ("consumers", "deliveries", "erase", "suppress", "retention"):
             from sxp.entrypoints.handoff_cli import dispatch
 
             return dispatch(app, args)

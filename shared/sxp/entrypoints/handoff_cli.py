@@ -1,5 +1,5 @@
-"""`sxp consumers …`, `sxp deliveries …`, `sxp erase` and `sxp suppress …`: the commands of
-the handoff and of privacy."""
+"""`sxp consumers …`, `sxp deliveries …`, `sxp erase`, `sxp suppress …` and `sxp retention …`:
+the commands of the handoff and of privacy."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ def add_parsers(sub: Any) -> None:
     ssub.add_parser("import", help="add opt-outs: one handle:P:H, email:E, phone:N (or a bare"
                                    " value) per line").add_argument("file", type=Path)
     ssub.add_parser("list", help="entries by kind and source")
+    retention = sub.add_parser("retention", help="periods kept per kind of data")
+    rsub = retention.add_subparsers(dest="retention_command", required=True)
+    run = rsub.add_parser("run", help="remove what is older than its period; set the bucket's"
+                                      " lifecycle rules")
+    run.add_argument("--dry-run", action="store_true", help="count, remove nothing")
+    rsub.add_parser("show", help="the periods, the oldest object of each kind, the bucket's"
+                                 " lifecycle rules")
     consumers = sub.add_parser("consumers", help="execution platforms that receive batches")
     csub = consumers.add_subparsers(dest="consumers_command", required=True)
     add = csub.add_parser("add", help="register a consumer (a webhook's signing secret is"
@@ -60,10 +67,9 @@ def add_parsers(sub: Any) -> None:
 def dispatch(app: App, args: argparse.Namespace) -> int:
     from sxp.pipeline import consumers as use
 
-    if args.command == "erase":
-        return _erase(app, args)
-    if args.command == "suppress":
-        return _suppress(app, args)
+    privacy = {"erase": _erase, "suppress": _suppress, "retention": _retention}
+    if args.command in privacy:
+        return privacy[args.command](app, args)
     if args.command == "deliveries":
         if args.deliveries_command == "replay":
             _print(use.describe_delivery(use.replay(app, args.id)))
@@ -94,6 +100,17 @@ def dispatch(app: App, args: argparse.Namespace) -> int:
         _print(use.describe(use.remove(app, args.name)))
     else:
         print(use.rotate_secret(app, args.name))
+    return 0
+
+
+def _retention(app: App, args: argparse.Namespace) -> int:
+    from sxp.pipeline.retention import oldest_by_kind, run_retention
+
+    if args.retention_command == "run":
+        _print(vars(run_retention(app, dry_run=args.dry_run)))
+    else:
+        _print({"days": app.settings.retention, "oldest": oldest_by_kind(app),
+                "bucket_lifecycle_rules": [vars(r) for r in app.store.expiration_rules()]})
     return 0
 
 

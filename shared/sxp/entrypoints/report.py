@@ -98,6 +98,12 @@ def print_status(status: dict[str, Any], out: TextIO | None = None) -> None:
               f" released={b['released']}, held={b['held']},"
               f" remaining={b['remaining_today']} of {b['per_day']}/day"
               f" (per run {b['per_run']})", file=out)
+    retention = status.get("retention")
+    if retention:
+        print("retention (days; oldest kept): " + ", ".join(
+            f"{kind} {days}" + (f" ({retention['oldest'][kind][:10]})"
+                                if retention["oldest"].get(kind) else "")
+            for kind, days in retention["days"].items()), file=out)
     for consumer, states in sorted(status.get("deliveries", {}).items()):
         values = ", ".join(f"{k}={v}" for k, v in sorted(states.items()))
         print(f"deliveries to {consumer}: {values}", file=out)

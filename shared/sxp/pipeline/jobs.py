@@ -37,6 +37,7 @@ JOB_KINDS: dict[str, str] = {
     "export": "sxp.pipeline.export:run_job",
     "deliver": "sxp.pipeline.deliver:run_job",
     "erase": "sxp.pipeline.erase:run_job",
+    "retention": "sxp.pipeline.retention:run_job",
 }
 
 

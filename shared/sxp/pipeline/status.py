@@ -21,11 +21,16 @@ def native_ingest_state(enabled: bool) -> str:
 
 
 def collect_status(app: App) -> dict[str, Any]:
+    from sxp.pipeline.retention import oldest_by_kind
+
     with app.connect() as conn:
-        return collect_status_on(conn, error_budget_target=app.settings.error_budget_target,
-                                 error_budget_min_calls=app.settings.error_budget_min_calls,
-                                 budgets={p: app.settings.budget_of(p) for p in CALL_TYPES},
-                                 native_ingest=native_ingest_state(app.settings.ingest_native))
+        status = collect_status_on(
+            conn, error_budget_target=app.settings.error_budget_target,
+            error_budget_min_calls=app.settings.error_budget_min_calls,
+            budgets={p: app.settings.budget_of(p) for p in CALL_TYPES},
+            native_ingest=native_ingest_state(app.settings.ingest_native))
+    status["retention"] = {"days": app.settings.retention, "oldest": oldest_by_kind(app)}
+    return status
 
 
 def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99,

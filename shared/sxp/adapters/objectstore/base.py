@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -15,6 +16,16 @@ class ObjectInfo:
     key: str
     etag: str
     size: int
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExpirationRule:
+    """A bucket lifecycle rule: objects under `prefix` expire `days` after they were written."""
+
+    id: str
+    prefix: str
+    days: int
 
 
 def check_folder(prefix: str) -> None:
@@ -87,6 +98,15 @@ class ObjectStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove every object whose key starts with `prefix` (a folder: it ends with '/')."""
+
+    def set_expiration_rules(self, rules: Sequence[ExpirationRule]) -> bool:
+        """Make these the bucket's lifecycle rules (False: the store has none, the local
+        folder; the retention step alone removes old objects there)."""
+        ...
+
+    def expiration_rules(self) -> tuple[ExpirationRule, ...]:
+        """The bucket's lifecycle expiration rules, read back."""
+        ...
 
     def url(self, key: str) -> str:
         """Where a user finds the object (s3://bucket/key or a local path)."""

@@ -8,10 +8,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sxp.adapters.objectstore.base import ObjectInfo, check_folder
+from sxp.adapters.objectstore.base import ExpirationRule, ObjectInfo, check_folder
 from sxp.errors import StoreError
 
 
@@ -57,13 +58,15 @@ class LocalDirObjectStore:
             return None
         stat = path.stat()
         known = self._etags.get(path)
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
         if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
-            return ObjectInfo(key, known[2], stat.st_size)
+            return ObjectInfo(key, known[2], stat.st_size, modified)
         digest = hashlib.md5(usedforsecurity=False)
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-        return ObjectInfo(key, self._remember(path, stat, digest.hexdigest()), stat.st_size)
+        return ObjectInfo(key, self._remember(path, stat, digest.hexdigest()), stat.st_size,
+                          modified)
 
     def _remember(self, path: Path, stat: os.stat_result, etag: str) -> str:
         self._etags[path] = (stat.st_size, stat.st_mtime_ns, etag)
@@ -151,6 +154,12 @@ class LocalDirObjectStore:
         if folder.is_dir():
             self._etags = {p: e for p, e in self._etags.items() if folder not in p.parents}
             shutil.rmtree(folder)
+
+    def set_expiration_rules(self, rules: Sequence[ExpirationRule]) -> bool:
+        return False
+
+    def expiration_rules(self) -> tuple[ExpirationRule, ...]:
+        return ()
 
     def url(self, key: str) -> str:
         return str(self._path(key))

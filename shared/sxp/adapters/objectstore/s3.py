@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from sxp.adapters.objectstore.base import ObjectInfo, check_folder
+from sxp.adapters.objectstore.base import ExpirationRule, ObjectInfo, check_folder
 from sxp.errors import StoreError
 
 
@@ -25,7 +25,8 @@ class S3ObjectStore:
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
-                yield ObjectInfo(obj["Key"], obj["ETag"].strip('"'), int(obj["Size"]))
+                yield ObjectInfo(obj["Key"], obj["ETag"].strip('"'), int(obj["Size"]),
+                                 obj.get("LastModified"))
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
@@ -34,7 +35,8 @@ class S3ObjectStore:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise StoreError(f"head {key} failed: {exc}") from exc
-        return ObjectInfo(key, resp["ETag"].strip('"'), int(resp["ContentLength"]))
+        return ObjectInfo(key, resp["ETag"].strip('"'), int(resp["ContentLength"]),
+                          resp.get("LastModified"))
 
     def open_read(self, key: str) -> BinaryIO:
         try:
@@ -119,6 +121,25 @@ class S3ObjectStore:
             if keys:  # a page holds at most 1,000 keys, as many as one DeleteObjects takes
                 self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys,
                                                                     "Quiet": True})
+
+    def set_expiration_rules(self, rules: Sequence[ExpirationRule]) -> bool:
+        self._s3.put_bucket_lifecycle_configuration(
+            Bucket=self.bucket, LifecycleConfiguration={"Rules": [
+                {"ID": r.id, "Filter": {"Prefix": r.prefix}, "Status": "Enabled",
+                 "Expiration": {"Days": r.days}} for r in rules]})
+        return True
+
+    def expiration_rules(self) -> tuple[ExpirationRule, ...]:
+        try:
+            resp = self._s3.get_bucket_lifecycle_configuration(Bucket=self.bucket)
+        except self._s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchLifecycleConfiguration":
+                return ()
+            raise StoreError(f"lifecycle of {self.bucket} unreadable: {exc}") from exc
+        return tuple(ExpirationRule(r["ID"], (r.get("Filter") or {}).get("Prefix",
+                                                                         r.get("Prefix", "")),
+                                    int(r["Expiration"]["Days"]))
+                     for r in resp.get("Rules", []) if "Days" in r.get("Expiration", {}))
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

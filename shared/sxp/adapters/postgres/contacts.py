@@ -33,7 +33,12 @@ def record_call(
     row: dict[str, Any] | None = conn.execute(
         "INSERT INTO contact.provider_calls (provider, request_hash, batch_id, card_ids,"
         " status_code, outcome, credits, response) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (request_hash) DO NOTHING RETURNING id",
+        # the same request again after retention cleared the old answer: it holds the new one
+        " ON CONFLICT (request_hash) DO UPDATE SET batch_id = EXCLUDED.batch_id,"
+        "  card_ids = EXCLUDED.card_ids, status_code = EXCLUDED.status_code,"
+        "  outcome = EXCLUDED.outcome, credits = EXCLUDED.credits,"
+        "  response = EXCLUDED.response, applied = false, created_at = now()"
+        "  WHERE contact.provider_calls.response IS NULL RETURNING id",
         (
             response.provider,
             response.request_hash,
@@ -139,3 +144,23 @@ def upsert_result(
                 b.state,
             ),
         )
+
+
+def clear_answers_before(conn: psycopg.Connection[Any], before: datetime) -> int:
+    """Retention: drop the stored answers of calls made before `before` (the rows stay for the
+    credit accounting; a later call of the same request stores its answer again)."""
+    return conn.execute(
+        "UPDATE contact.provider_calls SET response = NULL WHERE created_at < %s"
+        " AND response IS NOT NULL", (before,)).rowcount
+
+
+def answers_before(conn: psycopg.Connection[Any], before: datetime) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM contact.provider_calls WHERE created_at < %s"
+                       " AND response IS NOT NULL", (before,)).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def oldest_answer(conn: psycopg.Connection[Any]) -> datetime | None:
+    row = conn.execute("SELECT min(created_at) AS t FROM contact.provider_calls"
+                       " WHERE response IS NOT NULL").fetchone()
+    return None if row is None else row["t"]
