@@ -97,11 +97,11 @@ def requested(conn: Conn, *, limit: int) -> list[Erasure]:
 def profiles_of(conn: Conn, card_ids: list[int], handles: list[str]) -> list[int]:
     """The Tier 1 rows of the cards, and of the handles (a profile may have no card yet)."""
     pairs = [h.split(":", 1) for h in handles]
-    rows = conn.execute(
-        "SELECT profile_id AS id FROM execution.lead_cards WHERE id = ANY(%s)"
-        " UNION SELECT p.id FROM social.raw_social_profiles p"
-        " JOIN unnest(%s::text[], %s::text[]) AS h(platform, handle)"
-        "   ON p.platform = h.platform AND p.handle = h.handle",
+    rows = conn.execute(  # a lookup of Tier 1's unique index per handle, never a scan
+        "SELECT profile_id AS id FROM execution.lead_cards WHERE id = ANY(%s::bigint[])"
+        " UNION SELECT p.id FROM unnest(%s::text[], %s::text[]) AS h(platform, handle)"
+        " CROSS JOIN LATERAL (SELECT t.id FROM social.raw_social_profiles t"
+        "   WHERE t.platform = h.platform AND t.handle = h.handle) p",
         (card_ids, [p for p, _ in pairs], [h for _, h in pairs]))
     return sorted(int(r["id"]) for r in rows)
 
