@@ -6,7 +6,7 @@ A scratch Postgres (or DATABASE_URL's server) and the local folder store. The po
 with SQL: P Tier 1 profiles in 100 source files, a card each, a Tier 2 contact for every
 fifth, and each file's staged normalized part (10,000 lines per 100,000-profile file…) plus a
 rejects part; the default consumer has been handed every card. Then `--subjects` erasures
-(every P/N-th profile, by handle) are requested in one call and run by the erase job, and their
+(every P/N-th profile, by handle, a fifth of them with a contact) are requested in one call and run by the erase job, and their
 tombstones exported. Printed: the time to request, to erase (every tier and staged object),
 and to hand the tombstones over, with what was removed. Target: erasing 1,000 subjects from
 1,000,000 profiles in under 30 s on this machine.
@@ -104,8 +104,9 @@ def main() -> int:
 
             step = max(args.pool // args.subjects, 1)
             t0 = time.perf_counter()
-            subjects = [("handle", f"tiktok:erase_bench_{g}")
-                        for g in range(1, args.pool + 1, step)][:args.subjects]
+            # every step-th profile, one in five of them with a Tier 2 contact
+            subjects = [("handle", f"tiktok:erase_bench_{k * step + k % 5 + 1}")
+                        for k in range(args.subjects)]
             ids = [e.id for e in request_erasures(app, subjects, requested_by="bench")]
             t1 = time.perf_counter()
             run_jobs(app, worker_id=new_worker_id("bench"), kinds=["erase"], concurrency=1,

@@ -52,7 +52,8 @@ def subject_cards(conn: Conn, *, kind: str, value: str) -> tuple[list[int], list
             "SELECT p.id AS profile_id, c.id AS card_id, p.platform, p.handle"
             " FROM social.raw_social_profiles p"
             " LEFT JOIN execution.lead_cards c ON c.profile_id = p.id"
-            " WHERE p.platform = %s AND p.handle = %s", (platform, handle)).fetchall()
+            ' WHERE p.handle = %s COLLATE "C" AND p.platform = %s COLLATE "C"',  # Tier 1's key
+            (handle, platform)).fetchall()
     else:
         rows = conn.execute(
             "SELECT DISTINCT c.profile_id, c.id AS card_id, c.platform, c.handle"
@@ -101,7 +102,7 @@ def profiles_of(conn: Conn, card_ids: list[int], handles: list[str]) -> list[int
         "SELECT profile_id AS id FROM execution.lead_cards WHERE id = ANY(%s::bigint[])"
         " UNION SELECT p.id FROM unnest(%s::text[], %s::text[]) AS h(platform, handle)"
         " CROSS JOIN LATERAL (SELECT t.id FROM social.raw_social_profiles t"
-        "   WHERE t.platform = h.platform AND t.handle = h.handle) p",
+        '   WHERE t.handle = h.handle COLLATE "C" AND t.platform = h.platform COLLATE "C") p',
         (card_ids, [p for p, _ in pairs], [h for _, h in pairs]))
     return sorted(int(r["id"]) for r in rows)
 
