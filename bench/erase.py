@@ -4,12 +4,12 @@
 
 A scratch Postgres (or DATABASE_URL's server) and the local folder store. The pool is seeded
 with SQL: P Tier 1 profiles in 100 source files, a card each, a Tier 2 contact for every
-fifth, and each file's staged normalized part (10,000 lines per 100,000-profile file…) plus a
-rejects part; the default consumer has been handed every card. Then `--subjects` erasures
-(every P/N-th profile, by handle, a fifth of them with a contact) are requested in one call and run by the erase job, and their
-tombstones exported. Printed: the time to request, to erase (every tier and staged object),
-and to hand the tombstones over, with what was removed. Target: erasing 1,000 subjects from
-1,000,000 profiles in under 30 s on this machine.
+fifth, and each file's staged normalized part (P/100 lines) plus a rejects part; the default
+consumer has been handed every card. Then `--subjects` erasures (about every P/N-th profile,
+by handle, a fifth of them with a contact) are requested in one call and run by the erase
+job, and their tombstones exported. Printed: the time to request, to erase (every tier and
+staged object), and to hand the tombstones over, with what was removed. Target: erasing 1,000
+subjects from 1,000,000 profiles in under 30 s on this machine.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, LiteralString
 
 import psycopg
@@ -65,3 +66,16 @@ class AutocommitStatements:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+@contextlib.contextmanager
+def session_lock(conn: psycopg.Connection[Any], key: int) -> Iterator[None]:
+    """Hold the advisory lock `key` on `conn` for the block (committed at once, so it is not
+    tied to a transaction); the block's work runs on other connections."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        conn.commit()

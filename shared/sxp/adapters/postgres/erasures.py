@@ -9,7 +9,6 @@ the handles to look for in staged objects until the erasure is done.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.exports import HANDOFF_LOCK_KEY
 
 Conn = psycopg.Connection[Any]
@@ -172,14 +172,7 @@ def in_objects_phase(conn: Conn) -> list[Erasure]:
         f"SELECT {_COLUMNS} FROM execution.erasures WHERE state = 'objects' ORDER BY id")]
 
 
-@contextlib.contextmanager
-def one_rewriter(conn: Conn) -> Iterator[None]:
+def one_rewriter(conn: Conn) -> contextlib.AbstractContextManager[None]:
     """Hold the erasers' session lock on `conn` (one at a time): two rewrites of one staged
     object at once could bring back lines the other removed."""
-    conn.execute("SELECT pg_advisory_lock(%s)", (REWRITE_LOCK_KEY,))
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (REWRITE_LOCK_KEY,))
-        conn.commit()
+    return session_lock(conn, REWRITE_LOCK_KEY)

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
 from sxp.domain.bundle import LeadCardRecord, Profile, describe_validation_error
@@ -54,16 +55,9 @@ _BATCH = ("SELECT b.id, b.env, b.state, b.consumer_id, c.name AS consumer, b.seq
           " JOIN execution.consumers c ON c.id = b.consumer_id")
 
 
-@contextlib.contextmanager
-def one_exporter(conn: Conn) -> Iterator[None]:
+def one_exporter(conn: Conn) -> contextlib.AbstractContextManager[None]:
     """Hold the exporters' session lock on `conn` (one exporter at a time per database)."""
-    conn.execute("SELECT pg_advisory_lock(%s)", (EXPORT_LOCK_KEY,))
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (EXPORT_LOCK_KEY,))
-        conn.commit()
+    return session_lock(conn, EXPORT_LOCK_KEY)
 
 
 def handoff_watermark(conn: Conn) -> int:
