@@ -4,7 +4,8 @@ object is. Pure.
 Kinds: `inbox` (files as delivered), `staged` (normalized and card parts under `stage/`),
 `rejects` (rejects parts under `stage/`), `exports` (bundles and index objects),
 `provider_answers` (the stored answers of provider calls; the call rows stay for the credit
-accounting, their answers go), `audit` (kept longest; listed for the record).
+accounting, their answers go), `audit` (kept longest, at least 30 days; an anchor keeps the
+chain verifiable after a prune).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 KINDS = ("inbox", "staged", "rejects", "exports", "provider_answers", "audit")
+AUDIT_MIN_DAYS = 30  # the database's prune function refuses younger cut-offs too
 
 # days per kind and environment: short where data is only for trying things, long in prod
 DEFAULT_DAYS: dict[str, dict[str, int]] = {
@@ -33,6 +35,9 @@ def retention_days(env: str, overrides: dict[str, int]) -> dict[str, int]:
         raise ValueError(f"SXP_RETENTION_DAYS: unknown kinds {unknown} (known: {list(KINDS)})")
     if any(days < 1 for days in overrides.values()):
         raise ValueError("SXP_RETENTION_DAYS: every period is at least 1 day")
+    if overrides.get("audit", AUDIT_MIN_DAYS) < AUDIT_MIN_DAYS:
+        raise ValueError(f"SXP_RETENTION_DAYS: audit rows are kept at least {AUDIT_MIN_DAYS}"
+                         " days")
     return {**DEFAULT_DAYS.get(env, DEFAULT_DAYS["local"]), **overrides}
 
 

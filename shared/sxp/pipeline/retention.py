@@ -4,7 +4,8 @@ lifecycle rules on the bucket, so old objects go even while sxp is down.
 Periods come from `Settings.retention` (per environment, `sxp.domain.retention`). One pass:
 1. objects under the inbox, `stage/` and the exports prefix, by kind (`rejects` are the
    `…/rejects/` parts of `stage/`), deleted when written before their period;
-2. stored provider answers older than theirs are cleared (the call rows stay);
+2. stored provider answers older than theirs are cleared (the call rows stay), and audit rows
+   older than the audit period pruned, an anchor keeping the rest of the chain verifiable;
 3. the bucket's lifecycle expiration rules set to the same periods, one per prefix (`stage/`
    gets the longer of the staged and rejects periods: a bucket rule sees only prefixes); on
    the local folder store there are none and this step alone removes old objects;
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sxp.adapters.objectstore.base import ExpirationRule
-from sxp.adapters.postgres import contacts, queue
+from sxp.adapters.postgres import audit, contacts, queue
 from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
@@ -36,6 +37,7 @@ class RetentionReport:
     days: dict[str, int]
     removed: dict[str, int] = field(default_factory=dict)
     answers_cleared: int = 0
+    audit_rows_pruned: int = 0
     lifecycle_rules: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
 
@@ -71,11 +73,14 @@ def run_retention(app: App, *, now: datetime | None = None, dry_run: bool = Fals
             report.answers_cleared = contacts.answers_before(conn, before)
         else:
             report.answers_cleared = contacts.clear_answers_before(conn, before)
+            report.audit_rows_pruned = audit.prune_before(
+                conn, moment - timedelta(days=report.days["audit"]))
             applied = app.store.set_expiration_rules(rules)
             record_event(conn, event_type="retention", actor="sxp-retention",
                          service="retention", batch_id=f"retention-{moment:%Y%m%dT%H%M%S%f}",
                          outcome="ok", details={**report.removed,
                                                 "answers_cleared": report.answers_cleared,
+                                                "audit_rows_pruned": report.audit_rows_pruned,
                                                 "lifecycle_rules_set": applied})
         if job is not None:
             queue.complete(conn, job)

@@ -1,8 +1,10 @@
-"""Audit writer: INSERT only, one event per (event_type, batch_id), PII scrubbed before write."""
+"""Audit writer: INSERT only, one event per (event_type, batch_id), PII scrubbed before write;
+the chain check, and the retention prune (through the one definer function that may)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -41,3 +43,10 @@ def verify_chain(conn: psycopg.Connection[Any]) -> ChainCheck:
     row = conn.execute(query("audit", "verify_chain")).fetchone()
     assert row is not None
     return ChainCheck(int(row["rows"]), row["first_bad"], row["reason"])
+
+
+def prune_before(conn: psycopg.Connection[Any], cutoff: datetime) -> int:
+    """Retention: remove audit rows written before `cutoff` (at least 30 days ago), leaving an
+    anchor so the rest of the chain still verifies. The rows removed."""
+    row = conn.execute("SELECT audit.prune_before(%s) AS n", (cutoff,)).fetchone()
+    return int(row["n"]) if row else 0

@@ -56,3 +56,36 @@ def test_retention_removes_what_is_old_and_nothing_else(settings: Any, store: st
         assert again.answers_cleared == 0
     finally:
         app.close()
+
+
+def test_pruning_old_audit_rows_keeps_the_chain_verifiable(app: Any) -> None:
+    from sxp.adapters.postgres.audit import record_event, verify_chain
+
+    with app.connect() as conn:
+        for n in range(5):
+            record_event(conn, event_type="test", actor="t", service="t", batch_id=f"b{n}",
+                         outcome="ok", details={"n": n})
+        conn.commit()
+        # as the owner, with the append-only guard off for a moment: three rows made old
+        conn.execute("ALTER TABLE audit.audit_log DISABLE TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit.audit_log SET occurred_at = now() - interval '400 days'"
+                     " WHERE batch_id IN ('b0', 'b1', 'b2')")
+        conn.execute("ALTER TABLE audit.audit_log ENABLE TRIGGER audit_log_no_update")
+        conn.commit()
+    worker = bootstrap(app.settings.model_copy(update={"db_role": "sxp_worker_svc"}))
+    try:
+        report = run_retention(worker)
+    finally:
+        worker.close()
+    assert report.audit_rows_pruned == 3
+    with app.connect() as conn:
+        left = [r["batch_id"] for r in conn.execute(
+            "SELECT batch_id FROM audit.audit_log ORDER BY id")]
+        chain = verify_chain(conn)
+        with pytest.raises(Exception, match="append-only"):
+            conn.execute("DELETE FROM audit.audit_log")
+        conn.rollback()
+        with pytest.raises(Exception, match="younger than 30 days"):
+            conn.execute("SELECT audit.prune_before(now())")
+    assert left[:2] == ["b3", "b4"] and left[2].startswith("retention-")
+    assert chain.first_bad is None and chain.rows == 3

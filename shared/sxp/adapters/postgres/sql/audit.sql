@@ -1,9 +1,11 @@
--- The audit log's hash chain, recomputed row by row in id order.
+-- The audit log's hash chain, recomputed row by row in id order; after a retention prune the
+-- first kept row names the anchor (the chain hash of the last pruned row).
 
 -- name: verify_chain
 WITH checked AS MATERIALIZED (
     SELECT id,
-           prev_checksum IS DISTINCT FROM coalesce(lag(chain_hash) OVER (ORDER BY id), '')
+           prev_checksum IS DISTINCT FROM coalesce(lag(chain_hash) OVER (ORDER BY id),
+               (SELECT a.prev_checksum FROM audit.anchors a ORDER BY a.id DESC LIMIT 1), '')
              AS bad_link,
            chain_hash IS DISTINCT FROM audit.row_hash(prev_checksum, event_type, actor,
                service, batch_id, schema_version, outcome, occurred_at, checksum, details,
