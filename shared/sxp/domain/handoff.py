@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 HANDOFF_FILE = "handoff.json"
 VERSIONS_FILE = "versions.jsonl"
+DNC_FILE = "dnc.jsonl"
+DNC_CONTENT_TYPE = "application/vnd.sxp.dnc-status+x-ndjson"
 HANDOFF_CONTENT_TYPE = "application/vnd.sxp.handoff+json"
 VERSIONS_CONTENT_TYPE = "application/vnd.sxp.card-versions+x-ndjson"
 EVENT_TYPE = "batch.published"
@@ -65,6 +67,24 @@ class CardVersion(_Strict):
     action: Literal["record", "withdrawal"]
     reason: str | None = Field(None, description="why withdrawn: `filter` (no longer matches"
                                " the consumer's filter) or `erased`")
+
+
+class DncStatus(_Strict):
+    """One line of `dnc.jsonl`: when a record's phone had its do-not-call status checked."""
+
+    card_id: int
+    phone_index: int = Field(ge=0, description="in the record's contact.phones")
+    dnc: bool | None
+    dnc_checked_at: datetime | None
+    dnc_stale: bool = Field(description="checked longer ago than the rules file's"
+                            " dnc.max_age_days at the batch's creation (or never)")
+
+
+def dnc_status(card_id: int, phone_index: int, dnc: bool | None, checked_at: datetime | None,
+               *, as_of: datetime, max_age_days: float) -> DncStatus:
+    stale = checked_at is None or checked_at < as_of - timedelta(days=max_age_days)
+    return DncStatus(card_id=card_id, phone_index=phone_index, dnc=dnc,
+                     dnc_checked_at=checked_at, dnc_stale=stale)
 
 
 class EventData(_Strict):
@@ -145,6 +165,7 @@ def handoff_schemas() -> dict[str, dict[str, Any]]:
     models: dict[str, type[BaseModel]] = {
         "lead_card_batch_handoff.v1.schema.json": HandoffInfo,
         "lead_card_version.v1.schema.json": CardVersion,
+        "lead_card_dnc_status.v1.schema.json": DncStatus,
         "batch_published_event.v1.schema.json": BatchPublished,
         "lead_card_batch_head.v1.schema.json": IndexHead,
         "lead_card_batch_day_index.v1.schema.json": DayIndex,

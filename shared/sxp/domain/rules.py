@@ -90,6 +90,15 @@ class ReenrichPolicy(_Strict):
     min_age_days: float = Field(30.0, ge=0)
 
 
+class DncPolicy(_Strict):
+    """Do-not-call statuses go stale: phones checked more than `max_age_days` ago are handed
+    over flagged `dnc_stale`, and with `recheck` the gate looks such cards up again (TCPA: a
+    DNC check no older than 31 days before a call)."""
+
+    max_age_days: float = Field(31.0, gt=0)
+    recheck: bool = True
+
+
 class Ruleset(_Strict):
     version: str = Field(min_length=1)
     description: str | None = None
@@ -97,6 +106,7 @@ class Ruleset(_Strict):
     rules: list[Rule]
     gate: GatePolicy
     reenrich: ReenrichPolicy = ReenrichPolicy()
+    dnc: DncPolicy = DncPolicy()
     checksum: str = ""
 
     @field_validator("rules")

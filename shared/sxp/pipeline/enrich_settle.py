@@ -39,7 +39,8 @@ def load_cards(conn: psycopg.Connection[Any], batch_id: str) -> list[LookupReque
         values = {
             k: (str(inputs[k]).strip() or None) if inputs.get(k) else None for k in INPUT_KEYS
         }
-        cards.append(LookupRequest(card_id=card_id, **values))
+        cards.append(LookupRequest(card_id=card_id, recheck=int(inputs.get("recheck") or 0),
+                                   **values))
     return cards
 
 
@@ -90,9 +91,11 @@ def close_done(
             not_found += not matched
             dnc_cards += bool(dnc)
             reason = None if matched else ("no_match" if card_answers else "missing_inputs")
+            has_phones = any(r.matched and r.person and r.person.phones
+                             for _p, r, _c in card_answers)
             batches.set_card_outcome(conn, card.card_id,
                                      state="enriched" if matched else "not_found",
-                                     reason=reason, dnc=dnc)
+                                     reason=reason, dnc=dnc, phones_checked=has_phones)
         contacts.mark_applied(conn, sorted(call_ids))
         spent, reserved = _settle_ledger(conn, batch)
         batches.close_done(conn, batch_id, spent=spent, enriched=enriched, not_found=not_found)

@@ -5,8 +5,8 @@ Per active consumer, three phases, each safe to kill:
 1. claim   — the cards of the consumer's next span of the handoff sequence that it wants and
              does not hold in their current version (records), and those it holds but no
              longer wants (withdrawals), go to a new batch, committed as 'writing';
-2. write   — `lead_cards.jsonl.gz`, `versions.jsonl`, `handoff.json` and `manifest.json` go
-             to `exports/<env>/<consumer>/<yyyy>/<mm>/<dd>/<batch_id>/`;
+2. write   — `lead_cards.jsonl.gz`, `versions.jsonl`, `dnc.jsonl`, `handoff.json` and
+             `manifest.json` go to `exports/<env>/<consumer>/<yyyy>/<mm>/<dd>/<batch_id>/`;
 3. publish — one transaction records what the consumer now holds, marks the batch published,
              writes its delivery and the deliver job (the outbox), and audits the handoff.
 A rerun first finishes the consumer's 'writing' batch with the same cards; the bundle bytes
@@ -31,12 +31,15 @@ from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.handoff import (
+    DNC_CONTENT_TYPE,
+    DNC_FILE,
     HANDOFF_CONTENT_TYPE,
     HANDOFF_FILE,
     VERSIONS_CONTENT_TYPE,
     VERSIONS_FILE,
     HandoffInfo,
     Producer,
+    dnc_status,
 )
 from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.logs import get_logger
@@ -110,8 +113,10 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     """Phase 2: write records, sidecars and manifest to the object store."""
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
-    records = repo.iter_batch_records(conn, batch, rejected,
+    phone_checks: list[repo.PhoneCheck] = []
+    records = repo.iter_batch_records(conn, batch, rejected, phone_checks=phone_checks,
                                       suppressed=_suppressed_points(app, conn))
+    max_age = app.ruleset().dnc.max_age_days
     previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
     versions = repo.batch_versions(conn, batch.id)
     conn.commit()
@@ -128,7 +133,11 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
             include_contact=batch.include_contact)
         body = orjson.dumps(info.model_dump(mode="json"),
                             option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        dnc = [dnc_status(c.card_id, c.phone_index, c.dnc, c.checked_at,
+                          as_of=batch.created_at, max_age_days=max_age) for c in phone_checks]
+        dnc_lines = b"".join(orjson.dumps(d.model_dump(mode="json")) + b"\n" for d in dnc)
         return [Sidecar(VERSIONS_FILE, lines, VERSIONS_CONTENT_TYPE, len(kept)),
+                Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
     written = write_bundle(app.store, records, rejected=rejected, batch_id=batch.id,

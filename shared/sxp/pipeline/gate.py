@@ -83,6 +83,9 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
                 run_id, own_run = runs.open_run(conn, "gate"), True
         # each provider has its own day and run budget in this environment; the run budget
         # is shared by every gate pass of the run (job reruns included)
+        if not dry_run and ruleset.dnc.recheck:  # stale DNC statuses are looked up again
+            repo.reopen_stale_dnc(conn, ruleset.gate.enrichable_labels,
+                                  ruleset.dnc.max_age_days * 86400)
         credits = {name: _available(conn, settings, name, run_id)
                    for name in dict.fromkeys([*providers, *PROVIDER_NEEDS])}
         chains = [providers, *((name,) for name in PROVIDER_NEEDS)] if dry_run else [providers]

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from sxp.adapters.postgres import queue, runs
-from sxp.adapters.postgres.cards import has_cards_awaiting_gate
+from sxp.adapters.postgres.cards import has_cards_awaiting_gate, has_stale_dnc
 from sxp.adapters.postgres.exports import has_ready_cards
 from sxp.bootstrap import App
 from sxp.pipeline.runner import DrainResult, ProgressCallback, drain
@@ -27,7 +27,8 @@ class RunResult:
 def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
                  max_idle_wait_s: float = 30.0) -> RunResult:
     """Scan and drain; then give gate and export a pass over anything earlier runs left waiting
-    (cards held back by yesterday's budget, cards settled while no export was queued)."""
+    (cards held back by yesterday's budget, cards whose DNC status went stale, cards settled
+    while no export was queued)."""
     from sxp.pipeline.scan import scan
 
     with app.connect() as conn:
@@ -36,7 +37,13 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     try:
         scanned = scan(app)
         result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-        for kind, waiting in (("gate", has_cards_awaiting_gate), ("export", has_ready_cards)):
+        ruleset = app.ruleset()
+
+        def gate_waiting(conn: psycopg.Connection[Any]) -> bool:
+            return has_cards_awaiting_gate(conn) or (ruleset.dnc.recheck and has_stale_dnc(
+                conn, ruleset.gate.enrichable_labels, ruleset.dnc.max_age_days * 86400))
+
+        for kind, waiting in (("gate", gate_waiting), ("export", has_ready_cards)):
             if _enqueue_if(app, kind, waiting):
                 result.add(drain(app, on_progress=on_progress,
                                  max_idle_wait_s=max_idle_wait_s))

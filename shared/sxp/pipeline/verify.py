@@ -30,7 +30,14 @@ from sxp.domain.bundle import (
     ManifestFile,
     describe_validation_error,
 )
-from sxp.domain.handoff import HANDOFF_FILE, VERSIONS_FILE, CardVersion, HandoffInfo
+from sxp.domain.handoff import (
+    DNC_FILE,
+    HANDOFF_FILE,
+    VERSIONS_FILE,
+    CardVersion,
+    DncStatus,
+    HandoffInfo,
+)
 from sxp.errors import BundleInvalid, StoreError
 
 MAX_LISTED_RECORD_PROBLEMS = 20
@@ -58,6 +65,7 @@ class _Seen:
     labels: Counter[str] = field(default_factory=Counter)
     record_ids: list[int] = field(default_factory=list)
     versions: list[CardVersion] = field(default_factory=list)
+    dnc: list[DncStatus] = field(default_factory=list)
     handoff: HandoffInfo | None = None
 
 
@@ -117,6 +125,8 @@ def _check_sidecars(manifest: Manifest, seen: _Seen, problems: list[str]) -> Non
     recorded = sorted(v.card_id for v in seen.versions if v.action == "record")
     if recorded != sorted(seen.record_ids):
         problems.append(f"{VERSIONS_FILE}: its records are not the batch's records")
+    if not {d.card_id for d in seen.dnc} <= set(seen.record_ids):
+        problems.append(f"{DNC_FILE}: names cards that are not among the batch's records")
     withdrawn = sum(v.action == "withdrawal" for v in seen.versions)
     if seen.handoff is not None and withdrawn != seen.handoff.withdrawal_count:
         problems.append(f"{VERSIONS_FILE}: {withdrawn} withdrawal(s), {HANDOFF_FILE} says "
@@ -181,7 +191,7 @@ def _check_file(open_file: Opener, entry: ManifestFile, seen: _Seen,
                         f"{entry.size_bytes}")
     if count != entry.record_count:
         problems.append(f"{entry.path}: {count} record(s), manifest says {entry.record_count}")
-    return 0 if entry.path in (HANDOFF_FILE, VERSIONS_FILE) else count
+    return 0 if entry.path in (HANDOFF_FILE, VERSIONS_FILE, DNC_FILE) else count
 
 
 LineCheck = Callable[[str, int, bytes, list[str], int], int]
@@ -190,6 +200,8 @@ LineCheck = Callable[[str, int, bytes, list[str], int], int]
 def _line_checker(path: str, seen: _Seen) -> LineCheck:
     if path == VERSIONS_FILE:
         return lambda p, n, line, problems, bad: _check_version(p, n, line, seen, problems, bad)
+    if path == DNC_FILE:
+        return lambda p, n, line, problems, bad: _check_dnc(p, n, line, seen, problems, bad)
     return lambda p, n, line, problems, bad: _check_record(p, n, line, seen, problems, bad)
 
 
@@ -214,6 +226,18 @@ def _check_version(path: str, number: int, line: bytes, seen: _Seen, problems: l
     except ValidationError as exc:
         if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
             problems.append(f"{path} line {number}: not a card version line: "
+                            f"{describe_validation_error(exc)}")
+        return 1
+    return 0
+
+
+def _check_dnc(path: str, number: int, line: bytes, seen: _Seen, problems: list[str],
+               bad_so_far: int) -> int:
+    try:
+        seen.dnc.append(DncStatus.model_validate_json(line))
+    except ValidationError as exc:
+        if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
+            problems.append(f"{path} line {number}: not a DNC status line: "
                             f"{describe_validation_error(exc)}")
         return 1
     return 0

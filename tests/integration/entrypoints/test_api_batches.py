@@ -77,7 +77,7 @@ def test_a_consumer_pulls_its_batches_by_cursor_etag_links_and_ack(
 
     links = mine.get(f"/v1/batches/{first.batch_id}/files").json()
     assert {f["path"] for f in links["files"]} == {
-        "manifest.json", "lead_cards.jsonl.gz", "versions.jsonl", "handoff.json"}
+        "manifest.json", "lead_cards.jsonl.gz", "versions.jsonl", "dnc.jsonl", "handoff.json"}
     assert links["expires_at"]
     for f in links["files"]:
         body = httpx.get(f["url"]).content  # presigned: no key needed

@@ -63,9 +63,12 @@ def return_failed_cards(conn: Conn, batch_id: str) -> int:
 
 
 def set_card_outcome(conn: Conn, card_id: int, *, state: str, reason: str | None,
-                     dnc: bool | None) -> None:
+                     dnc: bool | None, phones_checked: bool = False) -> None:
+    """The card's lookup outcome; `phones_checked`: the answer gave phones, whose DNC status
+    is as of now."""
     conn.execute(query("batches", "set_card_outcome"),
-                 {"card_id": card_id, "state": state, "reason": reason, "dnc": dnc})
+                 {"card_id": card_id, "state": state, "reason": reason, "dnc": dnc,
+                  "phones_checked": phones_checked})
 
 
 def close_done(conn: Conn, batch_id: str, *, spent: int, enriched: int, not_found: int) -> None:

@@ -108,6 +108,14 @@ def apply_label_copy(conn: psycopg.Connection[Any], ruleset_version: str) -> int
 
 # -- gate ----------------------------------------------------------------------------------
 
+def reopen_stale_dnc(conn: psycopg.Connection[Any], enrichable_labels: list[str],
+                     max_age_s: float) -> int:
+    """Send enriched cards whose phones' DNC status is older than `max_age_s` back to the gate
+    (a re-check). The number reopened."""
+    return conn.execute(query("cards", "reopen_stale_dnc"),
+                        {"labels": enrichable_labels, "max_age_s": max_age_s}).rowcount
+
+
 def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
                          enrichable_labels: list[str], chunk: int = 5000
                          ) -> Iterator[list[GateCard]]:
@@ -133,6 +141,16 @@ def set_reasons(conn: psycopg.Connection[Any], reasons: dict[int, str], state: s
         return
     conn.execute(query("cards", "set_reasons"),
                  (state, list(reasons), list(reasons.values()), state))
+
+
+def has_stale_dnc(conn: psycopg.Connection[Any], enrichable_labels: list[str],
+                  max_age_s: float) -> bool:
+    """Enriched cards of an enrichable label whose phones' DNC status has gone stale."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM execution.lead_cards WHERE enrich_state = 'enriched'"
+        " AND execution_label = ANY(%s::text[]) AND phones_checked_at < now()"
+        " - make_interval(secs => %s)) AS stale", (enrichable_labels, max_age_s)).fetchone()
+    return bool(row and row["stale"])
 
 
 def has_cards_awaiting_gate(conn: psycopg.Connection[Any]) -> bool:

@@ -147,14 +147,16 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
 
 
 def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int, str]],
-                       fetch_size: int = 2000, *, suppressed: PointFilter | None = None
+                       fetch_size: int = 2000, *, suppressed: PointFilter | None = None,
+                       phone_checks: list[PhoneCheck] | None = None
                        ) -> Iterator[LeadCardRecord]:
     """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
 
     A card whose data does not make a valid record is skipped and added to `rejected` as
     (card id, reason without values); `publish_batch` takes it out of the batch. With
     `suppressed`, e-mails and phones it names are left out (a contact left with neither goes).
-    """
+    With `phone_checks`, each record's phones are added to it with when their DNC status was
+    checked (the answer that gave them)."""
     with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
         cur.itersize = fetch_size
         cur.execute(query("exports", "batch_records"),
@@ -163,9 +165,37 @@ def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int,
             if suppressed is not None and row["contacts"]:
                 row["contacts"] = _without_suppressed(row["contacts"], suppressed)
             try:
-                yield record_from_row(row)
+                record = record_from_row(row)
             except ValidationError as exc:
                 rejected.append((int(row["id"]), describe_validation_error(exc)))
+                continue
+            if phone_checks is not None and record.contact is not None:
+                checked = _phone_checked_at(row["contacts"] or [])
+                phone_checks.extend(
+                    PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
+                    for i, phone in enumerate(record.contact.phones))
+            yield record
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    card_id: int
+    phone_index: int  # in the record's contact.phones
+    dnc: bool | None
+    checked_at: datetime | None
+
+
+def _phone_checked_at(contacts: list[dict[str, Any]]) -> dict[str, datetime]:
+    """Per phone number, when the answer that first gave it was fetched (merge order)."""
+    seen: dict[str, datetime] = {}
+    for row in contacts:
+        for phone in row.get("phones") or []:
+            parsed = _phone(phone)
+            fetched = row.get("fetched_at")
+            if parsed is not None and parsed["number"] not in seen and fetched:
+                seen[parsed["number"]] = (datetime.fromisoformat(fetched)
+                                          if isinstance(fetched, str) else fetched)
+    return seen
 
 
 def _without_suppressed(contacts: list[dict[str, Any]],

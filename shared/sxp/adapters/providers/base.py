@@ -23,6 +23,8 @@ class LookupRequest(BaseModel):
     state: str | None = None
     zip: str | None = None
     domain: str | None = None
+    # a DNC re-check's number: never sent, it only makes the request new to stored answers
+    recheck: int = 0
 
 
 class Email(BaseModel):

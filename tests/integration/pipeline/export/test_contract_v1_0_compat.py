@@ -54,6 +54,8 @@ def test_todays_bundles_validate_against_v1_0(app: App, seed: Seed) -> None:
     manifest_v10 = _schema(FROZEN / "lead_card_batch_manifest.v1.schema.json")
     sidecars = {"versions.jsonl": _schema(repo_root() / "contracts"
                                           / "lead_card_version.v1.schema.json"),
+                "dnc.jsonl": _schema(repo_root() / "contracts"
+                                     / "lead_card_dnc_status.v1.schema.json"),
                 "handoff.json": _schema(repo_root() / "contracts"
                                         / "lead_card_batch_handoff.v1.schema.json")}
     checked = 0

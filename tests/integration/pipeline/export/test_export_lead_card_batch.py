@@ -7,12 +7,13 @@ import gzip
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from sxp.adapters.postgres import consumers, queue
 from sxp.adapters.postgres import exports as exports_repo
 from sxp.bootstrap import App
 from sxp.domain.bundle import LeadCardRecord, Manifest
-from sxp.domain.handoff import CardVersion, DayIndex, HandoffInfo, IndexHead
+from sxp.domain.handoff import CardVersion, DayIndex, DncStatus, HandoffInfo, IndexHead
 from sxp.pipeline import export as export_step
 from sxp.pipeline.runner import drain
 
@@ -25,6 +26,10 @@ def _export_one(app: App) -> export_step.ExportResult | None:
     results = export_step.export(app)
     assert len(results) <= 1
     return results[0] if results else None
+
+
+def folder_of(result: export_step.ExportResult) -> str:
+    return result.manifest_key.removesuffix("manifest.json")
 
 
 def _head(app: App) -> IndexHead:
@@ -61,8 +66,15 @@ def test_export_writes_bundle_index_marks_cards_and_audits(
     assert manifest.counts_by_execution_label == {"enrich_now": 4, "export_only": 1}
     assert manifest.counts_by_enrichment_status == {"enriched": 3, "ineligible": 1,
                                                     "not_found": 1}
-    entry, versions_file, handoff_file = manifest.files
-    assert (versions_file.path, handoff_file.path) == ("versions.jsonl", "handoff.json")
+    entry, versions_file, dnc_file, handoff_file = manifest.files
+    assert (versions_file.path, dnc_file.path, handoff_file.path) == (
+        "versions.jsonl", "dnc.jsonl", "handoff.json")
+    (dnc,) = [DncStatus.model_validate_json(line) for line in
+              app.store.get_bytes(folder_of(result) + "dnc.jsonl").splitlines()]
+    assert (dnc.card_id, dnc.phone_index, dnc.dnc) == (ready[2], 0, True)
+    assert dnc.dnc_checked_at is not None  # when the seeded contact was fetched
+    stale = dnc.dnc_checked_at < manifest.created_at - timedelta(days=31)
+    assert dnc.dnc_stale is stale
     folder = result.manifest_key.removesuffix("manifest.json")
     versions = [CardVersion.model_validate_json(line) for line in
                 app.store.get_bytes(folder + "versions.jsonl").splitlines()]

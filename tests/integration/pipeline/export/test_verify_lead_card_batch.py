@@ -40,7 +40,8 @@ def test_good_bundle_verifies_over_s3_url_and_from_a_local_copy(
     assert verify_bundle(app.store, result.manifest_url).record_count == 4
 
     folder = result.manifest_key.removesuffix("manifest.json")
-    for name in ("manifest.json", "lead_cards.jsonl.gz", "versions.jsonl", "handoff.json"):
+    for name in ("manifest.json", "lead_cards.jsonl.gz", "versions.jsonl", "dnc.jsonl",
+                 "handoff.json"):
         (tmp_path / name).write_bytes(app.store.get_bytes(folder + name))
     assert verify_bundle(None, str(tmp_path / "manifest.json")).record_count == 4
 

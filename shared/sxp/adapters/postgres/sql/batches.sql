@@ -7,7 +7,10 @@ VALUES (%(id)s, %(provider)s, %(card_count)s, %(credits)s, %(run_id)s)
 -- name: queue_cards
 UPDATE execution.lead_cards
 SET enrich_state = 'queued', enrich_reason = NULL, enrichment_batch_id = %(id)s,
-    lookup_inputs = enrich_inputs, updated_at = now()
+    lookup_inputs = enrich_inputs || CASE WHEN dnc_rechecks > 0
+                                          THEN jsonb_build_object('recheck', dnc_rechecks)
+                                          ELSE '{}'::jsonb END,
+    updated_at = now()
 WHERE id = ANY(%(card_ids)s::bigint[]) AND enrich_state = 'new'
 
 -- name: load
@@ -35,6 +38,7 @@ WHERE enrichment_batch_id = %(id)s AND enrich_state = 'failed'
 -- name: set_card_outcome
 UPDATE execution.lead_cards
 SET enrich_state = %(state)s, enrich_reason = %(reason)s, enriched_at = now(), dnc = %(dnc)s,
+    phones_checked_at = CASE WHEN %(phones_checked)s THEN now() ELSE phones_checked_at END,
     updated_at = now()
 WHERE id = %(card_id)s
 

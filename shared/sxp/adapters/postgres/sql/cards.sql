@@ -37,6 +37,15 @@ WHERE c.profile_id = t.profile_id
            AND c.enrich_inputs IS DISTINCT FROM c.lookup_inputs
            AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s)))
 
+-- name: reopen_stale_dnc
+-- Enriched cards of an enrichable label whose phones' do-not-call status is older than the
+-- rules file's limit go back to the gate for a fresh lookup (counted: a new request).
+UPDATE execution.lead_cards c
+SET enrich_state = 'new', enrich_reason = NULL, dnc_rechecks = c.dnc_rechecks + 1,
+    updated_at = now()
+WHERE c.enrich_state = 'enriched' AND c.execution_label = ANY(%(labels)s::text[])
+  AND c.phones_checked_at < now() - make_interval(secs => %(max_age_s)s)
+
 -- name: unlabeled
 SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
        jsonb_build_object('account_age_days', c.signals -> 'account_age_days',
