@@ -69,6 +69,14 @@ def new_batch_id(now: datetime | None = None) -> str:
     return f"eb-{day}-{uuid.uuid4().hex[:8]}"
 
 
+def _recheck_stale_dnc(conn: psycopg.Connection[Any], ruleset: Ruleset) -> None:
+    """With the rules file's `dnc.recheck`, cards whose phones' DNC status went stale wait for
+    this gate pass again (a fresh lookup)."""
+    if ruleset.dnc.recheck:
+        repo.reopen_stale_dnc(conn, ruleset.gate.enrichable_labels,
+                              ruleset.dnc.max_age_days * 86400)
+
+
 def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResult:
     settings = app.settings
     ruleset = app.ruleset()
@@ -79,13 +87,11 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         own_run = False
         if not dry_run:
             ledger.lock_budget(conn)
+            _recheck_stale_dnc(conn, ruleset)
             if run_id is None:  # a gate pass outside any run (`sxp gate`): a run of its own
                 run_id, own_run = runs.open_run(conn, "gate"), True
         # each provider has its own day and run budget in this environment; the run budget
         # is shared by every gate pass of the run (job reruns included)
-        if not dry_run and ruleset.dnc.recheck:  # stale DNC statuses are looked up again
-            repo.reopen_stale_dnc(conn, ruleset.gate.enrichable_labels,
-                                  ruleset.dnc.max_age_days * 86400)
         credits = {name: _available(conn, settings, name, run_id)
                    for name in dict.fromkeys([*providers, *PROVIDER_NEEDS])}
         chains = [providers, *((name,) for name in PROVIDER_NEEDS)] if dry_run else [providers]
