@@ -67,6 +67,8 @@ class CardVersion(_Strict):
     action: Literal["record", "withdrawal"]
     reason: str | None = Field(None, description="why withdrawn: `filter` (no longer matches"
                                " the consumer's filter) or `erased`")
+    erased_at: datetime | None = Field(None, description="when the card was erased (an"
+                                       " `erased` withdrawal only)")
 
 
 class DncStatus(_Strict):

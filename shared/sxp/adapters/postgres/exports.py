@@ -219,8 +219,11 @@ def _point(value: Any, keys: tuple[str, ...]) -> str:
 
 def batch_versions(conn: Conn, batch_id: str) -> list[CardVersion]:
     rows = conn.execute(
-        "SELECT card_id, version, supersedes_version, action, reason"
-        " FROM execution.batch_cards WHERE batch_id = %s ORDER BY card_id", (batch_id,))
+        "SELECT bc.card_id, bc.version, bc.supersedes_version, bc.action, bc.reason,"
+        " CASE WHEN bc.reason = 'erased' THEN t.erased_at END AS erased_at"
+        " FROM execution.batch_cards bc"
+        " LEFT JOIN execution.card_tombstones t ON t.card_id = bc.card_id"
+        " WHERE bc.batch_id = %s ORDER BY bc.card_id", (batch_id,))
     return [CardVersion(**r) for r in rows]
 
 

@@ -123,6 +123,7 @@ def test_an_erased_subject_leaves_every_tier_and_object_and_every_consumer_is_to
         tomb = CardVersion.model_validate_json(line)
         assert (tomb.card_id, tomb.action, tomb.reason, tomb.version) == (
             card["id"], "withdrawal", "erased", card["version"] + 1)
+        assert tomb.erased_at is not None
     event = rx.received[-1]
     assert event.verified_by == [0] and event.body["data"]["withdrawal_count"] == 1
     text = orjson.dumps([dict(r) for r in audit], default=str).decode().lower()
