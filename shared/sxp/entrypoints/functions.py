@@ -49,10 +49,14 @@ def _failure(exc: SxpError) -> dict[str, Any]:
 
 
 def scan(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:
-    """Scheduled: register new inbox objects and queue their ingest."""
+    """Scheduled: a new cycle (a pipeline run: its gate passes share one per-run budget);
+    register new inbox objects and queue their ingest."""
+    from sxp.pipeline.run import start_scheduled_cycle
     from sxp.pipeline.scan import scan as scan_inbox
 
-    return _body(scan_inbox(_get_app(app)))
+    application = _get_app(app)
+    start_scheduled_cycle(application)
+    return _body(scan_inbox(application))
 
 
 def drain(args: dict[str, Any], app: App | None = None) -> dict[str, Any]:

@@ -54,6 +54,17 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     return RunResult(files_registered=scanned.registered, drained=result)
 
 
+SCHEDULED_CYCLE = "scheduled cycle"
+
+
+def start_scheduled_cycle(app: App) -> int:
+    """A scheduled cycle of the functions begins (the scan trigger): the previous cycle's run
+    ends and a new one opens; the gate passes until the next scan share its budget."""
+    with app.connect() as conn, conn.transaction():
+        runs.finish_open_of(conn, SCHEDULED_CYCLE)
+        return runs.open_run(conn, SCHEDULED_CYCLE)
+
+
 def _enqueue_if(app: App, kind: str, waiting: Callable[[psycopg.Connection[Any]], bool]) -> bool:
     with app.connect() as conn:
         queued = waiting(conn) and queue.enqueue(conn, kind, {}, queueing_lock=kind) is not None

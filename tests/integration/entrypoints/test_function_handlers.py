@@ -92,3 +92,22 @@ def test_upload_web_function_plans_a_direct_upload(app: App, token: Callable[...
     assert answer["statusCode"] == 201, answer
     plan = json.loads(answer["body"])
     assert plan["method"] == "PUT" and plan["key"].endswith("-f.csv") and plan["url"]
+
+
+def test_each_scheduled_scan_starts_a_cycle_that_is_one_pipeline_run(app: App) -> None:
+    from sxp.bootstrap import bootstrap
+
+    as_scan = bootstrap(app.settings.model_copy(update={"db_role": "sxp_ingest"}))
+    try:  # the scan function runs as sxp_ingest (project.yml)
+        functions.scan({}, as_scan)
+        functions.scan({}, as_scan)
+    finally:
+        as_scan.close()
+    with app.connect() as conn:
+        cycles = conn.execute("SELECT id, origin, finished_at IS NOT NULL AS done"
+                              " FROM execution.pipeline_runs ORDER BY id").fetchall()
+        current = conn.execute("SELECT id FROM execution.pipeline_runs"
+                               " WHERE finished_at IS NULL").fetchall()
+    assert [(c["origin"], c["done"]) for c in cycles] == [("scheduled cycle", True),
+                                                         ("scheduled cycle", False)]
+    assert [c["id"] for c in current] == [cycles[1]["id"]]  # the run every gate pass joins

@@ -22,6 +22,11 @@ def finish_run(conn: Conn, run_id: int) -> None:
     conn.execute(query("runs", "finish"), {"id": run_id})
 
 
+def finish_open_of(conn: Conn, origin: str) -> int:
+    """Finish every open run of that origin (a scheduled cycle's predecessor)."""
+    return conn.execute(query("runs", "finish_open_of"), {"origin": origin}).rowcount
+
+
 def current_run(conn: Conn) -> int | None:
     """The newest run still open (the one a gate pass belongs to), if any."""
     row = conn.execute(query("runs", "current")).fetchone()

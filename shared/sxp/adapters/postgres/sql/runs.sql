@@ -6,6 +6,10 @@ INSERT INTO execution.pipeline_runs (origin) VALUES (%(origin)s) RETURNING id
 -- name: finish
 UPDATE execution.pipeline_runs SET finished_at = now() WHERE id = %(id)s AND finished_at IS NULL
 
+-- name: finish_open_of
+UPDATE execution.pipeline_runs SET finished_at = now()
+WHERE origin = %(origin)s AND finished_at IS NULL
+
 -- name: current
 SELECT id FROM execution.pipeline_runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1
 
