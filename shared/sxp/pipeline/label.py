@@ -4,6 +4,9 @@ Labels are stale when the card's profile changed or the ruleset version changed:
 `labeled_hash` = `<profile_hash>@<ruleset version>`. Persona, tribe, audience_pool,
 execution_label, the ruleset version and the ids of the rules that fired are stored on the
 card; then `gate {}` is enqueued (queueing lock "gate") and the job completed, in one commit.
+Under a new ruleset only the cards whose labels change are written: the pass is recorded
+(`execution.label_passes`), and a card it compared and found the same stays as it is, its
+labels current under the new version (`cards.sql`: `unlabeled`, `gate_candidates`).
 Cards already queued or enriched get their labels refreshed but are never re-gated.
 """
 
@@ -44,6 +47,7 @@ def label_cards(app: App, *, job: Job | None = None) -> LabelResult:
             check_lease()
             repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
         labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
+        repo.record_label_pass(conn, ruleset.version)
         queue.enqueue(conn, "gate", {}, queueing_lock="gate")
         if job is not None:
             queue.complete(conn, job)
@@ -58,12 +62,24 @@ def _label_rows(ruleset: Ruleset, chunk: list[dict[str, Any]], counts: Counter[s
     for card in chunk:
         result = apply_rules(ruleset, label_facts(card, card))
         labels = result.labels
+        if _same_as_before(card, labels, result.rules_fired):
+            continue  # current as it is: not written (no new version, no re-gate)
         counts[labels.get("execution_label") or "unlabeled"] += 1
         rows.append((card["card_id"], labels.get("persona"), labels.get("tribe"),
                      labels.get("audience_pool"), labels.get("execution_label"),
                      orjson.dumps(result.rules_fired).decode(),
                      f"{card['profile_hash']}@{ruleset.version}"))
     return rows
+
+
+def _same_as_before(card: dict[str, Any], labels: dict[str, str | None],
+                    rules_fired: list[str]) -> bool:
+    """A card labeled under another version whose profile is unchanged and whose labels come
+    out the same. A card the gate refused is written anyway: the new rules may gate it."""
+    return bool(card["profile_unchanged"]) and card["enrich_state"] != "ineligible" and all(
+        card[f"labeled_{name}"] == labels.get(name)
+        for name in ("persona", "tribe", "audience_pool", "execution_label")
+    ) and (card["labeled_rules_fired"] or []) == rules_fired
 
 
 def run_job(app: App, job: Job) -> None:

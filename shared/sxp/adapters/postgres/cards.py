@@ -64,10 +64,11 @@ def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: 
 
 def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: int = 5000
                    ) -> Iterator[list[dict[str, Any]]]:
-    """Cards whose labels are missing or stale (profile or ruleset version changed)."""
+    """Cards whose labels are missing or stale (profile changed, or a ruleset version whose
+    pass has not compared them), with the labels they have now."""
     with conn.cursor(name="sxp_unlabeled") as cur:
         cur.itersize = chunk
-        cur.execute(query("cards", "unlabeled"), (ruleset_version,))
+        cur.execute(query("cards", "unlabeled"), {"version": ruleset_version})
         while rows := cur.fetchmany(chunk):
             yield rows
 
@@ -98,6 +99,11 @@ def copy_labels(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) 
             copy.write_row(row)
 
 
+def record_label_pass(conn: psycopg.Connection[Any], ruleset_version: str) -> None:
+    """Every card is now compared under this version (in the caller's transaction)."""
+    conn.execute(query("cards", "record_label_pass"), {"version": ruleset_version})
+
+
 def apply_label_copy(conn: psycopg.Connection[Any], ruleset_version: str) -> int:
     """Store new labels. A relabeled card the gate had refused (and that was not exported yet)
     goes back to `new` so the next gate decides again; queued or enriched cards keep their state.
@@ -126,7 +132,8 @@ def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
     """
     with conn.cursor(name="sxp_gate_candidates") as cur:
         cur.itersize = chunk
-        cur.execute(query("cards", "gate_candidates"), (ruleset_version, enrichable_labels))
+        cur.execute(query("cards", "gate_candidates"),
+                    {"version": ruleset_version, "labels": enrichable_labels})
         while rows := cur.fetchmany(chunk):
             yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],
                             readiness_score=float(r["readiness_score"]),

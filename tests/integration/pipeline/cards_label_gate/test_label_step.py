@@ -80,3 +80,59 @@ def test_changed_profile_is_relabeled(app: App, make_profiles: ProfileMaker) -> 
     build_cards(app)
     assert label_cards(app).cards_labeled == 1
     assert _labels(app)[1]["persona"] == "creator"
+
+
+def test_a_new_ruleset_writes_only_the_cards_whose_labels_change(
+        app: App, settings: Settings, make_profiles: ProfileMaker, tmp_path: Path) -> None:
+    from sxp.adapters.postgres import cards as repo
+
+    make_profiles(6)
+    make_profiles(3, start=50, bio="Just vibes")
+    build_cards(app)
+    label_cards(app)
+    with app.connect() as conn:
+        before = {r["id"]: r for r in conn.execute(
+            "SELECT id, labeled_hash, updated_at, execution_label, enrich_state"
+            " FROM execution.lead_cards")}
+    rules = json.loads((Path(__file__).parents[4] / "shared/sxp/rules/v1.json").read_text())
+    rules["version"] = "2026.12-same-labels"  # a new version, the same rules
+    path = tmp_path / "same.json"
+    path.write_text(json.dumps(rules))
+    same = bootstrap(settings.model_copy(update={"rules_file": path}))
+    try:
+        assert label_cards(same).cards_labeled == 0
+        assert label_cards(same).cards_labeled == 0  # the pass is recorded: nothing is stale
+        with same.connect() as conn, conn.transaction():
+            waiting = [c.card_id for chunk in repo.iter_gate_candidates(
+                conn, rules["version"], rules["gate"]["enrichable_labels"]) for c in chunk]
+            after = {r["id"]: r for r in conn.execute(
+                "SELECT id, labeled_hash, updated_at, execution_label, enrich_state"
+                " FROM execution.lead_cards")}
+    finally:
+        same.close()
+    assert after == before  # not one row touched
+    # the cards waiting for the gate are still gated under the new version
+    assert sorted(waiting) == sorted(i for i, r in before.items() if r["enrich_state"] == "new")
+
+    rules["version"] = "2026.12-one-change"
+    rules["rules"].insert(0, {"id": "exec.vibes_hold", "priority": 1000,
+                              "when": {"field": "bio", "op": "contains_any",
+                                       "value": ["vibes"]},
+                              "set": {"execution_label": "hold"}})
+    path.write_text(json.dumps(rules))
+    changed = bootstrap(settings.model_copy(update={"rules_file": path}))
+    try:
+        result = label_cards(changed)
+    finally:
+        changed.close()
+    with app.connect() as conn:
+        written = {r["id"] for r in conn.execute(
+            "SELECT id FROM execution.lead_cards WHERE ruleset_version = %s",
+            (rules["version"],))}
+        vibes = {r["id"] for r in conn.execute(
+            "SELECT c.id FROM execution.lead_cards c JOIN social.raw_social_profiles p"
+            " ON p.id = c.profile_id WHERE p.bio LIKE '%%vibes%%'")}
+    moved = {i for i in vibes if before[i]["execution_label"] != "hold"}
+    refused = {i for i, r in before.items() if r["enrich_state"] == "ineligible"}
+    assert moved and written == moved | refused  # the rest are not touched
+    assert result.cards_labeled == len(written)

@@ -47,14 +47,27 @@ WHERE c.enrich_state = 'enriched' AND c.execution_label = ANY(%(labels)s::text[]
   AND c.phones_checked_at < now() - make_interval(secs => %(max_age_s)s)
 
 -- name: unlabeled
+-- Cards whose labels are not current under the ruleset version: never labeled, profile
+-- changed since, or labeled under another version and not compared by this version's pass.
 SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
        jsonb_build_object('account_age_days', c.signals -> 'account_age_days',
                           'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,
        c.enrich_inputs, p.platform, p.handle, p.display_name, p.bio, p.bio_url, p.location,
-       p.is_verified, p.followers, p.following, p.posts, p.likes, p.bio_has_contact
+       p.is_verified, p.followers, p.following, p.posts, p.likes, p.bio_has_contact,
+       c.persona AS labeled_persona, c.tribe AS labeled_tribe,
+       c.audience_pool AS labeled_audience_pool, c.execution_label AS labeled_execution_label,
+       c.rules_fired AS labeled_rules_fired, c.enrich_state,
+       split_part(c.labeled_hash, '@', 1) = c.profile_hash AS profile_unchanged
 FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.id = c.profile_id
-WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %s
+WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %(version)s
+  AND NOT coalesce(split_part(c.labeled_hash, '@', 1) = c.profile_hash
+                    AND c.labeled_at < (SELECT lp.completed_at FROM execution.label_passes lp
+                                        WHERE lp.ruleset_version = %(version)s), false)
 ORDER BY c.id
+
+-- name: record_label_pass
+INSERT INTO execution.label_passes (ruleset_version) VALUES (%(version)s)
+ON CONFLICT (ruleset_version) DO UPDATE SET completed_at = now()
 
 -- name: lock_labeled
 -- in id order, as the gate locks, so a label and a gate running together cannot deadlock
@@ -73,8 +86,12 @@ FROM tmp_labels t WHERE c.id = t.card_id
 -- name: gate_candidates
 SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs
 FROM execution.lead_cards
-WHERE enrich_state = 'new' AND labeled_hash = profile_hash || '@' || %s
-ORDER BY array_position(%s::text[], execution_label), base_confidence DESC,
+WHERE enrich_state = 'new'
+  AND (labeled_hash = profile_hash || '@' || %(version)s
+       OR coalesce(split_part(labeled_hash, '@', 1) = profile_hash  -- by the version's pass
+                   AND labeled_at < (SELECT lp.completed_at FROM execution.label_passes lp
+                                     WHERE lp.ruleset_version = %(version)s), false))
+ORDER BY array_position(%(labels)s::text[], execution_label), base_confidence DESC,
          readiness_score DESC, id
 
 -- name: set_reasons
