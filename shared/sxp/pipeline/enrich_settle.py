@@ -86,6 +86,8 @@ def close_done(
                         conn, result, provider=provider, call_id=call_id, fetched_at=fetched_at
                     )
             matched = any(r.matched for _p, r, _c in card_answers)
+            if not matched:  # a re-lookup that finds no one: nothing of an older answer stays
+                contacts.clear_card(conn, card.card_id)
             dnc = _card_dnc([r for _p, r, _c in card_answers])
             enriched += matched
             not_found += not matched

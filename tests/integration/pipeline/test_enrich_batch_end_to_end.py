@@ -75,6 +75,9 @@ def test_batch_enriched_stored_settled_audited_and_rerun_pays_nothing(
     with enrich_app.connect() as conn:
         card_ids = make_batch(conn, "eb-1", _people())
         queue.enqueue(conn, "enrich", {"batch_id": "eb-1"}, queueing_lock="enrich:eb-1")
+        # the no-match card had a contact from an earlier lookup: the new answer finds no one
+        conn.execute("INSERT INTO contact.contacts (card_id, provider, fetched_at, emails)"
+                     " VALUES (%s, 'apollo', now() - interval '90 days', '[]')", (card_ids[4],))
         conn.commit()
 
     result = runner.drain(enrich_app, kinds=["enrich"])
@@ -95,6 +98,7 @@ def test_batch_enriched_stored_settled_audited_and_rerun_pays_nothing(
     assert batch["state"] == "done"
     assert batch["cards_enriched"] + batch["cards_not_found"] == 140
     assert batch["cards_enriched"] == len(contacts) == sandbox.credits_charged
+    assert card_ids[4] not in {c["card_id"] for c in contacts}  # the old contact went
     assert ledger == {
         "reserve": 140,
         "spend": sandbox.credits_charged,

@@ -84,6 +84,14 @@ def mark_applied(conn: psycopg.Connection[Any], call_ids: Sequence[int]) -> None
     )
 
 
+def clear_card(conn: psycopg.Connection[Any], card_id: int) -> int:
+    """Drop the card's contacts and businesses (its latest lookup found no one)."""
+    removed = conn.execute("DELETE FROM contact.contacts WHERE card_id = %s",
+                           (card_id,)).rowcount
+    return removed + conn.execute("DELETE FROM contact.businesses WHERE card_id = %s",
+                                  (card_id,)).rowcount
+
+
 def upsert_result(
     conn: psycopg.Connection[Any],
     result: LookupResult,
