@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sxp.adapters.bundle_files import HashingReader, iter_lines
 from sxp.adapters.objectstore.base import ObjectStore
@@ -41,6 +41,7 @@ from sxp.domain.handoff import (
 from sxp.errors import BundleInvalid, StoreError
 
 MAX_LISTED_RECORD_PROBLEMS = 20
+M = TypeVar("M", bound=BaseModel)
 Opener = Callable[[str], IO[bytes]]  # relative path in the bundle -> binary stream
 
 
@@ -199,9 +200,9 @@ LineCheck = Callable[[str, int, bytes, list[str], int], int]
 
 def _line_checker(path: str, seen: _Seen) -> LineCheck:
     if path == VERSIONS_FILE:
-        return lambda p, n, line, problems, bad: _check_version(p, n, line, seen, problems, bad)
+        return _model_lines(CardVersion, "a card version line", seen.versions)
     if path == DNC_FILE:
-        return lambda p, n, line, problems, bad: _check_dnc(p, n, line, seen, problems, bad)
+        return _model_lines(DncStatus, "a DNC status line", seen.dnc)
     return lambda p, n, line, problems, bad: _check_record(p, n, line, seen, problems, bad)
 
 
@@ -219,28 +220,19 @@ def _check_record(path: str, number: int, line: bytes, seen: _Seen, problems: li
     return 0
 
 
-def _check_version(path: str, number: int, line: bytes, seen: _Seen, problems: list[str],
-                   bad_so_far: int) -> int:
-    try:
-        seen.versions.append(CardVersion.model_validate_json(line))
-    except ValidationError as exc:
-        if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
-            problems.append(f"{path} line {number}: not a card version line: "
-                            f"{describe_validation_error(exc)}")
-        return 1
-    return 0
+def _model_lines(model: type[M], what: str, into: list[M]) -> LineCheck:
+    """A sidecar's lines: each one `model`, kept in `into`."""
+    def check(path: str, number: int, line: bytes, problems: list[str], bad_so_far: int) -> int:
+        try:
+            into.append(model.model_validate_json(line))
+        except ValidationError as exc:
+            if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
+                problems.append(f"{path} line {number}: not {what}: "
+                                f"{describe_validation_error(exc)}")
+            return 1
+        return 0
 
-
-def _check_dnc(path: str, number: int, line: bytes, seen: _Seen, problems: list[str],
-               bad_so_far: int) -> int:
-    try:
-        seen.dnc.append(DncStatus.model_validate_json(line))
-    except ValidationError as exc:
-        if bad_so_far < MAX_LISTED_RECORD_PROBLEMS:
-            problems.append(f"{path} line {number}: not a DNC status line: "
-                            f"{describe_validation_error(exc)}")
-        return 1
-    return 0
+    return check
 
 
 def _check_handoff(raw: bytes, seen: _Seen, problems: list[str]) -> int:
