@@ -127,17 +127,17 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
             "labels": None if f.execution_labels is None else list(f.execution_labels),
             "pools": None if f.audience_pools is None else list(f.audience_pools)}).fetchone()
         assert taken is not None
-        if taken["seq_to"] is not None:
-            conn.execute("UPDATE execution.consumers SET cursor_seq = %s WHERE id = %s",
-                         (taken["seq_to"], consumer.id))
+        # an empty span (numbers drawn by transactions that rolled back): up to the watermark
+        seq_to = taken["seq_to"] if taken["seq_to"] is not None else watermark
+        conn.execute("UPDATE execution.consumers SET cursor_seq = greatest(cursor_seq, %s)"
+                     " WHERE id = %s", (seq_to, consumer.id))
         if not taken["records"] and not taken["withdrawals"]:
             conn.execute("DELETE FROM execution.export_batches WHERE id = %s", (batch_id,))
             return None
         conn.execute(
             "UPDATE execution.export_batches SET card_count = %s, withdrawal_count = %s,"
             " seq_from = %s, seq_to = %s WHERE id = %s",
-            (taken["records"], taken["withdrawals"], consumer.cursor_seq, taken["seq_to"],
-             batch_id))
+            (taken["records"], taken["withdrawals"], consumer.cursor_seq, seq_to, batch_id))
         conn.execute("UPDATE execution.consumers SET batch_count = %s WHERE id = %s",
                      (sequence, consumer.id))
     return ExportBatch(batch_id, env, "writing", consumer.id, consumer.name, sequence,
