@@ -174,11 +174,12 @@ class Settings(BaseSettings):
 
     def valkey_dsn(self) -> str | None:
         """The queue transport's server; None locally means the embedded one."""
-        if self.valkey_url is None and self.deployed:
+        url = self.secret("valkey_url") or None  # set but empty (a deploy template): unset
+        if url is None and self.deployed:
             raise ConfigError(f"SXP_ENV={self.env} needs SXP_VALKEY_URL for a queue consumer"
                               " (the embedded Valkey serves only local runs)",
                               "valkey_not_configured")
-        return self.secret("valkey_url")
+        return url
 
     def check_provider(self, name: str) -> None:
         """Where deployed, a provider needs its real base URL and key (a startup error of the

@@ -43,3 +43,16 @@ def test_a_deployed_worker_does_not_start_without_its_providers(tmp_path: object
                         DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(ConfigError, match="SKIPTRACE_BASE_URL"):
         bootstrap(settings, configure_logs=False)
+
+
+def test_an_empty_valkey_url_is_unset_and_refused_where_deployed() -> None:
+    import pytest
+
+    from sxp.config import Settings
+    from sxp.errors import ConfigError
+
+    assert Settings(SXP_VALKEY_URL="").valkey_dsn() is None  # local: the embedded Valkey
+    with pytest.raises(ConfigError, match="SXP_VALKEY_URL"):
+        Settings(SXP_ENV="prod", SXP_VALKEY_URL="").valkey_dsn()
+    assert Settings(SXP_ENV="prod", SXP_VALKEY_URL="rediss://v:6379").valkey_dsn() == (
+        "rediss://v:6379")
