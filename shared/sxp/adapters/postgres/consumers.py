@@ -120,10 +120,5 @@ def rotate_secret(conn: Conn, name: str, secret: str, overlap_s: int) -> bool:
         (secret, overlap_s, name)).rowcount == 1
 
 
-def advance_cursor(conn: Conn, consumer_id: int, seq_to: int) -> None:
-    conn.execute("UPDATE execution.consumers SET cursor_seq = greatest(cursor_seq, %s)"
-                 " WHERE id = %s", (seq_to, consumer_id))
-
-
 def _array(values: tuple[str, ...] | None) -> list[str] | None:
     return None if values is None else list(values)
