@@ -4,15 +4,28 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.sxp-installed
 
-.PHONY: demo test bench fuzz lint typecheck clean
+.PHONY: demo test bench fuzz lint typecheck lock clean
 
 # the native ingest path (a C extension) is built by this install; its sources are prerequisites
-$(STAMP): pyproject.toml setup.py $(wildcard shared/sxp/native/*.c shared/sxp/native/*.h)
+# Every install takes the versions of the lock files (requirements/*.lock, hashes checked), so
+# the tests, the function build and both images run the same packages; `make lock` renews them.
+$(STAMP): pyproject.toml setup.py requirements/dev.lock $(wildcard shared/sxp/native/*.c shared/sxp/native/*.h)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sxp needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@# the wheels a function build installs, for the tests to build one offline
+	$(BIN)/pip download --quiet --require-hashes -r requirements/core.lock -d $(VENV)/wheelhouse
 	@touch $(STAMP)
+
+# Resolve pyproject.toml's ranges afresh into the lock files: dev (make), core (the functions
+# and the worker image) and api (the API image), the last two constrained to dev's versions.
+LOCK = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
+lock: $(STAMP)
+	$(LOCK) --upgrade --extra dev -o requirements/dev.lock
+	$(LOCK) -c requirements/dev.lock -o requirements/core.lock
+	$(LOCK) --extra server -c requirements/dev.lock -o requirements/api.lock
 
 demo: $(STAMP)
 	$(BIN)/sxp demo

