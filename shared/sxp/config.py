@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sxp.domain.budget import CALL_TYPES, ProviderBudget
 from sxp.domain.handoff import DEFAULT_RETRY_SCHEDULE_S
+from sxp.domain.periodic import check_periods
 from sxp.errors import ConfigError
 
 MAX_ENRICH_BATCH = 250
@@ -21,7 +22,8 @@ DEPLOYED_ENVS = ("dev", "stage", "prod")
 class Settings(BaseSettings):
     """Every knob of sxp. With nothing set, everything runs on embedded defaults under `home`."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+    # an empty variable (a deploy template's unresolved ${VAR}) counts as unset
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", env_ignore_empty=True)
 
     env: str = Field("local", alias="SXP_ENV")
     home: Path = Field(Path(".sxp"), alias="SXP_HOME")
@@ -83,6 +85,10 @@ class Settings(BaseSettings):
                                                         alias="SXP_PROVIDER_BUDGETS")
 
     worker_concurrency: int = Field(2, ge=1, alias="SXP_WORKER_CONCURRENCY")
+    # the worker's periodic tasks and their periods in seconds (JSON), e.g. {"scan": 300,
+    # "export": 900, "retention": 86400}: the scheduler where functions have no triggers (the
+    # App Platform shape); each slot runs once across the worker's instances. Unset: none
+    periodic_tasks: dict[str, int] = Field(default_factory=dict, alias="SXP_PERIODIC_TASKS")
     job_lease_s: int = Field(60, ge=5, alias="SXP_JOB_LEASE_S")
     job_max_attempts: int = Field(5, ge=1, alias="SXP_JOB_MAX_ATTEMPTS")
 
@@ -123,6 +129,14 @@ class Settings(BaseSettings):
     api_signing_key: SecretStr | None = Field(None, alias="SXP_API_SIGNING_KEY")
     # uvicorn worker processes of `sxp api`; unset: one per CPU the process may use
     api_workers: int | None = Field(None, ge=1, le=64, alias="SXP_API_WORKERS")
+
+    @field_validator("periodic_tasks")
+    @classmethod
+    def _known_tasks(cls, value: dict[str, int]) -> dict[str, int]:
+        try:
+            return check_periods(value)
+        except ValueError as exc:
+            raise ValueError(f"SXP_PERIODIC_TASKS: {exc}") from None
 
     @field_validator("provider_budgets")
     @classmethod

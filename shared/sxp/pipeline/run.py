@@ -37,13 +37,7 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     try:
         scanned = scan(app)
         result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
-        ruleset = app.ruleset()
-
-        def gate_waiting(conn: psycopg.Connection[Any]) -> bool:
-            return has_cards_awaiting_gate(conn) or (ruleset.dnc.recheck and has_stale_dnc(
-                conn, ruleset.gate.enrichable_labels, ruleset.dnc.max_age_days * 86400))
-
-        for kind, waiting in (("gate", gate_waiting), ("export", has_ready_cards)):
+        for kind, waiting in (("gate", _gate_waiting(app)), ("export", has_ready_cards)):
             if _enqueue_if(app, kind, waiting):
                 result.add(drain(app, on_progress=on_progress,
                                  max_idle_wait_s=max_idle_wait_s))
@@ -63,6 +57,22 @@ def start_scheduled_cycle(app: App) -> int:
     with app.connect() as conn, conn.transaction():
         runs.finish_open_of(conn, SCHEDULED_CYCLE)
         return runs.open_run(conn, SCHEDULED_CYCLE)
+
+
+def enqueue_gate_if_waiting(app: App) -> bool:
+    """Queue a gate pass when cards wait for one (held back by an earlier budget, or their
+    DNC status gone stale)."""
+    return _enqueue_if(app, "gate", _gate_waiting(app))
+
+
+def _gate_waiting(app: App) -> Callable[[psycopg.Connection[Any]], bool]:
+    ruleset = app.ruleset()
+
+    def waiting(conn: psycopg.Connection[Any]) -> bool:
+        return has_cards_awaiting_gate(conn) or (ruleset.dnc.recheck and has_stale_dnc(
+            conn, ruleset.gate.enrichable_labels, ruleset.dnc.max_age_days * 86400))
+
+    return waiting
 
 
 def _enqueue_if(app: App, kind: str, waiting: Callable[[psycopg.Connection[Any]], bool]) -> bool:
