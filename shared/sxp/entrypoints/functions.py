@@ -22,6 +22,11 @@ log = get_logger("functions")
 
 Handler = Callable[..., dict[str, Any]]
 DEFAULT_DRAIN_S = 240.0  # below the function's 300 s timeout in project.yml
+# DigitalOcean Functions take requests and give results of at most 1 MiB
+PAYLOAD_LIMIT_BYTES = 1024 * 1024
+TOO_LARGE_DETAIL = (
+    "a function request carries at most 1 MiB; for a bigger file ask the upload function "
+    "(POST /v1/imports/uploads on the API) for a presigned URL and PUT the file there")
 _TEXT_TYPES = ("json", "text/", "csv", "ndjson", "x-www-form-urlencoded")
 _app_lock = threading.Lock()
 _warm_app: App | None = None
@@ -126,6 +131,8 @@ HANDLERS: dict[str, Handler] = {
 def _web(args: dict[str, Any], path: str, app: App | None) -> dict[str, Any]:
     from sxp.entrypoints.api.events import handle_http_event, http_event
 
+    if len(str(args.get("__ow_body") or "").encode()) > PAYLOAD_LIMIT_BYTES:
+        return _too_large()
     headers = {str(k).lower(): str(v) for k, v in (args.get("__ow_headers") or {}).items()}
     event = http_event(str(args.get("__ow_method") or "get"), path,
                        query=str(args.get("__ow_query") or ""), headers=headers,
@@ -136,6 +143,16 @@ def _web(args: dict[str, Any], path: str, app: App | None) -> dict[str, Any]:
         body = base64.b64decode(body).decode()  # our routes answer JSON, problem+json
     return {"statusCode": response.get("statusCode", 200),
             "headers": response.get("headers") or {}, "body": body}
+
+
+def _too_large() -> dict[str, Any]:
+    """413 before anything else (no database, no store): the body is never read."""
+    from sxp.entrypoints.api.problems import PROBLEM_JSON, Problem
+
+    problem = Problem(title="Content Too Large", status=413, detail=TOO_LARGE_DETAIL,
+                      code="too_large")
+    return {"statusCode": 413, "headers": {"content-type": PROBLEM_JSON},
+            "body": problem.model_dump_json()}
 
 
 def _raw_body(body: Any, content_type: str) -> bytes:
