@@ -14,18 +14,21 @@ $(STAMP): pyproject.toml setup.py requirements/dev.lock $(wildcard shared/sxp/na
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@# the wheels a function build installs, for the tests to build one offline
 	$(BIN)/pip download --quiet --require-hashes -r requirements/core.lock -d $(VENV)/wheelhouse
 	@touch $(STAMP)
 
 # Resolve pyproject.toml's ranges afresh into the lock files: dev (make), core (the functions
-# and the worker image) and api (the API image), the last two constrained to dev's versions.
+# and the worker image), api (the API image) and build (setuptools, for the images), the
+# others constrained to dev's versions.
 LOCK = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
 lock: $(STAMP)
 	$(LOCK) --upgrade --extra dev -o requirements/dev.lock
 	$(LOCK) -c requirements/dev.lock -o requirements/core.lock
 	$(LOCK) --extra server -c requirements/dev.lock -o requirements/api.lock
+	$(BIN)/uv pip compile requirements/build.in --universal --python-version 3.11 \
+	  --generate-hashes --quiet -c requirements/dev.lock -o requirements/build.lock
 
 demo: $(STAMP)
 	$(BIN)/sxp demo

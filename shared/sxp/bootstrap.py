@@ -177,3 +177,13 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False,
             apply_migrations(conn, settings.migrations_path)
     return App(settings=settings, database_uri=uri,
                connect=connection_factory(uri, settings.db_role), store=build_store(settings))
+
+
+def migrate_database(settings: Settings | None = None) -> None:
+    """Apply pending migrations, and nothing else: the pre-deploy job needs only the database
+    (no bucket, no provider), so it gets no other secret."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    uri = settings.database_dsn or embedded_postgres_uri(settings.pgdata_dir)
+    with psycopg.connect(uri) as conn:
+        apply_migrations(conn, settings.migrations_path)

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command table
-    from sxp.bootstrap import bootstrap
+    from sxp.bootstrap import bootstrap, migrate_database
 
     if args.command == "demo":
         from sxp.entrypoints.demo import run_demo
@@ -96,11 +96,13 @@ def _dispatch(args: argparse.Namespace) -> int:  # noqa: C901 - a flat command t
         from sxp.entrypoints.rules import check_rules_file
 
         return check_rules_file(args.file)
-    app = bootstrap(migrate=args.command == "migrate")
+    if args.command == "migrate":
+        migrate_database()
+        print("migrations up to date")
+        return 0
+    app = bootstrap()
     try:
-        if args.command == "migrate":
-            print("migrations up to date")
-        elif args.command == "import":
+        if args.command == "import":
             from sxp.pipeline.imports import import_paths
 
             for receipt in import_paths(app, args.paths, platform=args.platform, fmt=args.fmt):
