@@ -275,3 +275,17 @@ def test_the_namespace_adds_at_most_three_scheduled_triggers() -> None:
     for function in project["packages"][0]["functions"]:
         function.pop("triggers", None)
     assert project == plain  # the namespace's project is the app's plus its triggers
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_namespace_shape_app_is_valid_too(
+        env: str, validator: jsonschema.protocols.Validator) -> None:
+    """Shape 2 (deploy/README.md): the same app without its functions component, its /fn
+    route and the worker's scheduling (the namespace's triggers schedule)."""
+    spec = _spec(env)
+    spec.pop("functions")
+    spec["ingress"]["rules"] = [r for r in spec["ingress"]["rules"]
+                                if r["component"]["name"] != "sxp-functions"]
+    (worker,) = spec["workers"]
+    worker["envs"] = [e for e in worker["envs"] if e["key"] != "SXP_PERIODIC_TASKS"]
+    assert _errors(validator, spec) == []
