@@ -167,7 +167,7 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False,
               configure_logs: bool = True) -> App:
     settings = settings or Settings()
     if configure_logs:
-        configure_logging(settings.log_level)
+        configure_logs_of(settings)
     if settings.service in PROVIDER_SERVICES:
         for name in settings.enrich_provider.split(","):
             settings.check_provider(name.strip())
@@ -179,11 +179,16 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = False,
                connect=connection_factory(uri, settings.db_role), store=build_store(settings))
 
 
+def configure_logs_of(settings: Settings) -> None:
+    configure_logging(settings.log_level, file=settings.log_file,
+                      stderr=settings.log_to != "file")
+
+
 def migrate_database(settings: Settings | None = None) -> None:
     """Apply pending migrations, and nothing else: the pre-deploy job needs only the database
     (no bucket, no provider), so it gets no other secret."""
     settings = settings or Settings()
-    configure_logging(settings.log_level)
+    configure_logs_of(settings)
     uri = settings.database_dsn or embedded_postgres_uri(settings.pgdata_dir)
     with psycopg.connect(uri) as conn:
         apply_migrations(conn, settings.migrations_path)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -66,19 +68,36 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(event, default=str).decode()
 
 
-def configure_logging(level: str = "INFO", stream: Any = None) -> None:
-    """Install the JSON handler with redaction on the `sxp` logger tree (idempotent)."""
+LOG_FILE_BYTES = 10 * 1024 * 1024
+LOG_FILES_KEPT = 5
+
+
+def configure_logging(level: str = "INFO", stream: Any = None, *, file: Path | None = None,
+                      stderr: bool = True) -> None:
+    """Install the JSON handlers with redaction on the `sxp` logger tree (idempotent): to
+    `stream` when given; else to `file` (rotated) and/or stderr."""
     root = logging.getLogger("sxp")
     root.setLevel(level.upper())
     root.propagate = False
     for handler in list(root.handlers):
         if getattr(handler, "_sxp", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(RedactPII())
-    handler.setFormatter(JsonFormatter())
-    handler._sxp = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+            handler.close()
+    handlers: list[logging.Handler] = []
+    if stream is not None:
+        handlers.append(logging.StreamHandler(stream))
+    else:
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(RotatingFileHandler(file, maxBytes=LOG_FILE_BYTES,
+                                                backupCount=LOG_FILES_KEPT, encoding="utf-8"))
+        if stderr or file is None:
+            handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.addFilter(RedactPII())
+        handler.setFormatter(JsonFormatter())
+        handler._sxp = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -30,6 +30,11 @@ class Cli:
         return self._run([str(BIN / "aws"), "--endpoint-url", self.env["SPACES_ENDPOINT"],
                           *args], True)
 
+    def log_text(self) -> str:
+        """The JSON logs the commands wrote to their log file (SXP_HOME/logs, rotated)."""
+        folder = Path(self.env["SXP_HOME"]) / "logs"
+        return "".join(p.read_text() for p in sorted(folder.glob("sxp.log*")))
+
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.sxp("status", "--json").stdout)
         return result

@@ -133,7 +133,7 @@ class FunctionsRuntime:
 
     def _environment(self, name: str, spec: dict[str, Any], timeout_s: float) -> dict[str, str]:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "HOME": str(self.scratch / "home"), "LANG": "C.UTF-8",
+               "HOME": str(self.scratch / "fn-home"), "LANG": "C.UTF-8",
                "PYTHONPATH": str(self.site_packages)}
         env.update(self.project_env)
         env.update({k: str(v) for k, v in (spec.get("environment") or {}).items()})

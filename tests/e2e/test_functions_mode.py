@@ -57,7 +57,7 @@ def runtime(app: App, function_build: Any, sandboxes: dict[str, str],
         "SPACES_REGION": s.spaces_region, "SPACES_KEY": "testing", "SPACES_SECRET": "testing",
         "SXP_PRIVACY_KEY": "fn-e2e-privacy-key", **sandboxes,
     }
-    (tmp_path / "home").mkdir()
+    (tmp_path / "fn-home").mkdir()
     return FunctionsRuntime(_namespace_project(), repo=repo_root(),
                             site_packages=function_build.site_packages,
                             deploy_env=deploy_env, scratch=tmp_path)

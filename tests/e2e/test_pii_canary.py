@@ -89,7 +89,7 @@ def test_canaries_reach_tier2_and_bundle_but_no_log_tier1_or_audit(
     bundle = "".join(
         gzip.decompress(app.store.get_bytes(k.rsplit("/", 1)[0] + "/lead_cards.jsonl.gz"))
         .decode() for k in manifest_keys)
-    logs = "\n".join(cli.output)
+    logs = "\n".join(cli.output) + cli.log_text()  # the terminal and the log file
 
     provider_emails = [e for e in planted["emails"] if e.startswith("prov-")]
     reached = [e for e in provider_emails if e in tier2]

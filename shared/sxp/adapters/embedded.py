@@ -60,3 +60,33 @@ def _ensure_database(admin_uri: str, database: str) -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
             log.info("created embedded database", extra={"database": database})
+
+
+def embedded_postgres_pid(pgdata: Path) -> int | None:
+    """The embedded Postgres' process id while it runs (from its postmaster.pid)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def stop_embedded_postgres(pgdata: Path, timeout_s: float = 30.0) -> bool:
+    """Stop the embedded Postgres of `pgdata` (SIGINT: Postgres' fast shutdown, which rolls
+    back open transactions and shuts down cleanly); False when it was not running."""
+    import signal
+    import time
+
+    pid = embedded_postgres_pid(pgdata)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout_s
+    while embedded_postgres_pid(pgdata) == pid and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if embedded_postgres_pid(pgdata) == pid:
+        raise ConfigError(f"the embedded Postgres (pid {pid}) did not stop in {timeout_s:.0f} s",
+                          "embedded_postgres_stuck")
+    log.info("embedded postgres stopped", extra={"pgdata": str(pgdata)})
+    return True

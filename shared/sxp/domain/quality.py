@@ -47,6 +47,9 @@ CORRUPT_GZIP = "corrupt_gzip"
 DECOMPRESSED_TOO_LARGE = "decompressed_too_large"
 MALFORMED_JSON_DOCUMENT = "malformed_json_document"
 OBJECT_MISSING = "object_missing"
+UNKNOWN_COLUMNS = "unknown_columns"
+# a CSV needs one of these columns to name its profiles; without any it matches no shape
+HANDLE_COLUMNS = ("handle", "username", "profile_url")
 
 FILE_REASONS: dict[str, str] = {
     EMPTY_FILE: "the object has no content (0 bytes, or only whitespace)",
@@ -58,6 +61,8 @@ FILE_REASONS: dict[str, str] = {
                             "(gzip bomb guard)",
     MALFORMED_JSON_DOCUMENT: "a JSON array/object document is not well formed at the top level",
     OBJECT_MISSING: "the object disappeared from the bucket before it could be read",
+    UNKNOWN_COLUMNS: "a CSV's header has none of the columns that name a profile (handle, "
+                     "username, profile_url): it matches no known shape",
 }
 
 

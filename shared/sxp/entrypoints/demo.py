@@ -6,17 +6,17 @@ ingests nothing, spends no credit and exports nothing; it re-verifies the latest
 
 from __future__ import annotations
 
-import os
 import time
 from importlib import resources
 from pathlib import Path
 
+from rich.console import Console
+
 from sxp.adapters.postgres import exports
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
-from sxp.entrypoints.report import ProgressPrinter, print_table, summary_rows
 from sxp.pipeline.run import run_pipeline
-from sxp.pipeline.status import collect_status
+from sxp.pipeline.run_summary import summarize
 
 DEMO_PREFIX = "demo/"
 
@@ -42,42 +42,60 @@ def latest_manifest_key(app: App) -> str | None:
         return exports.latest_manifest_key(conn)
 
 
-def run_demo(settings: Settings | None = None) -> int:
+def run_demo(settings: Settings | None = None, console: Console | None = None) -> int:
+    from sxp.entrypoints.cli.views import StepProgress, render_summary, status_tables
+    from sxp.pipeline.status import collect_status
+
+    out = console or Console(highlight=False, soft_wrap=True)
     started = time.monotonic()
     settings = settings or Settings()
-    if "SXP_LOG_LEVEL" not in os.environ:  # the demo shows progress lines, not the JSON log
-        settings = settings.model_copy(update={"log_level": "WARNING"})
-    print(f"sxp demo — env={settings.env}, home={settings.home.resolve()}")
-    print("1/4 starting embedded defaults and applying migrations …", flush=True)
+    out.print(f"sxp demo — env={settings.env}, home={settings.home.resolve()}", markup=False)
+    out.print("1/4 starting embedded defaults and applying migrations …")
     app = bootstrap(settings)
     try:
         dropped = drop_sample(app)
-        print(f"2/4 sample: {dropped} new file(s) dropped into "
-              f"{app.store.url(settings.inbox_prefix + DEMO_PREFIX)}", flush=True)
-        print("3/4 running the pipeline (scan → ingest → cards → label → gate → enrich → "
-              "export)", flush=True)
-        printer = ProgressPrinter()
-        result = run_pipeline(app, on_progress=printer)
-        printer.finish()
-        print("4/4 summary")
-        print_table(summary_rows(collect_status(app)))
-        return _verify_latest(app, dead=result.drained.dead, started=started)
+        out.print(f"2/4 sample: {dropped} new file(s) dropped into "
+                  f"{app.store.url(settings.inbox_prefix + DEMO_PREFIX)}", markup=False)
+        out.print("3/4 running the pipeline (scan → ingest → cards → label → gate → enrich → "
+                  "export → deliver)")
+        with StepProgress(out, app) as progress:
+            result = run_pipeline(app, on_progress=progress)
+        out.print("4/4 summary")
+        summary = summarize(app, result)
+        out.print(render_summary(summary))
+        out.print(status_tables(collect_status(app)))
+        code = _verify_latest(app, out, failed=summary.failed, started=started)
+        _still_running(app, out)
+        return code
     finally:
         app.close()
 
 
-def _verify_latest(app: App, *, dead: int, started: float) -> int:
+def _verify_latest(app: App, out: Console, *, failed: bool, started: float) -> int:
     from sxp.pipeline.verify import verify_bundle
 
     key = latest_manifest_key(app)
     if key is None:
-        print("no Lead Card Batch exported")
+        out.print("no Lead Card Batch exported", style="bold red")
         return 1
     location = app.store.url(key)
-    print(f"Lead Card Batch bundle: {location}")
-    print(f"$ sxp verify-bundle {location}")
+    out.print(f"Lead Card Batch bundle: {location}", markup=False)
+    out.print(f"$ sxp verify-bundle {location}", markup=False)
     report = verify_bundle(app, location)
-    print(f"  {report}")
-    print(f"demo finished in {time.monotonic() - started:.1f}s"
-          + (f" with {dead} dead job(s) — see `sxp status`" if dead else ""))
-    return 1 if dead else 0
+    out.print(f"  {report}", markup=False)
+    out.print(f"demo finished in {time.monotonic() - started:.1f}s"
+              + (" with failures — see `sxp status`" if failed else ""))
+    return 1 if failed else 0
+
+
+def _still_running(app: App, out: Console) -> None:
+    """Say what the embedded defaults left running, and how to stop it."""
+    from sxp.adapters.embedded import embedded_postgres_pid
+
+    if not app.settings.embedded_db:
+        return
+    pid = embedded_postgres_pid(app.settings.pgdata_dir)
+    if pid is not None:
+        out.print(f"the embedded Postgres is still running (pid {pid}, data in "
+                  f"{app.settings.pgdata_dir}): `.venv/bin/sxp stop` stops it; the next "
+                  "command starts it again", markup=False)

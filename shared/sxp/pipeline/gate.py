@@ -124,6 +124,12 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
                           max_attempts=settings.job_max_attempts)
             result.batch_ids.append(batch_id)
         queue.enqueue(conn, "export", {}, queueing_lock="export")
+        runs.record_gate_pass(
+            conn, run_id, provider=provider, eligible=result.eligible,
+            cards_queued=result.cards_queued, out_of_budget=result.out_of_budget,
+            ineligible=sum(result.ineligible.values()), batches=result.batched,
+            credits_reserved=result.credits_reserved,
+            credits_available=result.credits_available)
         if own_run and run_id is not None:
             runs.finish_run(conn, run_id)
         if job is not None:

@@ -21,6 +21,8 @@ from sxp.adapters.postgres import pull_outcomes, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.adapters.sources.social_api import PullOutcome, SocialApiClient, build_pull_client
 from sxp.bootstrap import App
+from sxp.domain.normalize import normalize_handle
+from sxp.domain.quality import RowRejected
 from sxp.errors import ConfigError, InputError
 from sxp.logs import get_logger
 from sxp.pipeline.imports import inbox_key
@@ -46,9 +48,15 @@ def enqueue_pull(app: App, platform: str, handles: list[str]) -> list[int]:
     if platform not in PLATFORM_SETTINGS:
         raise InputError(f"unknown platform {platform!r} (x, tiktok or threads)",
                          "unknown_platform")
+    check_pull_settings(app, platform)  # refused now, not five retries later
     unique = list(dict.fromkeys(h.strip().lstrip("@").lower() for h in handles if h.strip()))
     if not unique:
         raise InputError("no handles to pull", "no_handles")
+    invalid = [h for h in unique if not _valid_handle(h, platform)]
+    if invalid:
+        shown = ", ".join(repr(h) for h in invalid[:5]) + (" …" if len(invalid) > 5 else "")
+        raise InputError(f"{len(invalid)} handle(s) break {platform}'s handle rules: {shown}",
+                         "invalid_handles")
     size = app.settings.pull_handles_per_job
     ids = []
     with app.connect() as conn, conn.transaction():
@@ -63,13 +71,27 @@ def enqueue_pull(app: App, platform: str, handles: list[str]) -> list[int]:
     return ids
 
 
-def client_for(app: App, platform: str) -> SocialApiClient:
+def check_pull_settings(app: App, platform: str) -> tuple[str, str]:
+    """The platform API's base URL and token, or a ConfigError naming what is missing."""
     url_field, token_field = PLATFORM_SETTINGS[platform]
     base_url = getattr(app.settings, url_field)
     token = app.settings.secret(token_field)
     if not base_url or not token:
         raise ConfigError(f"pulling from {platform} needs {url_field.upper()} and "
                           f"{token_field.upper()}", "pull_not_configured")
+    return base_url, token
+
+
+def _valid_handle(handle: str, platform: str) -> bool:
+    try:
+        normalize_handle(handle, platform)
+    except RowRejected:
+        return False
+    return True
+
+
+def client_for(app: App, platform: str) -> SocialApiClient:
+    base_url, token = check_pull_settings(app, platform)
     return build_pull_client(platform, base_url, token, rate_per_s=app.settings.pull_rate_per_s,
                              fail_max=app.settings.breaker_fail_max,
                              reset_timeout_s=app.settings.breaker_reset_s,

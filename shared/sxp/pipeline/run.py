@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -22,6 +23,9 @@ from sxp.pipeline.runner import DrainResult, ProgressCallback, drain
 class RunResult:
     files_registered: int
     drained: DrainResult
+    run_id: int
+    started_at: datetime
+    released_jobs: list[int]
 
 
 def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
@@ -29,8 +33,11 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     """Scan and drain; then give gate and export a pass over anything earlier runs left waiting
     (cards held back by yesterday's budget, cards whose DNC status went stale, cards settled
     while no export was queued)."""
+    from sxp.pipeline.leases import release_jobs_of_gone_holders
     from sxp.pipeline.scan import scan
 
+    started_at = datetime.now(UTC)
+    released = release_jobs_of_gone_holders(app)
     with app.connect() as conn:
         run_id = runs.open_run(conn, "sxp run")
         conn.commit()
@@ -45,7 +52,8 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
         with app.connect() as conn:
             runs.finish_run(conn, run_id)
             conn.commit()
-    return RunResult(files_registered=scanned.registered, drained=result)
+    return RunResult(files_registered=scanned.registered, drained=result, run_id=run_id,
+                     started_at=started_at, released_jobs=released)
 
 
 SCHEDULED_CYCLE = "scheduled cycle"

@@ -38,7 +38,7 @@ from sxp.domain.handoff import (
     DncStatus,
     HandoffInfo,
 )
-from sxp.errors import BundleInvalid, StoreError
+from sxp.errors import BundleInvalid, ConfigError, StoreError
 
 MAX_LISTED_RECORD_PROBLEMS = 20
 M = TypeVar("M", bound=BaseModel)
@@ -253,13 +253,26 @@ def _opener(source: App | ObjectStore | None, ref: str) -> tuple[Opener, str]:
         if source is not None and not isinstance(source, App) and source.bucket == bucket:
             store = source
             return (lambda rel: store.open_read(prefix + rel)), name
+        if isinstance(source, App) and source.settings.embedded_store:
+            if bucket != source.settings.spaces_bucket:
+                raise ConfigError(
+                    f"{ref}: no S3 API is configured (SPACES_ENDPOINT is unset) and the local"
+                    f" store holds bucket {source.settings.spaces_bucket!r} only; pass the"
+                    " manifest's local path", "store_not_configured")
+            local = source.store
+            return (lambda rel: local.open_read(prefix + rel)), name
         client = _s3_client(source)
 
         def open_s3(rel: str) -> IO[bytes]:
+            from botocore.exceptions import BotoCoreError
+
             try:
                 body: IO[bytes] = client.get_object(Bucket=bucket, Key=prefix + rel)["Body"]
             except client.exceptions.ClientError as exc:
                 raise StoreError(f"s3://{bucket}/{prefix}{rel}: {exc}", "not_found") from exc
+            except BotoCoreError as exc:  # no credentials, endpoint away …
+                raise StoreError(f"s3://{bucket}/{prefix}{rel}: {exc}",
+                                 "store_unreachable") from exc
             return body
 
         return open_s3, name

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from sxp.adapters.postgres import queue
 from sxp.bootstrap import App, bootstrap
@@ -79,7 +80,15 @@ def test_rerun_after_crash_does_not_call_the_api_again(x_app: tuple[App, Any]) -
 def test_pull_needs_configuration_and_handles(settings: Settings, app: App) -> None:
     with pytest.raises(ConfigError, match="X_API_BASE_URL"):
         pull_step.client_for(app, "x")
-    with pytest.raises(InputError):
-        pull_step.enqueue_pull(app, "x", ["  "])
+    with pytest.raises(ConfigError, match="X_API_BASE_URL"):  # refused before it is queued
+        pull_step.enqueue_pull(app, "x", ["someone"])
     with pytest.raises(InputError):
         pull_step.enqueue_pull(app, "myspace", ["a"])
+    app.settings.x_api_base_url = "http://127.0.0.1:9"
+    app.settings.x_api_bearer_token = SecretStr("t")
+    with pytest.raises(InputError):
+        pull_step.enqueue_pull(app, "x", ["  "])
+    with pytest.raises(InputError, match="break x's handle rules: 'not a handle'"):
+        pull_step.enqueue_pull(app, "x", ["fine_one", "not a handle"])
+    with app.connect() as conn:
+        assert queue.pending_count(conn, ["pull"]) == 0

@@ -62,3 +62,13 @@ def apply_migrations(conn: psycopg.Connection[Any], directory: Path) -> list[str
         return done
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def pending_migrations(conn: psycopg.Connection[Any], directory: Path) -> list[str]:
+    """The versions in `directory` the database has not applied (read-only)."""
+    exists = conn.execute("SELECT to_regclass('public.sxp_migrations') IS NOT NULL").fetchone()
+    if not exists or not next(iter(exists.values() if isinstance(exists, dict) else exists)):
+        return [m.version for m in discover(directory)]
+    rows = conn.execute("SELECT version FROM public.sxp_migrations").fetchall()
+    applied = {r["version"] if isinstance(r, dict) else r[0] for r in rows}
+    return [m.version for m in discover(directory) if m.version not in applied]

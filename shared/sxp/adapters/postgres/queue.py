@@ -166,3 +166,43 @@ def _first(row: Any) -> Any:
 
 def _values(row: Any) -> tuple[Any, ...]:
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+def holders_of_running_jobs(conn: psycopg.Connection[Any]) -> dict[int, str]:
+    """Job id → the worker holding it, for every job being run."""
+    rows = conn.execute("SELECT id, locked_by FROM queue.jobs"
+                        " WHERE state = 'doing' AND locked_by IS NOT NULL").fetchall()
+    return {int(v[0]): str(v[1]) for v in map(_values, rows)}
+
+
+def end_leases(conn: psycopg.Connection[Any], job_ids: list[int]) -> int:
+    """End the leases of running jobs (their holder is gone): the next claim takes them."""
+    return conn.execute("UPDATE queue.jobs SET lease_until = now()"
+                        " WHERE id = ANY(%s) AND state = 'doing' AND lease_until > now()",
+                        (job_ids,)).rowcount
+
+
+def job_state(conn: psycopg.Connection[Any], job_id: int) -> str | None:
+    row = conn.execute("SELECT state FROM queue.jobs WHERE id = %s", (job_id,)).fetchone()
+    return None if row is None else str(_first(row))
+
+
+def drop_dead(conn: psycopg.Connection[Any], job_id: int) -> bool:
+    """Remove a dead job for good (in the caller's transaction)."""
+    return conn.execute("DELETE FROM queue.jobs WHERE id = %s AND state = 'dead'",
+                        (job_id,)).rowcount == 1
+
+
+def listed(conn: psycopg.Connection[Any], *, state: str | None = None,
+           kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Jobs newest first, with their state, attempts, holder, lease and last error."""
+    rows = conn.execute(
+        "SELECT id, kind, state, attempts, max_attempts, locked_by, last_error,"
+        "       extract(epoch FROM lease_until - now())::float8 AS lease_left_s,"
+        "       created_at, finished_at"
+        "  FROM queue.jobs"
+        " WHERE (%(state)s::text IS NULL OR state = %(state)s)"
+        "   AND (%(kind)s::text IS NULL OR kind = %(kind)s)"
+        " ORDER BY id DESC LIMIT %(limit)s",
+        {"state": state, "kind": kind, "limit": limit}).fetchall()
+    return [dict(r) for r in rows]

@@ -39,3 +39,15 @@ def ledger_of_run(conn: Conn, run_id: int, provider: str) -> tuple[int, int]:
                        {"run_id": run_id, "provider": provider}).fetchone()
     assert row is not None
     return int(row["reserved"]), int(row["released"])
+
+
+def record_gate_pass(conn: Conn, run_id: int | None, *, provider: str, eligible: int,
+                     cards_queued: int, out_of_budget: int, ineligible: int, batches: int,
+                     credits_reserved: int, credits_available: int) -> None:
+    """What one gate pass decided (in the pass's own transaction)."""
+    conn.execute(
+        "INSERT INTO execution.gate_passes (run_id, provider, eligible, cards_queued,"
+        " out_of_budget, ineligible, batches, credits_reserved, credits_available)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (run_id, provider, eligible, cards_queued, out_of_budget, ineligible, batches,
+         credits_reserved, credits_available))

@@ -84,3 +84,30 @@ def mark_duplicate(conn: Conn, file_id: int, reason: str) -> None:
 
 def failed(conn: Conn) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query("source_files", "failed"))]
+
+
+def names(conn: Conn) -> dict[int, str]:
+    """Each file's name (the last part of its key), for progress lines."""
+    rows = conn.execute("SELECT id, key FROM social.source_files").fetchall()
+    return {int(r["id"]): str(r["key"]).rsplit("/", 1)[-1] for r in rows}
+
+
+def listed(conn: Conn, *, failed_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+    """Files newest first with their state and counts."""
+    return [dict(r) for r in conn.execute(
+        "SELECT id, key, state, reason_code, reason, rows_read, rows_loaded, rows_unchanged,"
+        "       rows_deduped, rows_rejected, rows_suppressed, rejects_key, registered_at,"
+        "       finished_at"
+        "  FROM social.source_files WHERE NOT %s OR state = 'failed'"
+        " ORDER BY id DESC LIMIT %s", (failed_only, limit)).fetchall()]
+
+
+def find(conn: Conn, ref: str) -> dict[str, Any] | None:
+    """A file by id, key or name (the newest of that name)."""
+    row = conn.execute(
+        "SELECT id, key, state, reason_code, reason, rows_read, rows_rejected, rejects_key"
+        "  FROM social.source_files"
+        " WHERE (%(ref)s ~ '^[0-9]+$' AND id = %(ref)s::bigint) OR key = %(ref)s"
+        "    OR key LIKE '%%/' || %(ref)s"
+        " ORDER BY (key = %(ref)s) DESC, id DESC LIMIT 1", {"ref": ref}).fetchone()
+    return None if row is None else dict(row)

@@ -17,6 +17,8 @@ import orjson
 
 from sxp.adapters.sources.jsonstream import TOO_LARGE, iter_elements
 from sxp.domain import quality as q
+from sxp.domain.scrub import mask_contacts
+from sxp.errors import FileUnreadable
 
 RAW_KEEP = 16 * 1024  # bytes of a raw row kept in the rejects file
 
@@ -113,6 +115,7 @@ def read_csv(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
         previous_end = rows.line_num
         if header is None:
             header = [h.strip() for h in row]
+            _check_header(header)
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -128,6 +131,18 @@ def read_csv(reader: BinaryIO, max_row_bytes: int) -> Iterator[RawRecord]:
             continue
         value = {k: (v if v != "" else None) for k, v in zip(header, row, strict=False) if k}
         yield RawRecord(line, value, raw)
+
+
+def _check_header(header: list[str]) -> None:
+    """A header naming no profile column fails the file (rather than rejecting every row as
+    `missing_handle`), with the columns found."""
+    if not any(column in q.HANDLE_COLUMNS for column in header):
+        # a data row taken for a header may hold contacts: masked like every reject
+        found = mask_contacts(", ".join(repr(c[:40]) for c in header[:12])
+                              + (" …" if len(header) > 12 else ""))
+        raise FileUnreadable(f"the CSV's columns match no known shape (it needs one of "
+                             f"{', '.join(q.HANDLE_COLUMNS)}); found {len(header)}: {found}",
+                             q.UNKNOWN_COLUMNS)
 
 
 def _csv_raw(row: list[str]) -> bytes:
