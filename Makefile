@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.sxp-installed
 
-.PHONY: demo test bench fuzz lint typecheck lock clean
+.PHONY: demo test browser bench fuzz lint typecheck lock clean
 
 # the native ingest path (a C extension) is built by this install; its sources are prerequisites
 # Every install takes the versions of the lock files (requirements/*.lock, hashes checked), so
@@ -35,8 +35,19 @@ demo: $(STAMP)
 
 # A private basetemp: pytest prunes old folders in the shared one, which would pull the test
 # Postgres' data directory from under a concurrent run.
-test: $(STAMP)
+# The console's browser tests drive Debian's chromium through its chromedriver: fetched from
+# the distribution's packages when missing and run as root on Debian or Ubuntu; elsewhere
+# those tests fail saying what to install.
+test: $(STAMP) browser
 	@d=$$(mktemp -d /tmp/sxp-test.XXXXXX); $(BIN)/pytest --basetemp=$$d; rc=$$?; rm -rf $$d; exit $$rc
+
+browser:
+	@command -v chromedriver >/dev/null && { command -v chromium >/dev/null || \
+	  command -v chromium-browser >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+	  command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	  >/dev/null; } || echo "make: no chromium/chromedriver (apt-get install chromium \
+	  chromium-driver): the console's browser tests will fail"
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

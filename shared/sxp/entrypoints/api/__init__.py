@@ -6,7 +6,8 @@
 
 Every route but `GET /health` needs `Authorization: Bearer <token>` with a key from
 `sxp keys create` holding the route's scope (`deps.require`). Errors are RFC 9457 problem
-details (`problems`). OpenAPI at `/openapi.json`, Swagger UI at `/docs`.
+details (`problems`). OpenAPI at `/openapi.json`, Swagger UI at `/docs`. The operator console
+(`console`) serves HTML pages under `/console`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from sxp.bootstrap import App
-from sxp.entrypoints.api import problems
+from sxp.entrypoints.api import console, problems
 from sxp.entrypoints.api.deps import KeyCheck
 from sxp.entrypoints.api.routes import (
     batches,
@@ -46,6 +47,7 @@ def create_api(app: App) -> FastAPI:
     for router in (health.router, uploads.router, imports.router, cards.router,
                    batches.router, consumers.router, ops.router):
         api.include_router(router)
+    console.install(api)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:
