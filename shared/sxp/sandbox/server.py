@@ -88,6 +88,9 @@ class SandboxServer:
         self.latency_s = latency_s
         self.rate_per_s = rate_per_s
         self.calls: collections.Counter[str] = collections.Counter()
+        # when the first and the latest request came (time.monotonic), for benchmarks
+        self.first_call_at: float | None = None
+        self.last_call_at: float | None = None
         self.credits_charged = 0
         self._faults: collections.deque[Fault] = collections.deque()
         self._window: collections.deque[float] = collections.deque()
@@ -154,6 +157,9 @@ class SandboxServer:
         with self._lock:
             self.calls[path] += 1
             self.calls["total"] += 1
+            self.last_call_at = time.monotonic()
+            if self.first_call_at is None:
+                self.first_call_at = self.last_call_at
 
     def _next_fault(self) -> Fault | None:
         with self._lock:

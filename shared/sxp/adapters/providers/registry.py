@@ -12,6 +12,7 @@ from typing import Any
 
 from sxp.adapters.postgres.breaker import PostgresBreakerStorage
 from sxp.adapters.postgres.connection import ConnectionFactory
+from sxp.adapters.postgres.pacing import PostgresPacing
 from sxp.adapters.postgres.provider_health import PostgresErrorBudget
 from sxp.adapters.providers.apollo import ApolloProvider
 from sxp.adapters.providers.base import EnrichmentProvider
@@ -44,8 +45,10 @@ def build_resilient_provider(settings: Settings, connect: ConnectionFactory, nam
     breaker = build_breaker(name, fail_max=settings.breaker_fail_max,
                             reset_timeout_s=settings.breaker_reset_s,
                             storage=PostgresBreakerStorage(name, connect))
+    # one send schedule for the provider across every process calling it (PostgresPacing)
+    limiter = RateLimiter(rate, shared=(name, PostgresPacing(connect)))
     caller = ResilientCaller(
-        name, limiter=RateLimiter(rate), breaker=breaker, policy=policy,
+        name, limiter=limiter, breaker=breaker, policy=policy,
         budget=PostgresErrorBudget(name, connect, target=settings.error_budget_target,
                                    min_calls=settings.error_budget_min_calls),
         pause_s=settings.error_budget_pause_s)

@@ -132,6 +132,7 @@ class ResilientCaller:
         close = getattr(getattr(self.breaker, "_state_storage", None), "close", None)
         if callable(close):
             close()
+        self.limiter.close()
         if self.budget is not None:
             self.budget.close()
 
