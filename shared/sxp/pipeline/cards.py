@@ -50,7 +50,9 @@ def stage_key(app: App, source_file_id: int | None) -> str:
 
 def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None = None
                 ) -> CardsResult:
-    """Build/refresh every stale card; enqueue `label` and complete `job` in the same commit."""
+    """Build/refresh every stale card (of one file's changes, when given: each ingest queues
+    the cards job of its file in its own commit, so every changed profile has one); enqueue
+    `label` and complete `job` in the same commit."""
     key = stage_key(app, source_file_id)
     with tempfile.TemporaryDirectory(prefix="sxp-cards-") as tmp:
         part = os.path.join(tmp, "part-00000.jsonl.gz")
@@ -58,7 +60,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             repo.start_card_copy(conn)
             staged = 0
             with gzip.open(part, "wb", compresslevel=1) as out:
-                for chunk in repo.iter_stale_profiles(conn):
+                for chunk in repo.iter_stale_profiles(conn, source_file_id=source_file_id):
                     check_lease()
                     scored = [(p, score_card(p)) for p in chunk]
                     repo.copy_cards(conn, scored)

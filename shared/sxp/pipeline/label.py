@@ -26,7 +26,7 @@ from sxp.domain.cards import label_facts
 from sxp.domain.rules import Ruleset
 from sxp.domain.rules import label as apply_rules
 from sxp.logs import get_logger
-from sxp.pipeline.jobs import check_lease
+from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of
 
 log = get_logger("label")
 
@@ -38,16 +38,22 @@ class LabelResult:
     by_execution_label: dict[str, int] = field(default_factory=dict)
 
 
-def label_cards(app: App, *, job: Job | None = None) -> LabelResult:
+def label_cards(app: App, *, source_file_id: int | None = None,
+                job: Job | None = None) -> LabelResult:
+    """Label the stale cards: of one source file's changes when given and this ruleset
+    version has had its full pass, else every card (a full pass, then recorded)."""
     ruleset = app.ruleset()
     counts: Counter[str] = Counter()
     with app.connect() as conn, conn.transaction():
         repo.start_label_copy(conn)
-        for chunk in repo.iter_unlabeled(conn, ruleset.version):
+        full = source_file_id is None or not repo.has_label_pass(conn, ruleset.version)
+        for chunk in repo.iter_unlabeled(conn, ruleset.version,
+                                         source_file_id=None if full else source_file_id):
             check_lease()
             repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
         labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
-        repo.record_label_pass(conn, ruleset.version)
+        if full:  # only a pass that compared every card says so
+            repo.record_label_pass(conn, ruleset.version)
         queue.enqueue(conn, "gate", {}, queueing_lock="gate")
         if job is not None:
             queue.complete(conn, job)
@@ -83,4 +89,4 @@ def _same_as_before(card: dict[str, Any], labels: dict[str, str | None],
 
 
 def run_job(app: App, job: Job) -> None:
-    label_cards(app, job=job)
+    label_cards(app, source_file_id=payload_of(job, CardsPayload).source_file_id, job=job)

@@ -17,15 +17,16 @@ from sxp.domain.cards import CardScores, ProfileSignals
 from sxp.domain.gate import GateCard
 
 
-def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000
-                        ) -> Iterator[list[ProfileSignals]]:
-    """Tier 1 profiles with no card or a card built from older content, in chunks.
+def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
+                        source_file_id: int | None = None) -> Iterator[list[ProfileSignals]]:
+    """Tier 1 profiles with no card or a card built from older content (of one source file's
+    changes, when given), in chunks.
 
     Uses a server-side cursor: call inside the caller's transaction.
     """
     with conn.cursor(name="sxp_stale_profiles") as cur:
         cur.itersize = chunk
-        cur.execute(query("cards", "stale_profiles"))
+        cur.execute(query("cards", "stale_profiles"), {"source_file_id": source_file_id})
         while rows := cur.fetchmany(chunk):
             yield [ProfileSignals(**row) for row in rows]
 
@@ -62,13 +63,15 @@ def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: 
 
 # -- label ---------------------------------------------------------------------------------
 
-def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: int = 5000
-                   ) -> Iterator[list[dict[str, Any]]]:
+def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: int = 5000, *,
+                   source_file_id: int | None = None) -> Iterator[list[dict[str, Any]]]:
     """Cards whose labels are missing or stale (profile changed, or a ruleset version whose
-    pass has not compared them), with the labels they have now."""
+    pass has not compared them), with the labels they have now; with `source_file_id`, only
+    the cards of the profiles that file changed."""
     with conn.cursor(name="sxp_unlabeled") as cur:
         cur.itersize = chunk
-        cur.execute(query("cards", "unlabeled"), {"version": ruleset_version})
+        cur.execute(query("cards", "unlabeled"), {"version": ruleset_version,
+                                                  "source_file_id": source_file_id})
         while rows := cur.fetchmany(chunk):
             yield rows
 
@@ -97,6 +100,13 @@ def copy_labels(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) 
             " rules_fired, labeled_hash) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def has_label_pass(conn: psycopg.Connection[Any], ruleset_version: str) -> bool:
+    """Whether a pass under this version has compared every card."""
+    row = conn.execute("SELECT 1 FROM execution.label_passes WHERE ruleset_version = %s",
+                       (ruleset_version,)).fetchone()
+    return row is not None
 
 
 def record_label_pass(conn: psycopg.Connection[Any], ruleset_version: str) -> None:

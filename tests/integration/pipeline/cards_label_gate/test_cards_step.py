@@ -39,10 +39,14 @@ def test_cards_built_once_and_second_run_changes_nothing(app: App, make_profiles
 
 def test_changed_profile_refreshes_its_card_only(app: App, make_profiles: ProfileMaker) -> None:
     ids = make_profiles(5)
-    build_cards(app, source_file_id=7)
+    build_cards(app)
     with app.connect() as conn, conn.transaction():
+        file_id = conn.execute(  # the file whose ingest changed the profile, as a merge names it
+            "INSERT INTO social.source_files (id, bucket, key, etag) VALUES (8, 'b', 'k', 'e')"
+            " RETURNING id").fetchone()["id"]
         conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'changed',"
-                     " location = 'Lisbon, Portugal' WHERE id = %s", (ids[2],))
+                     " location = 'Lisbon, Portugal', source_file_id = %s WHERE id = %s",
+                     (file_id, ids[2]))
         conn.execute("UPDATE execution.lead_cards SET enrich_state = 'ineligible',"
                      " enrich_reason = 'label_hold' WHERE profile_id = %s", (ids[2],))
     result = build_cards(app, source_file_id=8)
@@ -81,3 +85,15 @@ def test_refresh_recomputes_inputs_and_the_reenrichment_rule_decides(
         assert after[ids[n]]["lookup_inputs"] == before[ids[n]]["enrich_inputs"]
     assert [after[i]["enrich_state"] for i in ids] == ["queued", "enriched", "new", "enriched"]
     assert after[ids[2]]["enrich_reason"] is None
+
+
+def test_a_files_cards_job_reads_only_what_that_file_changed(
+        app: App, make_profiles: ProfileMaker) -> None:
+    ids = make_profiles(3)
+    with app.connect() as conn, conn.transaction():
+        conn.execute("INSERT INTO social.source_files (id, bucket, key, etag)"
+                     " VALUES (41, 'b', 'k41', 'e')")
+        conn.execute("UPDATE social.raw_social_profiles SET source_file_id = 41"
+                     " WHERE id = %s", (ids[0],))
+    assert build_cards(app, source_file_id=41).cards_written == 1
+    assert build_cards(app).cards_written == 2  # a sweep still finds every stale card

@@ -1,12 +1,15 @@
 -- Lead cards (execution.lead_cards): built from Tier 1, labeled, gated.
 
 -- name: stale_profiles
+-- every stale profile, or (with a source file) those the file changed: a file's changes name
+-- it (`source_file_id`), so its cards job reads them by index, not the whole pool
 SELECT p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,
        p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.posts, p.likes,
        p.account_created_at, p.bio_has_contact
 FROM social.raw_social_profiles p
 LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
-WHERE c.id IS NULL OR c.profile_hash <> p.content_hash
+WHERE (c.id IS NULL OR c.profile_hash <> p.content_hash)
+  AND (%(source_file_id)s::bigint IS NULL OR p.source_file_id = %(source_file_id)s::bigint)
 ORDER BY p.id
 
 -- name: upsert_cards
@@ -48,7 +51,8 @@ WHERE c.enrich_state = 'enriched' AND c.execution_label = ANY(%(labels)s::text[]
 
 -- name: unlabeled
 -- Cards whose labels are not current under the ruleset version: never labeled, profile
--- changed since, or labeled under another version and not compared by this version's pass.
+-- changed since, or labeled under another version and not compared by this version's pass;
+-- with a source file, only the cards of the profiles it changed (read by index).
 SELECT c.id AS card_id, c.profile_hash, c.readiness, c.readiness_score, c.base_confidence,
        jsonb_build_object('account_age_days', c.signals -> 'account_age_days',
                           'engagement_ratio', c.signals -> 'engagement_ratio') AS signals,
@@ -63,6 +67,7 @@ WHERE c.labeled_hash IS DISTINCT FROM c.profile_hash || '@' || %(version)s
   AND NOT coalesce(split_part(c.labeled_hash, '@', 1) = c.profile_hash
                     AND c.labeled_at < (SELECT lp.completed_at FROM execution.label_passes lp
                                         WHERE lp.ruleset_version = %(version)s), false)
+  AND (%(source_file_id)s::bigint IS NULL OR p.source_file_id = %(source_file_id)s::bigint)
 ORDER BY c.id
 
 -- name: record_label_pass
