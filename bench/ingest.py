@@ -45,10 +45,14 @@ from sxp.pipeline.status import native_ingest_state
 from sxp.sample.generate import generate_profiles
 
 
-def write_rows(path: Path, rows: int, seed: int) -> int:
+def write_rows(path: Path, rows: int, seed: int, skip: int = 0) -> int:
+    """Rows skip … skip+rows-1 of the generator's sequence as JSONL (the same seed, the same
+    rows); the file's size."""
     with path.open("wb") as out:
         batch: list[bytes] = []
-        for row in generate_profiles(rows, seed=seed):
+        for i, row in enumerate(generate_profiles(skip + rows, seed=seed)):
+            if i < skip:
+                continue
             batch.append(orjson.dumps(row))
             if len(batch) >= 10_000:
                 out.write(b"\n".join(batch) + b"\n")

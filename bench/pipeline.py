@@ -32,34 +32,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import psycopg
-from ingest import checkpoint, forkserver_children_cpu, postgres_cpu_reader, raw_copy
+from ingest import (
+    checkpoint,
+    forkserver_children_cpu,
+    postgres_cpu_reader,
+    raw_copy,
+    write_rows,
+)
 from scratch_db import scratch_database  # bench/ is on sys.path when run as a script
 
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import bootstrap
 from sxp.config import Settings
 from sxp.pipeline.run import run_pipeline
-from sxp.sample.generate import generate_profiles
 
 STEPS = ["scan", "ingest", "cards", "label", "gate", "enrich", "export", "deliver"]
 NEW_ROWS = 10_000
-
-
-def write_rows(path: Path, first: int, count: int, seed: int) -> None:
-    """Rows first … first+count-1 of the generator's sequence (the same seed, the same rows)."""
-    with path.open("wb") as out:
-        batch: list[bytes] = []
-        for i, row in enumerate(generate_profiles(first + count, seed=seed)):
-            if i < first:
-                continue
-            batch.append(orjson.dumps(row))
-            if len(batch) >= 10_000:
-                out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
 
 
 @dataclass
@@ -192,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sxp-bench-pipeline-") as tmp_name:
         tmp = Path(tmp_name)
         pool = tmp / "profiles.jsonl"
-        write_rows(pool, 0, args.rows, args.seed)
+        write_rows(pool, args.rows, args.seed)
         print(f"{args.rows:,} profiles, {pool.stat().st_size / 1e6:,.0f} MB, seed {args.seed}")
         with scratch_database(tmp) as uri:
             copy_s, _wal = raw_copy(uri, pool)
@@ -203,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             report(args.rows, elapsed, meter, counts, copy_s)
             if args.incremental:
                 fresh = tmp / "new.jsonl"
-                write_rows(fresh, args.rows, NEW_ROWS, args.seed)
+                write_rows(fresh, NEW_ROWS, args.seed, skip=args.rows)
                 on_pool, meter_pool, counts_pool = run_once(uri, tmp / "home", fresh, args,
                                                             "new")
                 print(f"--- {NEW_ROWS:,} new profiles on the {args.rows:,}-profile pool ---")

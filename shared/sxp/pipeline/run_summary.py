@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sxp.adapters.postgres import queue
 from sxp.adapters.postgres import run_summary as repo
+from sxp.adapters.postgres import status as status_repo
 from sxp.bootstrap import App
 from sxp.pipeline.leases import holder_is_gone
 from sxp.pipeline.run import RunResult
-from sxp.pipeline.status import collect_status
 
 # a file with at least this share of its rows rejected is flagged in the summary
 MOSTLY_REJECTED = 0.5
@@ -76,8 +77,9 @@ class RunSummary:
 
 
 def summarize(app: App, result: RunResult) -> RunSummary:
-    status = collect_status(app)
     with app.connect() as conn:
+        by_label = status_repo.grouped(conn, "cards_by_execution_label")
+        dead = queue.dead_jobs(conn)
         files = repo.files_finished_since(conn, result.started_at)
         gate = repo.gate_passes_of_run(conn, result.run_id)
         enrichment = repo.enrichment_of_run(conn, result.run_id)
@@ -88,8 +90,8 @@ def summarize(app: App, result: RunResult) -> RunSummary:
         run_id=result.run_id,
         jobs={"done": drained.done, "retried": drained.failed, "dead": drained.dead,
               "postponed": drained.postponed, "lost": drained.lost},
-        cards_by_execution_label=dict(status["cards_by_execution_label"]),
-        gate=gate, enrichment=enrichment, dead_jobs=status["dead_jobs"],
+        cards_by_execution_label=by_label,
+        gate=gate, enrichment=enrichment, dead_jobs=dead,
         released_jobs=result.released_jobs)
     for row in files:
         rejects = row.pop("rejects_key")
