@@ -6,8 +6,8 @@
 # use DATABASE_URL) nor uvicorn (web functions go through Mangum) is installed.
 #
 # DigitalOcean refuses a function build over 48 MB zipped, so the build trims what functions
-# never load (botocore's and boto3's data for services other than S3, tests, type stubs; the
-# bytecode stays, for cold starts) and
+# never load (botocore's and boto3's data for services other than S3, the CLI's libraries, tests,
+# type stubs; the bytecode stays, for cold starts) and
 # prints its size unpacked and zipped; tests/unit/deploy/test_function_build.py holds it to it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,6 +31,11 @@ for service in "$site"/botocore/data/*/; do
 done
 for resource in "$site"/boto3/data/*/; do
   [ "$(basename "$resource")" = s3 ] || rm -rf "$resource"
+done
+# the command line's libraries: functions never run the CLI (the worker image does)
+for cli_only in typer rich pygments markdown_it:markdown_it_py mdurl shellingham; do
+  module="${cli_only%%:*}" dist="${cli_only##*:}"
+  rm -rf "${site:?}/$module" "$site/$dist"-*.dist-info
 done
 find "$site" -depth -name tests -type d -exec rm -rf {} +
 find "$site" -name '*.pyi' -delete

