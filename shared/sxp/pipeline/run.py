@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -36,10 +36,10 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
     from sxp.pipeline.leases import release_jobs_of_gone_holders
     from sxp.pipeline.scan import scan
 
-    started_at = datetime.now(UTC)
     released = release_jobs_of_gone_holders(app)
     with app.connect() as conn:
         run_id = runs.open_run(conn, "sxp run")
+        started_at = runs.started_at(conn, run_id)  # the database's clock, as the files'
         conn.commit()
     try:
         scanned = scan(app)

@@ -3,6 +3,7 @@ share the per-run credit budget (`ledger_of_run`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -16,6 +17,14 @@ def open_run(conn: Conn, origin: str) -> int:
     row = conn.execute(query("runs", "open"), {"origin": origin}).fetchone()
     assert row is not None
     return int(row["id"])
+
+
+def started_at(conn: Conn, run_id: int) -> datetime:
+    row = conn.execute("SELECT started_at FROM execution.pipeline_runs WHERE id = %s",
+                       (run_id,)).fetchone()
+    assert row is not None
+    started: datetime = row["started_at"]
+    return started
 
 
 def finish_run(conn: Conn, run_id: int) -> None:
