@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from sxp.adapters.postgres import periodic, queue
+from sxp.adapters.postgres import queue
 from sxp.bootstrap import App
 from sxp.config import Settings
 from sxp.entrypoints.worker import run_worker
@@ -34,7 +34,8 @@ def test_each_slot_runs_on_one_instance_only(app: App) -> None:
     assert run_due(app, "worker-b", SLOT + timedelta(seconds=300)) == ["scan"]
     assert _pending(app) == {"ingest": 1, "retention": 1}
     with app.connect() as conn:
-        last = periodic.last_runs(conn)
+        last = {r["task"]: r["last"] for r in conn.execute(
+            "SELECT task, max(slot_start) AS last FROM queue.periodic_slots GROUP BY task")}
     assert last == {"scan": datetime(2026, 12, 2, 10, 10, tzinfo=UTC),
                     "retention": datetime(2026, 12, 2, tzinfo=UTC)}
 

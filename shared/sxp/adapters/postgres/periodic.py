@@ -30,9 +30,3 @@ def prune_before(conn: psycopg.Connection[Any], cutoff: datetime) -> int:
     return conn.execute("DELETE FROM queue.periodic_slots WHERE slot_start < %s",
                         (cutoff,)).rowcount
 
-
-def last_runs(conn: psycopg.Connection[dict[str, Any]]) -> dict[str, datetime]:
-    """Each task's latest slot that ran."""
-    rows = conn.execute("SELECT task, max(slot_start) AS last FROM queue.periodic_slots"
-                        " GROUP BY task").fetchall()
-    return {row["task"]: row["last"] for row in rows}
