@@ -189,19 +189,26 @@ def derive_inputs(display_name: str | None, location: str | None, bio_url: str |
     }
 
 
+# Each reason code, in the order reasons are given, and the inputs whose absence it names.
+REASON_INPUTS: dict[str, tuple[str, ...]] = {
+    NO_PERSON_NAME: ("first_name", "last_name"),
+    NO_US_LOCATION: ("city", "state"),
+    NO_DOMAIN: ("domain",),
+}
+
+
 def missing_reasons(inputs: dict[str, Any]) -> list[str]:
     """Every reason code that applies to these inputs, whatever the provider."""
-    reasons = []
-    if not (inputs.get("first_name") and inputs.get("last_name")):
-        reasons.append(NO_PERSON_NAME)
-    if not (inputs.get("city") and inputs.get("state")):
-        reasons.append(NO_US_LOCATION)
-    if not inputs.get("domain"):
-        reasons.append(NO_DOMAIN)
-    return reasons
+    return [reason for reason, fields in REASON_INPUTS.items()
+            if not all(inputs.get(name) for name in fields)]
+
+
+def needs_of(provider: str) -> tuple[str, ...]:
+    """The reason codes that stop `provider`: what it needs (a skip trace's, when unknown)."""
+    return PROVIDER_NEEDS.get(provider, (NO_PERSON_NAME, NO_US_LOCATION))
 
 
 def missing_for(inputs: dict[str, Any], provider: str) -> list[str]:
     """Reason codes why `provider` cannot look this card up; empty when it can."""
-    needs = PROVIDER_NEEDS.get(provider, (NO_PERSON_NAME, NO_US_LOCATION))
+    needs = needs_of(provider)
     return [reason for reason in missing_reasons(inputs) if reason in needs]

@@ -8,7 +8,7 @@
 2. Eligible cards are ordered by the position of their label in `enrichable_labels`, then base
    confidence and readiness (both descending), then card id: the best leads are bought first.
    `Allocator` takes cards one by one in that order, so the gate can stream millions of cards
-   and hold only the ones it buys.
+   and hold only the ones it buys; it stops at the first card the budget cannot afford.
 3. With a waterfall of providers (`("skiptrace", "apollo")`) a card is eligible when at least
    one provider can look it up, and it costs the worst-case price of a lookup at every provider
    that can (each provider's own price): the reservation covers the worst case, the worker
@@ -149,6 +149,13 @@ class Allocator:
             self.left[p] -= c
         self.chosen.append((card.card_id, costs))
         return None
+
+    def account_unread(self, *, eligible: int, ineligible: Mapping[str, int]) -> None:
+        """Take the counts of what was decided without being offered: the gate decides
+        ineligible cards in bulk and stops reading eligible ones where the budget ends, so
+        of `eligible` cards all but the bought ones are out of budget."""
+        self.out_of_budget = max(eligible - len(self.chosen), 0)
+        self.ineligible = dict(ineligible)
 
     def batches(self) -> tuple[list[list[int]], list[int]]:
         """Bought cards cut into batches of `batch_size`, with each batch's credits."""

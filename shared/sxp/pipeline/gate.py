@@ -11,18 +11,23 @@ day budget) (`Settings.budget_of`, prices from `Settings.prices_of`), insert
 and `export {}` (queueing lock "export"), and complete the gate job. Eligible cards beyond the
 budget stay `new` with reason `budget_exhausted`. `dry_run=True` computes the same plan and
 its cost per provider (cards, worst-case calls, credits) and writes nothing.
+
+A pass costs what changed plus what it buys, not the pool: fresh cards are decided in one
+indexed statement, and eligible ones are read best first by index only until the budget ends
+(`sxp.adapters.postgres.gate_cards`).
 """
 
 from __future__ import annotations
 
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
-from sxp.adapters.postgres import batches, ledger, queue, runs
+from sxp.adapters.postgres import batches, gate_cards, ledger, queue, runs
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
@@ -98,16 +103,11 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         allocators = {",".join(chain): _allocator(ruleset, chain, credits, settings)
                       for chain in dict.fromkeys(chains)}
         main = allocators[",".join(providers)]
-        for chunk in repo.iter_gate_candidates(conn, ruleset.version,
-                                               ruleset.gate.enrichable_labels):
-            check_lease()
-            fates = {card.card_id: main.offer(card) for card in chunk}
-            for other in allocators.values():
-                if other is not main:
-                    for card in chunk:
-                        other.offer(card)
-            if not dry_run:
-                _write_fates(conn, fates)
+        if dry_run:
+            for chain, allocator in zip(dict.fromkeys(chains), allocators.values(), strict=True):
+                _decide_and_buy(conn, ruleset, chain, allocator, write=False)
+        else:
+            _decide_and_buy(conn, ruleset, providers, main, write=True)
         result = _result(provider, ruleset, dry_run, credits, main)
         if dry_run:
             result.cost_by_provider = {name: _cost(a) for name, a in allocators.items()}
@@ -172,11 +172,36 @@ def plan_cost(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset,
     return _cost(allocator)
 
 
-def _write_fates(conn: psycopg.Connection[Any], fates: dict[int, str | None]) -> None:
-    refused = {cid: f for cid, f in fates.items() if f is not None and f != BUDGET_EXHAUSTED}
-    waiting = {cid: f for cid, f in fates.items() if f == BUDGET_EXHAUSTED}
-    repo.set_reasons(conn, refused, "ineligible")
-    repo.set_reasons(conn, waiting, "new")
+def gate_basis(ruleset: Ruleset, providers: tuple[str, ...]) -> str:
+    """What eligibility is judged under: the rules file's version and the provider chain."""
+    return f"{ruleset.version}|{','.join(providers)}"
+
+
+def _decide_and_buy(conn: psycopg.Connection[Any], ruleset: Ruleset,
+                    chain: tuple[str, ...], allocator: Allocator, *, write: bool) -> None:
+    """Decide the cards waiting for the gate, then offer the eligible ones best first until
+    the budget ends; the eligible cards not read are counted out of budget.
+
+    Writing, only the fresh cards are decided (all of them when the basis changed), in one
+    statement: the rest were judged eligible before and wait for budget. A dry run counts
+    what deciding every waiting card would give.
+    """
+    version, policy = ruleset.version, ruleset.gate
+    if write:
+        basis = gate_basis(ruleset, chain)
+        ineligible = gate_cards.decide(conn, version, policy, chain,
+                                       everything=gate_cards.basis(conn) != basis)
+        gate_cards.record_basis(conn, basis)
+    else:
+        ineligible = gate_cards.count_reasons(conn, version, policy, chain)
+    with closing(gate_cards.iter_eligible(conn, version, policy, chain)) as eligible:
+        for n, card in enumerate(eligible):
+            if n % 1000 == 0:
+                check_lease()
+            if allocator.offer(card) == BUDGET_EXHAUSTED:
+                break
+    allocator.account_unread(eligible=gate_cards.count_eligible(conn, version, policy, chain),
+                             ineligible=ineligible)
 
 
 def run_job(app: App, job: Job) -> None:

@@ -6,7 +6,7 @@ execution_label, the ruleset version and the ids of the rules that fired are sto
 card; then `gate {}` is enqueued (queueing lock "gate") and the job completed, in one commit.
 Under a new ruleset only the cards whose labels change are written: the pass is recorded
 (`execution.label_passes`), and a card it compared and found the same stays as it is, its
-labels current under the new version (`cards.sql`: `unlabeled`, `gate_candidates`).
+labels current under the new version (`cards.sql`: `unlabeled`; `gate_cards.sql`: `{current}`).
 Cards already queued or enriched get their labels refreshed but are never re-gated.
 """
 

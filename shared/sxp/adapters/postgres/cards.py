@@ -14,7 +14,6 @@ import psycopg
 
 from sxp.adapters.postgres.named_sql import query
 from sxp.domain.cards import CardScores, ProfileSignals
-from sxp.domain.gate import GateCard
 
 
 def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
@@ -130,34 +129,6 @@ def reopen_stale_dnc(conn: psycopg.Connection[Any], enrichable_labels: list[str]
     (a re-check). The number reopened."""
     return conn.execute(query("cards", "reopen_stale_dnc"),
                         {"labels": enrichable_labels, "max_age_s": max_age_s}).rowcount
-
-
-def iter_gate_candidates(conn: psycopg.Connection[Any], ruleset_version: str,
-                         enrichable_labels: list[str], chunk: int = 5000
-                         ) -> Iterator[list[GateCard]]:
-    """Cards waiting for a gate decision whose labels are current, best first, in chunks.
-
-    The order matches `sxp.domain.gate.priority_key`. Server-side cursor: call inside the
-    caller's transaction.
-    """
-    with conn.cursor(name="sxp_gate_candidates") as cur:
-        cur.itersize = chunk
-        cur.execute(query("cards", "gate_candidates"),
-                    {"version": ruleset_version, "labels": enrichable_labels})
-        while rows := cur.fetchmany(chunk):
-            yield [GateCard(card_id=r["id"], execution_label=r["execution_label"],
-                            readiness_score=float(r["readiness_score"]),
-                            base_confidence=float(r["base_confidence"]),
-                            enrich_inputs=r["enrich_inputs"] or {})
-                   for r in rows]
-
-
-def set_reasons(conn: psycopg.Connection[Any], reasons: dict[int, str], state: str) -> None:
-    """Set enrich_state and enrich_reason for many cards at once (rows already so are skipped)."""
-    if not reasons:
-        return
-    conn.execute(query("cards", "set_reasons"),
-                 (state, list(reasons), list(reasons.values()), state))
 
 
 def has_stale_dnc(conn: psycopg.Connection[Any], enrichable_labels: list[str],

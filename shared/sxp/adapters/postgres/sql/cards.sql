@@ -84,25 +84,11 @@ UPDATE execution.lead_cards c
 SET persona = t.persona, tribe = t.tribe, audience_pool = t.audience_pool,
     execution_label = t.execution_label, ruleset_version = %s, rules_fired = t.rules_fired,
     labeled_hash = t.labeled_hash, labeled_at = now(), updated_at = now(),
+    -- new labels, a new decision: a card refused or waiting for budget is gated afresh
     enrich_state = CASE WHEN c.enrich_state = 'ineligible' THEN 'new' ELSE c.enrich_state END,
-    enrich_reason = CASE WHEN c.enrich_state = 'ineligible' THEN NULL ELSE c.enrich_reason END
+    enrich_reason = CASE WHEN c.enrich_state IN ('ineligible', 'new') THEN NULL
+                         ELSE c.enrich_reason END
 FROM tmp_labels t WHERE c.id = t.card_id
-
--- name: gate_candidates
-SELECT id, execution_label, readiness_score, base_confidence, enrich_inputs
-FROM execution.lead_cards
-WHERE enrich_state = 'new'
-  AND (labeled_hash = profile_hash || '@' || %(version)s
-       OR coalesce(split_part(labeled_hash, '@', 1) = profile_hash  -- by the version's pass
-                   AND labeled_at < (SELECT lp.completed_at FROM execution.label_passes lp
-                                     WHERE lp.ruleset_version = %(version)s), false))
-ORDER BY array_position(%(labels)s::text[], execution_label), base_confidence DESC,
-         readiness_score DESC, id
-
--- name: set_reasons
-UPDATE execution.lead_cards c SET enrich_state = %s, enrich_reason = r.reason, updated_at = now()
-FROM unnest(%s::bigint[], %s::text[]) AS r(id, reason)
-WHERE c.id = r.id AND (c.enrich_state, c.enrich_reason) IS DISTINCT FROM (%s, r.reason)
 
 -- name: label_pool
 -- every card with the facts the rules see and the labels it has now (`sxp rules diff`)
