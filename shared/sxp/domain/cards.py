@@ -64,6 +64,7 @@ class ProfileSignals:
     location: str | None = None
     is_verified: bool = False
     followers: int | None = None
+    following: int | None = None
     posts: int | None = None
     likes: int | None = None
     account_created_at: datetime | None = None
@@ -137,6 +138,12 @@ def score_card(p: ProfileSignals) -> CardScores:
     }
     return CardScores(readiness=readiness_tier(readiness_score), readiness_score=readiness_score,
                       base_confidence=base_confidence, signals=signals, enrich_inputs=inputs)
+
+
+def scored_facts(profile: ProfileSignals, scores: CardScores) -> dict[str, Any]:
+    """The facts of a card just scored: what `label_facts` gives for the rows it is stored as
+    (so the cards step labels the cards it builds, and the label step finds them current)."""
+    return label_facts(vars(profile), vars(scores))
 
 
 def label_facts(profile: dict[str, Any], card: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,8 @@ def latest_manifest_key(app: App) -> str | None:
 
 
 def run_demo(settings: Settings | None = None, console: Console | None = None) -> int:
-    from sxp.entrypoints.cli.views import StepProgress, render_summary, status_tables
+    from sxp.entrypoints.cli.progress import StepProgress
+    from sxp.entrypoints.cli.views import render_summary, status_tables
     from sxp.pipeline.status import collect_status
 
     out = console or Console(highlight=False, soft_wrap=True)
@@ -59,7 +60,7 @@ def run_demo(settings: Settings | None = None, console: Console | None = None) -
         out.print("3/4 running the pipeline (scan → ingest → cards → label → gate → enrich → "
                   "export → deliver)")
         with StepProgress(out, app) as progress:
-            result = run_pipeline(app, on_progress=progress)
+            result = run_pipeline(app, on_progress=progress, on_advance=progress.advance)
         out.print("4/4 summary")
         summary = summarize(app, result)
         out.print(render_summary(summary))

@@ -2,8 +2,9 @@
 
 A profile gets a card when it has none, and its card is refreshed when the profile's
 content_hash changed (`lead_cards.profile_hash` is the hash the card was built from): signals,
-scores and enrichment inputs are recomputed (labels follow in the label step); an enriched
-card goes back to the gate only as the rules file's re-enrichment rule says. One job
+scores, enrichment inputs and labels are computed (the labels by the rules file, as the label
+step would: it then finds these cards current and rewrites none of them); an enriched card
+goes back to the gate only as the rules file's re-enrichment rule says. One job
 brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
 cards it built are also staged as `stage/<run>/cards/part-00000.jsonl.gz`, with the run named
 as ingest names it (`file-<source_file_id:08d>`).
@@ -26,9 +27,10 @@ from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.domain.cards import CardScores, ProfileSignals, score_card
+from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
+from sxp.domain.rules import label as apply_rules
 from sxp.logs import get_logger
-from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of
+from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("cards")
 CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
@@ -56,17 +58,21 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
     key = stage_key(app, source_file_id)
     with tempfile.TemporaryDirectory(prefix="sxp-cards-") as tmp:
         part = os.path.join(tmp, "part-00000.jsonl.gz")
+        ruleset = app.ruleset()
         with app.connect() as conn, conn.transaction():
             repo.start_card_copy(conn)
             staged = 0
+            total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
             with gzip.open(part, "wb", compresslevel=1) as out:
                 for chunk in repo.iter_stale_profiles(conn, source_file_id=source_file_id):
                     check_lease()
                     scored = [(p, score_card(p)) for p in chunk]
-                    repo.copy_cards(conn, scored)
+                    repo.copy_cards(conn, ((p, c, apply_rules(ruleset, scored_facts(p, c)))
+                                           for p, c in scored), ruleset.version)
                     out.writelines(_stage_lines(scored))
                     staged += len(scored)
-            policy = app.ruleset().reenrich
+                    report_progress(staged, total, "profiles")
+            policy = ruleset.reenrich
             written = repo.apply_card_copy(
                 conn, reenrich_on_input_change=policy.on_input_change,
                 reenrich_min_age_s=policy.min_age_days * 86400) if staged else 0

@@ -17,8 +17,10 @@ identical. Nothing is written for a consumer with nothing to receive.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 
@@ -44,11 +46,12 @@ from sxp.domain.handoff import (
 from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.logs import get_logger
 from sxp.pipeline.deliver import schedule_attempt
-from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of
+from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of, report_progress
 
 log = get_logger("export")
 
 DEFAULT_MAX_CARDS = 10_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,22 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
-    written = write_bundle(app.store, records, rejected=rejected, batch_id=batch.id,
-                           env=batch.env, created_at=batch.created_at, folder=folder,
+    written = write_bundle(app.store, _reporting(records, batch.card_count), rejected=rejected,
+                           batch_id=batch.id, env=batch.env, created_at=batch.created_at,
+                           folder=folder,
                            gzip_records=app.settings.export_gzip, sidecars=sidecars)
     conn.commit()
     return written
+
+
+def _reporting(records: Iterable[T], total: int, every: int = 1000) -> Iterator[T]:
+    """The records, reporting every `every` how many of the batch's cards have passed."""
+    done = 0
+    for done, record in enumerate(records, 1):
+        if done % every == 0:
+            report_progress(done, total, "cards")
+        yield record
+    report_progress(done, total, "cards")
 
 
 def _suppressed_points(app: App, conn: repo.Conn) -> repo.PointFilter | None:

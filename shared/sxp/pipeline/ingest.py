@@ -31,8 +31,9 @@ from sxp.adapters.postgres import imports, queue, suppressions
 from sxp.adapters.postgres import source_files as files
 from sxp.adapters.postgres.profiles import ChunkedMerge, MergeResult
 from sxp.adapters.postgres.queue import Job
+from sxp.adapters.postgres.tier1_rows import StagedChunk
 from sxp.adapters.sources.readers import read_records
-from sxp.adapters.sources.streams import HashingReader, open_source, sniff
+from sxp.adapters.sources.streams import CountingReader, HashingReader, open_source, sniff
 from sxp.adapters.staged_lines import drop_lines
 from sxp.bootstrap import App
 from sxp.domain import quality as q
@@ -41,8 +42,8 @@ from sxp.errors import FileUnreadable, InputError, StoreError
 from sxp.logs import get_logger
 from sxp.native import load as load_native
 from sxp.pipeline.ingest_parallel import MIN_PARALLEL_BYTES, run_parallel, worker_count
-from sxp.pipeline.ingest_rows import ChunkWriter, RowSink, process_records
-from sxp.pipeline.jobs import IngestPayload, payload_of
+from sxp.pipeline.ingest_rows import ChunkSubmitter, ChunkWriter, RowSink, process_records
+from sxp.pipeline.jobs import IngestPayload, payload_of, report_progress
 
 log = get_logger("sxp.pipeline.ingest")
 # rows per staged chunk: the database thread merges one chunk while the next is parsed
@@ -139,7 +140,8 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
             raise FileUnreadable("object missing", q.OBJECT_MISSING) from exc
         raise
     hashing = HashingReader(raw) if imports.unsettled(conn, source.bucket, source.key) else None
-    stream = raw if hashing is None else cast(BinaryIO, hashing)
+    counted = CountingReader(raw if hashing is None else cast(BinaryIO, hashing))
+    stream = cast(BinaryIO, counted)
     with closing(uploads), open_source(stream, source.key,
                                         settings.ingest_max_decompressed_bytes) as reader:
         fmt = sniff(reader, source.key, source.format_hint)
@@ -151,13 +153,14 @@ def _ingest(app: App, conn: psycopg.Connection[Any], source: files.SourceFile, t
         suppress = (hmac_pads(app.privacy_key())
                     if suppressions.has_kind(conn, "handle") else None)
         with ChunkedMerge(conn, source.id, written, tuple_fields, suppress) as merger:
+            reporting = _ReportingSubmitter(merger, counted, source.size_bytes)
             with sink:
                 if fmt == "jsonl":  # in blocks, on parser processes when the file is large
                     run_parallel(reader, settings.ingest_max_row_bytes, source.platform_hint,
-                                 source.registered_at, source.id, merger, sink,
+                                 source.registered_at, source.id, reporting, sink,
                                  workers=_workers(source), native=settings.ingest_native)
                 else:
-                    staging = ChunkWriter(merger, source.id, CHUNK_ROWS)
+                    staging = ChunkWriter(reporting, source.id, CHUNK_ROWS)
                     records = read_records(reader, fmt, settings.ingest_max_row_bytes)
                     process_records(records, source.platform_hint, source.registered_at,
                                     staging, sink)
@@ -220,6 +223,18 @@ class _DuplicateContent(Exception):
     def __init__(self, first_id: int, size_bytes: int) -> None:
         super().__init__(f"the same content as import {first_id}")
         self.first_id, self.size_bytes = first_id, size_bytes
+
+
+class _ReportingSubmitter:
+    """Hands chunks on to the merge and reports how much of the object has been read."""
+
+    def __init__(self, target: ChunkSubmitter, reader: CountingReader,
+                 total_bytes: int | None) -> None:
+        self._target, self._reader, self._total = target, reader, total_bytes
+
+    def submit(self, chunk: StagedChunk) -> None:
+        self._target.submit(chunk)
+        report_progress(self._reader.size, self._total, "bytes")
 
 
 def _filename(key: str) -> str:

@@ -5,7 +5,8 @@ Contract for every step's `run_job(app, job)`:
 - in its final transaction it writes its results, enqueues the next step's job(s) with
   `sxp.adapters.postgres.queue.enqueue`, and marks its own job done with `queue.complete`
   (which refuses, rolling the transaction back, when the job's lease was lost);
-- in its long loops it calls `check_lease()`, so a job whose lease was lost stops early;
+- in its long loops it calls `check_lease()`, so a job whose lease was lost stops early, and
+  `report_progress(done, total, unit)`, so whoever runs it can show how far it is;
 - it raises on failure: the job loop (`sxp.pipeline.runner`) retries what `errors` marks
   retryable, with backoff, and ends the rest `dead`.
 """
@@ -102,6 +103,23 @@ def set_lease_lost_event(lost: threading.Event | None) -> None:
     """The job loop marks, for the thread running a job, the event its heartbeat sets when
     the lease is lost."""
     _current_lease.set(lost)
+
+
+ProgressReport = Callable[[int, int | None, str], None]
+_current_report: ContextVar[ProgressReport | None] = ContextVar("sxp_progress", default=None)
+
+
+def set_progress_report(report: ProgressReport | None) -> None:
+    """The job loop gives the thread running a job where its progress goes, if anywhere."""
+    _current_report.set(report)
+
+
+def report_progress(done: int, total: int | None, unit: str) -> None:
+    """How far the running job is: `done` of `total` (None: not known) `unit`s (rows,
+    cards...). Nothing when nobody watches."""
+    report = _current_report.get()
+    if report is not None:
+        report(done, total, unit)
 
 
 def check_lease() -> None:

@@ -26,7 +26,7 @@ from sxp.domain.cards import label_facts
 from sxp.domain.rules import Ruleset
 from sxp.domain.rules import label as apply_rules
 from sxp.logs import get_logger
-from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of
+from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("label")
 
@@ -47,10 +47,13 @@ def label_cards(app: App, *, source_file_id: int | None = None,
     with app.connect() as conn, conn.transaction():
         repo.start_label_copy(conn)
         full = source_file_id is None or not repo.has_label_pass(conn, ruleset.version)
-        for chunk in repo.iter_unlabeled(conn, ruleset.version,
-                                         source_file_id=None if full else source_file_id):
+        scope = None if full else source_file_id
+        total, done = repo.count_unlabeled(conn, ruleset.version, source_file_id=scope), 0
+        for chunk in repo.iter_unlabeled(conn, ruleset.version, source_file_id=scope):
             check_lease()
             repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
+            done += len(chunk)
+            report_progress(done, total, "cards")
         labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
         if full:  # only a pass that compared every card says so
             repo.record_label_pass(conn, ruleset.version)

@@ -16,7 +16,7 @@ from sxp.adapters.postgres import queue, runs
 from sxp.adapters.postgres.cards import has_cards_awaiting_gate, has_stale_dnc
 from sxp.adapters.postgres.exports import has_ready_cards
 from sxp.bootstrap import App
-from sxp.pipeline.runner import DrainResult, ProgressCallback, drain
+from sxp.pipeline.runner import AdvanceCallback, DrainResult, ProgressCallback, drain
 
 
 @dataclass
@@ -29,6 +29,7 @@ class RunResult:
 
 
 def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
+                 on_advance: AdvanceCallback | None = None,
                  max_idle_wait_s: float = 30.0) -> RunResult:
     """Scan and drain; then give gate and export a pass over anything earlier runs left waiting
     (cards held back by yesterday's budget, cards whose DNC status went stale, cards settled
@@ -43,10 +44,11 @@ def run_pipeline(app: App, *, on_progress: ProgressCallback | None = None,
         conn.commit()
     try:
         scanned = scan(app)
-        result = drain(app, on_progress=on_progress, max_idle_wait_s=max_idle_wait_s)
+        result = drain(app, on_progress=on_progress, on_advance=on_advance,
+                       max_idle_wait_s=max_idle_wait_s)
         for kind, waiting in (("gate", _gate_waiting(app)), ("export", has_ready_cards)):
             if _enqueue_if(app, kind, waiting):
-                result.add(drain(app, on_progress=on_progress,
+                result.add(drain(app, on_progress=on_progress, on_advance=on_advance,
                                  max_idle_wait_s=max_idle_wait_s))
     finally:
         with app.connect() as conn:

@@ -32,12 +32,14 @@ from sxp.bootstrap import App
 from sxp.errors import JobPostponed, LeaseLost, SxpError
 from sxp.logs import get_logger
 from sxp.pipeline.claimer import Claimer, Heartbeat
-from sxp.pipeline.jobs import handler_for, set_lease_lost_event
+from sxp.pipeline.jobs import handler_for, set_lease_lost_event, set_progress_report
 
 log = get_logger("runner")
 IDLE_POLL_S = 0.2
 
 ProgressCallback = Callable[[Job, str, float], None]
+# a running job's own progress: (job, done, total or None, unit), from the job's thread
+AdvanceCallback = Callable[[Job, int, int | None, str], None]
 
 
 class Idle(Enum):
@@ -82,8 +84,10 @@ def new_worker_id(prefix: str = "sxp") -> str:
 def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
              concurrency: int = 1, idle: Idle = Idle.DRAIN, max_idle_wait_s: float = 30.0,
              stop: Event | None = None, deadline_s: float | None = None,
-             on_progress: ProgressCallback | None = None) -> DrainResult:
-    """Claim and run jobs on `concurrency` threads until `idle` says to stop (see above)."""
+             on_progress: ProgressCallback | None = None,
+             on_advance: AdvanceCallback | None = None) -> DrainResult:
+    """Claim and run jobs on `concurrency` threads until `idle` says to stop (see above).
+    `on_progress` hears of every job's outcome; `on_advance` of its progress while it runs."""
     stop = stop or Event()
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     result = DrainResult()
@@ -111,7 +115,8 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
                 job = claimer.claim()
                 if job is not None:
                     idle_since = None
-                    running[pool.submit(run_claimed, app, job)] = (job, time.monotonic())
+                    future = pool.submit(run_claimed, app, job, on_advance)
+                    running[future] = (job, time.monotonic())
                     continue
                 if running:  # nothing to claim: wait for a running job (or a new one)
                     collect(IDLE_POLL_S)
@@ -144,13 +149,15 @@ def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since:
 
 
 def drain(app: App, *, kinds: list[str] | None = None, max_idle_wait_s: float = 30.0,
-          on_progress: ProgressCallback | None = None) -> DrainResult:
+          on_progress: ProgressCallback | None = None,
+          on_advance: AdvanceCallback | None = None) -> DrainResult:
     """Run jobs in this process until none is pending (`sxp run`)."""
     return run_jobs(app, worker_id=new_worker_id("sxp-run"), kinds=kinds, idle=Idle.DRAIN,
-                    max_idle_wait_s=max_idle_wait_s, on_progress=on_progress)
+                    max_idle_wait_s=max_idle_wait_s, on_progress=on_progress,
+                    on_advance=on_advance)
 
 
-def run_claimed(app: App, job: Job) -> str:
+def run_claimed(app: App, job: Job, on_advance: AdvanceCallback | None = None) -> str:
     """Run one claimed job; return 'done', 'todo' (will retry), 'dead', 'postponed' or 'lost'.
 
     The one place that turns a step's exception into a queue outcome (see `sxp.errors`)."""
@@ -158,10 +165,13 @@ def run_claimed(app: App, job: Job) -> str:
     try:
         with Heartbeat(app, job) as lease:
             set_lease_lost_event(lease.lost)
+            if on_advance is not None:
+                set_progress_report(lambda done, total, unit: on_advance(job, done, total, unit))
             try:
                 handler_for(job.kind)(app, job)
             finally:
                 set_lease_lost_event(None)
+                set_progress_report(None)
     except LeaseLost as exc:
         log.warning("job lease lost; its work is dropped", extra={
             "job_id": job.id, "kind": job.kind, "worker": job.worker_id, "reason": str(exc)})

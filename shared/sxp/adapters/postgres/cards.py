@@ -7,13 +7,15 @@ applies it, so thousands of cards cost a handful of round trips.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, LiteralString
 
 import orjson
 import psycopg
+from psycopg import sql
 
 from sxp.adapters.postgres.named_sql import query
 from sxp.domain.cards import CardScores, ProfileSignals
+from sxp.domain.rules import Labeling
 
 
 def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
@@ -30,24 +32,48 @@ def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
             yield [ProfileSignals(**row) for row in rows]
 
 
+def count_stale_profiles(conn: psycopg.Connection[Any], *,
+                         source_file_id: int | None = None) -> int:
+    """How many profiles `iter_stale_profiles` will give (a progress total)."""
+    return _count(conn, query("cards", "stale_profiles"), {"source_file_id": source_file_id})
+
+
+def _count(conn: psycopg.Connection[Any], statement: LiteralString,
+           params: dict[str, Any]) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) AS n FROM ({}) q").format(sql.SQL(statement)),
+                       params).fetchone()
+    return int(row["n"]) if row else 0
+
+
 def start_card_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
         " platform text, handle text, profile_hash text, readiness text,"
         " readiness_score numeric(5, 4), base_confidence numeric(5, 4), signals jsonb,"
-        " enrich_inputs jsonb) ON COMMIT DROP")
+        " enrich_inputs jsonb, persona text, tribe text, audience_pool text,"
+        " execution_label text, ruleset_version text, rules_fired jsonb, labeled_hash text)"
+        " ON COMMIT DROP")
 
 
 def copy_cards(conn: psycopg.Connection[Any],
-               cards: Iterable[tuple[ProfileSignals, CardScores]]) -> None:
+               cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
+               ruleset_version: str) -> None:
+    """Cards scored and labeled under `ruleset_version`, into tmp_cards."""
     with conn.cursor().copy(
             "COPY tmp_cards (profile_id, platform, handle, profile_hash, readiness,"
-            " readiness_score, base_confidence, signals, enrich_inputs) FROM STDIN") as copy:
-        for profile, scores in cards:
+            " readiness_score, base_confidence, signals, enrich_inputs, persona, tribe,"
+            " audience_pool, execution_label, ruleset_version, rules_fired, labeled_hash)"
+            " FROM STDIN") as copy:
+        for profile, scores, labeling in cards:
+            labels = labeling.labels
             copy.write_row((profile.profile_id, profile.platform, profile.handle,
                             profile.content_hash, scores.readiness, scores.readiness_score,
                             scores.base_confidence, orjson.dumps(scores.signals).decode(),
-                            orjson.dumps(scores.enrich_inputs).decode()))
+                            orjson.dumps(scores.enrich_inputs).decode(),
+                            labels.get("persona"), labels.get("tribe"),
+                            labels.get("audience_pool"), labels.get("execution_label"),
+                            ruleset_version, orjson.dumps(labeling.rules_fired).decode(),
+                            f"{profile.content_hash}@{ruleset_version}"))
 
 
 def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: bool,
@@ -73,6 +99,13 @@ def iter_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, chunk: i
                                                   "source_file_id": source_file_id})
         while rows := cur.fetchmany(chunk):
             yield rows
+
+
+def count_unlabeled(conn: psycopg.Connection[Any], ruleset_version: str, *,
+                    source_file_id: int | None = None) -> int:
+    """How many cards `iter_unlabeled` will give (a progress total)."""
+    return _count(conn, query("cards", "unlabeled"), {"version": ruleset_version,
+                                                      "source_file_id": source_file_id})
 
 
 def iter_label_pool(conn: psycopg.Connection[Any], chunk: int = 5000

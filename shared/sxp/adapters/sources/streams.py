@@ -105,6 +105,27 @@ def _json_kind(head: bytes) -> str:
     return "jsonl"
 
 
+class CountingReader(io.RawIOBase):
+    """Passes an object's bytes through, counting them (how far a reader got)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self._raw.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        self.size += len(chunk)
+        return len(chunk)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 class HashingReader(io.RawIOBase):
     """Passes an object's bytes through, hashing them (sha256) and counting them; `eof` says
     whether the hash covers the whole object."""

@@ -100,7 +100,8 @@ def run(as_json: bool = typer.Option(False, "--json", help="the summary as JSON 
         quiet: bool = typer.Option(False, "--quiet", help="no live progress")) -> int:
     """Scan the inbox, then run every pending step until nothing is left; end with a
     summary. Exit 1 when a file failed or a job died."""
-    from sxp.entrypoints.cli.views import StepProgress, render_summary
+    from sxp.entrypoints.cli.progress import StepProgress
+    from sxp.entrypoints.cli.views import render_summary
     from sxp.pipeline.run import run_pipeline
     from sxp.pipeline.run_summary import summarize
 
@@ -109,7 +110,7 @@ def run(as_json: bool = typer.Option(False, "--json", help="the summary as JSON 
             result = run_pipeline(app)
         else:
             with StepProgress(console, app) as progress:
-                result = run_pipeline(app, on_progress=progress)
+                result = run_pipeline(app, on_progress=progress, on_advance=progress.advance)
         summary = summarize(app, result)
     if as_json:
         print_json(summary.as_json())

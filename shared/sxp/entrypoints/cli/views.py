@@ -1,86 +1,16 @@
-"""What the terminal shows: live progress while steps run, the run summary, the status table.
+"""What the terminal shows after a run: the run summary, the status table (the live progress
+while steps run is `progress`).
 rich renders them (colour where the terminal has it, plain text where it does not)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from rich.console import Console, Group
-from rich.live import Live
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from sxp.adapters.postgres.queue import Job
-from sxp.bootstrap import App
 from sxp.pipeline.run_summary import RunSummary
-
-STEP_ORDER = ["pull", "ingest", "cards", "label", "gate", "enrich", "export", "deliver",
-              "erase", "retention"]
-
-
-class StepProgress:
-    """The runner's progress callback: one live line per step with its jobs done, failures,
-    rate and the last thing it worked on (a file's name rather than its id)."""
-
-    def __init__(self, console: Console, app: App | None = None) -> None:
-        self.console, self.app = console, app
-        self.names: dict[int, str] = {}
-        self.started = time.monotonic()
-        self.steps: dict[str, dict[str, Any]] = {}
-        self.live = Live(self._render(), console=console, refresh_per_second=4,
-                         transient=False, redirect_stdout=False, redirect_stderr=False)
-
-    def __enter__(self) -> StepProgress:
-        if self.console.is_terminal:
-            self.live.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self.console.is_terminal:
-            self.live.update(self._render())
-            self.live.stop()
-        else:
-            self.console.print(self._render())
-
-    def __call__(self, job: Job, outcome: str, elapsed_s: float) -> None:
-        step = self.steps.setdefault(job.kind, {"done": 0, "failed": 0, "seconds": 0.0,
-                                                "last": ""})
-        step["done" if outcome == "done" else "failed"] += 1
-        step["seconds"] += elapsed_s
-        step["last"] = self._target(job)
-        if self.console.is_terminal:
-            self.live.update(self._render())
-        else:  # a log, not a screen: one line per job
-            mark = "ok" if outcome == "done" else f"FAILED ({outcome})"
-            self.console.print(f"  {job.kind:<8} {step['last'][:40]:<40} {mark:<14} "
-                               f"{elapsed_s:6.2f}s", markup=False)
-
-    def _target(self, job: Job) -> str:
-        file_id = job.payload.get("source_file_id")
-        if isinstance(file_id, int):
-            if file_id not in self.names and self.app is not None:
-                from sxp.adapters.postgres import source_files
-
-                with self.app.connect() as conn:
-                    self.names = source_files.names(conn)
-            return self.names.get(file_id, f"file {file_id}")
-        for key in ("batch_id", "consumer", "platform"):
-            if key in job.payload:
-                return str(job.payload[key])
-        return ""
-
-    def _render(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        for kind in sorted(self.steps, key=lambda k: (STEP_ORDER + [k]).index(k)):
-            s = self.steps[kind]
-            rate = s["done"] / s["seconds"] if s["seconds"] else 0.0
-            failed = Text(f"{s['failed']} failed", style="red") if s["failed"] else Text("")
-            table.add_row(Text(kind, style="bold"), f"{s['done']} done", failed,
-                          f"{rate:.1f} jobs/s", Text(s["last"], style="dim"))
-        total = time.monotonic() - self.started
-        table.add_row(Text("elapsed", style="dim"), f"{total:.1f}s", "", "", "")
-        return table
 
 
 def render_summary(summary: RunSummary) -> Group:

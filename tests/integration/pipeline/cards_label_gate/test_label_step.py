@@ -7,6 +7,7 @@ from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings
 from sxp.pipeline.cards import build_cards
 from sxp.pipeline.gate import gate
+from sxp.pipeline.jobs import set_progress_report
 from sxp.pipeline.label import label_cards
 
 from .conftest import ProfileMaker
@@ -20,14 +21,13 @@ def _labels(app: App) -> list[dict]:
         ).fetchall()
 
 
-def test_labels_stored_with_version_and_rules_fired(app: App, make_profiles: ProfileMaker
-                                                    ) -> None:
+def test_cards_come_labeled_with_version_and_rules_fired(app: App,
+                                                         make_profiles: ProfileMaker) -> None:
     make_profiles(8)
     make_profiles(2, start=100, posts=0, followers=3, bio="", display_name="???")
-    build_cards(app)
-    result = label_cards(app)
-    assert result.cards_labeled == 10
+    build_cards(app)  # the cards step labels the cards it builds
     rows = _labels(app)
+    assert label_cards(app).cards_labeled == 0  # current: nothing rewritten
     realtor = rows[0]  # profile 0: realtor bio, named, Austin TX
     assert realtor["persona"] == "real_estate_agent" and realtor["tribe"] == "real_estate"
     assert realtor["audience_pool"] == "us_local_pros"
@@ -36,11 +36,32 @@ def test_labels_stored_with_version_and_rules_fired(app: App, make_profiles: Pro
     assert realtor["rules_fired"] == ["persona.real_estate_agent", "pool.local_pros_us",
                                       "exec.enrich_now_local_pros"]
     assert rows[-1]["execution_label"] == "hold" and "exec.hold_inactive" in rows[-1]["rules_fired"]
-    assert result.by_execution_label["hold"] == 2
+    assert sum(r["execution_label"] == "hold" for r in rows) == 2
+    assert _labels(app) == rows
     with app.connect() as conn:
         gate_jobs = conn.execute("SELECT queueing_lock FROM queue.jobs WHERE kind = 'gate'"
                                  ).fetchall()
     assert gate_jobs == [{"queueing_lock": "gate"}]
+
+
+def test_the_cards_steps_labels_are_the_label_steps(app: App, make_profiles: ProfileMaker
+                                                   ) -> None:
+    """The label step (the reference, from the stored rows) gives every card the labels the
+    cards step gave it from the profile it scored."""
+    make_profiles(40)
+    make_profiles(10, start=100, posts=0, followers=3, bio="", display_name="???")
+    make_profiles(10, start=200, bio="Just vibes", location="Lisbon, Portugal")
+    build_cards(app)
+    fields = ("persona", "tribe", "audience_pool", "execution_label", "ruleset_version",
+              "rules_fired", "labeled_hash")
+    from_cards = [{k: r[k] for k in fields} for r in _labels(app)]
+    assert len({r["execution_label"] for r in from_cards}) >= 3
+    with app.connect() as conn, conn.transaction():
+        conn.execute("UPDATE execution.lead_cards SET labeled_hash = NULL, persona = NULL,"
+                     " tribe = NULL, audience_pool = NULL, execution_label = NULL,"
+                     " rules_fired = NULL")
+    assert label_cards(app).cards_labeled == 60
+    assert [{k: r[k] for k in fields} for r in _labels(app)] == from_cards
 
 
 def test_second_run_labels_nothing_and_new_version_relabels(app: App, settings: Settings,
@@ -62,7 +83,13 @@ def test_second_run_labels_nothing_and_new_version_relabels(app: App, settings: 
     path.write_text(json.dumps(rules))
     other = bootstrap(settings.model_copy(update={"rules_file": path}))
     try:
-        assert label_cards(other).cards_labeled == 6
+        reports: list[tuple[int, int | None, str]] = []
+        set_progress_report(lambda done, total, unit: reports.append((done, total, unit)))
+        try:
+            assert label_cards(other).cards_labeled == 6
+        finally:
+            set_progress_report(None)
+        assert reports[-1] == (6, 6, "cards")  # a relabel says how far it is
     finally:
         other.close()
     after = _labels(app)
@@ -79,8 +106,8 @@ def test_changed_profile_is_relabeled(app: App, make_profiles: ProfileMaker) -> 
         conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'v2',"
                      " bio = 'Content creator, brand deals in DMs' WHERE id = %s", (ids[1],))
     build_cards(app)
-    assert label_cards(app).cards_labeled == 1
     assert _labels(app)[1]["persona"] == "creator"
+    assert label_cards(app).cards_labeled == 0
 
 
 def test_a_new_ruleset_writes_only_the_cards_whose_labels_change(

@@ -4,7 +4,7 @@
 -- every stale profile, or (with a source file) those the file changed: a file's changes name
 -- it (`source_file_id`), so its cards job reads them by index, not the whole pool
 SELECT p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,
-       p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.posts, p.likes,
+       p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.following, p.posts, p.likes,
        p.account_created_at, p.bio_has_contact
 FROM social.raw_social_profiles p
 LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
@@ -13,10 +13,14 @@ WHERE (c.id IS NULL OR c.profile_hash <> p.content_hash)
 ORDER BY p.id
 
 -- name: upsert_cards
+-- cards come labeled (under the rules file's version of the cards step): the label step
+-- finds them current; a card refused by the gate or waiting for budget is gated afresh
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
-    readiness_score, base_confidence, signals, enrich_inputs)
+    readiness_score, base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,
+    execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at)
 SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
-    signals, enrich_inputs FROM tmp_cards ORDER BY profile_id
+    signals, enrich_inputs, persona, tribe, audience_pool, execution_label, ruleset_version,
+    rules_fired, labeled_hash, now() FROM tmp_cards ORDER BY profile_id
 ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
@@ -24,6 +28,11 @@ ON CONFLICT (profile_id) DO UPDATE SET
     -- derived from the profile, always current; the inputs of the card's lookup are kept in
     -- lookup_inputs, and `reopen_enrichment` decides whether it is looked up again
     enrich_inputs = EXCLUDED.enrich_inputs,
+    persona = EXCLUDED.persona, tribe = EXCLUDED.tribe, audience_pool = EXCLUDED.audience_pool,
+    execution_label = EXCLUDED.execution_label, ruleset_version = EXCLUDED.ruleset_version,
+    rules_fired = EXCLUDED.rules_fired, labeled_hash = EXCLUDED.labeled_hash,
+    labeled_at = now(),
+    enrich_reason = CASE WHEN c.enrich_state = 'new' THEN NULL ELSE c.enrich_reason END,
     updated_at = now()
 WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
 
