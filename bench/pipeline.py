@@ -12,8 +12,10 @@ spend); and the ratio of end-to-end rows/s to raw COPY rows/s. Peak RSS of this 
 the parser processes and of the largest Postgres backend.
 
 `--incremental`: then 10,000 new profiles (rows N+1 … N+10,000 of the same generator) dropped
-on the N-profile pool, timed against the same 10,000 on an empty pool in the same run.
-`--profile`: a cProfile of this process over the run (top 25 by own time).
+on the N-profile pool (vacuumed first, as a pool at rest between drops), timed against the
+same 10,000 on an empty pool in the same run.
+`--profile STEP`: a cProfile of that step's jobs, taken in the threads that run them (top 30
+by own time).
 Uses DATABASE_URL if set, otherwise an embedded pgserver under a temp dir.
 """
 
@@ -117,16 +119,12 @@ def run_once(uri: str, home: Path, path: Path, args: argparse.Namespace,
         app.store.put_file(f"{settings.inbox_prefix}bench/{label}-{path.name}", path)
         checkpoint(uri)
         meter = Meter(postgres_cpu_reader(uri))
-        profiler = cProfile.Profile() if args.profile and label == "pool" else None
+        profiles = StepProfiles(args.profile) if args.profile and label == "pool" else None
         started = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
         run_pipeline(app, on_progress=meter, max_idle_wait_s=5)
         elapsed = time.perf_counter() - started
-        if profiler is not None:
-            profiler.disable()
-            print("--- cProfile of this process over the whole run (top 25 by own time) ---")
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        if profiles is not None:
+            profiles.close()
         with app.connect() as conn:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM social.raw_social_profiles) AS profiles,"
@@ -136,6 +134,54 @@ def run_once(uri: str, home: Path, path: Path, args: argparse.Namespace,
         return elapsed, meter, dict(counts or {})
     finally:
         app.close()
+
+
+def settle(uri: str) -> None:
+    """The pool at rest, as between two drops in production: vacuumed and analyzed (what
+    autovacuum would otherwise still be doing while the next drop is measured)."""
+    started = time.perf_counter()
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    print(f"(the pool vacuumed and analyzed in {time.perf_counter() - started:.1f} s, "
+          "not counted)")
+
+
+class StepProfiles:
+    """A cProfile of every job of one step, in the job's own thread (the job loop runs jobs
+    on threads, which a profile of the main thread does not see); printed on close."""
+
+    def __init__(self, step: str) -> None:
+        from sxp.pipeline import runner
+
+        self.step, self.runner = step, runner
+        self.original = runner.handler_for
+        self.stats: pstats.Stats | None = None
+        runner.handler_for = self._handler_for  # type: ignore[assignment]
+
+    def _handler_for(self, kind: str) -> Callable[[Any, Job], None]:
+        handler = self.original(kind)
+        if kind != self.step:
+            return handler
+
+        def profiled(app: Any, job: Job) -> None:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            try:
+                handler(app, job)
+            finally:
+                profiler.disable()
+                if self.stats is None:
+                    self.stats = pstats.Stats(profiler)
+                else:
+                    self.stats.add(profiler)
+
+        return profiled
+
+    def close(self) -> None:
+        self.runner.handler_for = self.original  # type: ignore[assignment]
+        print(f"--- cProfile of the {self.step} step's jobs (top 30 by own time) ---")
+        if self.stats is not None:
+            self.stats.sort_stats("tottime").print_stats(30)
 
 
 def provider_wait(meter: Meter) -> float:
@@ -175,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=20_000,
                         help="credits per run and per day (fixed, so enrichment is bounded)")
     parser.add_argument("--incremental", action="store_true")
-    parser.add_argument("--profile", action="store_true",
-                        help="a cProfile of this process over the run")
+    parser.add_argument("--profile", choices=STEPS, metavar="STEP",
+                        help="a cProfile of that step's jobs (in their threads) on the pool")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sxp-bench-pipeline-") as tmp_name:
         tmp = Path(tmp_name)
@@ -193,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.incremental:
                 fresh = tmp / "new.jsonl"
                 write_rows(fresh, NEW_ROWS, args.seed, skip=args.rows)
+                settle(uri)
                 on_pool, meter_pool, counts_pool = run_once(uri, tmp / "home", fresh, args,
                                                             "new")
                 print(f"--- {NEW_ROWS:,} new profiles on the {args.rows:,}-profile pool ---")

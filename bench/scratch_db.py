@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 
+from sxp.adapters.embedded import tune_for_bulk_work
 from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.config import repo_root
 
@@ -36,6 +37,7 @@ def scratch_database(tmp: Path, *, migrate: bool = True) -> Iterator[str]:
 
             server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
         admin = server.get_uri()
+        tune_for_bulk_work(admin)  # as the embedded defaults run it
     database = f"sxp_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')

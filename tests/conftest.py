@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sxp.adapters.embedded import tune_for_bulk_work
 from sxp.adapters.postgres.migrate import apply_migrations
 from sxp.bootstrap import App, bootstrap
 from sxp.config import Settings, repo_root
@@ -51,6 +52,7 @@ def pg_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         import pgserver
 
         server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        tune_for_bulk_work(server.get_uri())  # as the embedded defaults run it
     yield server.get_uri()
     server.cleanup()
 

@@ -11,6 +11,13 @@ from sxp.logs import get_logger
 
 log = get_logger("embedded")
 
+# The embedded server does bulk work on one machine: a million cards labeled or gated is a
+# million rows rewritten. Postgres' defaults (1 GB of WAL between checkpoints) checkpoint every
+# few seconds under that, each time writing whole pages again; these space checkpoints out.
+# Settings a reload applies (no restart). A managed Postgres is tuned by its provider.
+BULK_WORK_SETTINGS = {"max_wal_size": "4GB", "checkpoint_timeout": "15min",
+                      "wal_compression": "pglz"}
+
 
 def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
     """Start (or reuse) the pgserver cluster in `pgdata` and return a URI for `database`."""
@@ -28,8 +35,27 @@ def embedded_postgres_uri(pgdata: Path, database: str = "sxp") -> str:
         pgdata.mkdir(parents=True, exist_ok=True)
         server = get_server(pgdata, cleanup_mode=None)
     admin_uri = server.get_uri()
+    tune_for_bulk_work(admin_uri)
     _ensure_database(admin_uri, database)
     return str(server.get_uri(database))
+
+
+def tune_for_bulk_work(admin_uri: str) -> None:
+    """Give an embedded server `BULK_WORK_SETTINGS` (ALTER SYSTEM and a reload; idempotent)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        current = {str(name): str(value) for name, value in conn.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+            (list(BULK_WORK_SETTINGS),)).fetchall()}
+        changed = [name for name, value in BULK_WORK_SETTINGS.items()
+                   if current.get(name) != value]
+        for name in changed:
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                sql.Identifier(name), sql.Literal(BULK_WORK_SETTINGS[name])))
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def local_secret_file(path: Path) -> bytes:
