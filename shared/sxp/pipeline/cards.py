@@ -27,9 +27,8 @@ from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
-from sxp.domain.rules import label as apply_rules
 from sxp.logs import get_logger
+from sxp.pipeline.cards_parallel import ScoredCard, card_scorer, worker_count
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("cards")
@@ -63,14 +62,14 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             repo.start_card_copy(conn)
             staged = 0
             total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
-            with gzip.open(part, "wb", compresslevel=1) as out:
-                for chunk in repo.iter_stale_profiles(conn, source_file_id=source_file_id):
+            with (gzip.open(part, "wb", compresslevel=1) as out,
+                  card_scorer(ruleset, worker_count(total)) as score):
+                rows = repo.iter_stale_profiles(conn, source_file_id=source_file_id)
+                for cards in score(rows):
                     check_lease()
-                    scored = [(p, score_card(p)) for p in chunk]
-                    repo.copy_cards(conn, ((p, c, apply_rules(ruleset, scored_facts(p, c)))
-                                           for p, c in scored), ruleset.version)
-                    out.writelines(_stage_lines(scored))
-                    staged += len(scored)
+                    repo.copy_cards(conn, cards, ruleset.version)
+                    out.writelines(_stage_lines(cards))
+                    staged += len(cards)
                     report_progress(staged, total, "profiles")
             policy = ruleset.reenrich
             written = repo.apply_card_copy(
@@ -93,8 +92,8 @@ def run_job(app: App, job: Job) -> None:
     build_cards(app, source_file_id=payload_of(job, CardsPayload).source_file_id, job=job)
 
 
-def _stage_lines(scored: list[tuple[ProfileSignals, CardScores]]) -> Iterator[bytes]:
-    for profile, scores in scored:
+def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
+    for profile, scores, _labels in cards:
         yield orjson.dumps({
             "schema": CARDS_STAGE_VERSION, "profile_id": profile.profile_id,
             "platform": profile.platform, "handle": profile.handle,

@@ -19,9 +19,9 @@ from sxp.domain.rules import Labeling
 
 
 def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
-                        source_file_id: int | None = None) -> Iterator[list[ProfileSignals]]:
+                        source_file_id: int | None = None) -> Iterator[list[dict[str, Any]]]:
     """Tier 1 profiles with no card or a card built from older content (of one source file's
-    changes, when given), in chunks.
+    changes, when given), in chunks of rows (the fields of `ProfileSignals`).
 
     Uses a server-side cursor: call inside the caller's transaction.
     """
@@ -29,7 +29,7 @@ def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
         cur.itersize = chunk
         cur.execute(query("cards", "stale_profiles"), {"source_file_id": source_file_id})
         while rows := cur.fetchmany(chunk):
-            yield [ProfileSignals(**row) for row in rows]
+            yield rows
 
 
 def count_stale_profiles(conn: psycopg.Connection[Any], *,
