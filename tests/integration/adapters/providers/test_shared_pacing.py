@@ -38,7 +38,10 @@ def test_limiters_of_separate_processes_share_one_schedule(app: App) -> None:
     # together at the one rate, not three times it (each alone would allow RATE per second)
     assert sent[-1] - sent[0] >= (total - 1) / RATE * 0.9
     in_any_second = max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent)
-    assert in_any_second <= RATE + 1
+    # the slots are spaced on the server; a thread woken late for its slot (a loaded 2-core
+    # machine) can land a send or two inside the next second, so a margin of a tenth: three
+    # unshared limiters would put three times RATE there
+    assert in_any_second <= RATE * 1.1
 
 
 def test_a_pause_asked_for_by_the_provider_holds_for_everyone(app: App) -> None:
