@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 
 from sxp.adapters.postgres import batches, gate_cards, ledger, queue, runs
@@ -173,8 +174,25 @@ def plan_cost(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset,
 
 
 def gate_basis(ruleset: Ruleset, providers: tuple[str, ...]) -> str:
-    """What eligibility is judged under: the rules file's version and the provider chain."""
-    return f"{ruleset.version}|{','.join(providers)}"
+    """What eligibility is judged under: the rules file's version, its gate policy (labels and
+    thresholds: a file edited without a new version still changes it) and the provider chain."""
+    policy = orjson.dumps(ruleset.gate.model_dump(), option=orjson.OPT_SORT_KEYS).decode()
+    return f"{ruleset.version}|{','.join(providers)}|{policy}"
+
+
+def worth_a_pass(app: App, conn: psycopg.Connection[Any]) -> bool:
+    """Whether a gate pass would decide or buy anything: cards no pass has decided, a basis
+    that changed (every waiting card is judged again), or cards waiting for budget while a
+    provider of the chain has credits left in today's and this run's budgets."""
+    if gate_cards.has_fresh(conn):
+        return True
+    if not gate_cards.has_waiting(conn):
+        return False
+    chain = provider_chain(app.settings.enrich_provider)
+    if gate_cards.basis(conn) != gate_basis(app.ruleset(), chain):
+        return True
+    run_id = runs.current_run(conn)
+    return any(_available(conn, app.settings, name, run_id) > 0 for name in chain)
 
 
 def _decide_and_buy(conn: psycopg.Connection[Any], ruleset: Ruleset,
@@ -183,8 +201,8 @@ def _decide_and_buy(conn: psycopg.Connection[Any], ruleset: Ruleset,
     the budget ends; the eligible cards not read are counted out of budget.
 
     Writing, only the fresh cards are decided (all of them when the basis changed), in one
-    statement: the rest were judged eligible before and wait for budget. A dry run counts
-    what deciding every waiting card would give.
+    statement: the rest were judged eligible before and wait for budget, and are counted from
+    an index. A dry run counts what deciding every waiting card would give.
     """
     version, policy = ruleset.version, ruleset.gate
     if write:
@@ -194,14 +212,19 @@ def _decide_and_buy(conn: psycopg.Connection[Any], ruleset: Ruleset,
         gate_cards.record_basis(conn, basis)
     else:
         ineligible = gate_cards.count_reasons(conn, version, policy, chain)
-    with closing(gate_cards.iter_eligible(conn, version, policy, chain)) as eligible:
-        for n, card in enumerate(eligible):
-            if n % 1000 == 0:
+    read, cut = 0, False
+    with closing(gate_cards.iter_eligible(conn, version, policy, chain,
+                                          decided=write)) as eligible:
+        for card in eligible:
+            if read % 1000 == 0:
                 check_lease()
+            read += 1
             if allocator.offer(card) == BUDGET_EXHAUSTED:
+                cut = True
                 break
-    allocator.account_unread(eligible=gate_cards.count_eligible(conn, version, policy, chain),
-                             ineligible=ineligible)
+    # every eligible card read, or the budget ended first: the rest are counted
+    total = gate_cards.count_eligible(conn, version, policy, chain, decided=write) if cut else read
+    allocator.account_unread(eligible=total, ineligible=ineligible)
 
 
 def run_job(app: App, job: Job) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 import psycopg
 
 from sxp.adapters.postgres import queue, runs
-from sxp.adapters.postgres.cards import has_cards_awaiting_gate, has_stale_dnc
+from sxp.adapters.postgres.cards import has_stale_dnc
 from sxp.adapters.postgres.exports import has_ready_cards
 from sxp.bootstrap import App
+from sxp.pipeline.gate import worth_a_pass
 from sxp.pipeline.runner import AdvanceCallback, DrainResult, ProgressCallback, drain
 
 
@@ -79,7 +80,7 @@ def _gate_waiting(app: App) -> Callable[[psycopg.Connection[Any]], bool]:
     ruleset = app.ruleset()
 
     def waiting(conn: psycopg.Connection[Any]) -> bool:
-        return has_cards_awaiting_gate(conn) or (ruleset.dnc.recheck and has_stale_dnc(
+        return worth_a_pass(app, conn) or (ruleset.dnc.recheck and has_stale_dnc(
             conn, ruleset.gate.enrichable_labels, ruleset.dnc.max_age_days * 86400))
 
     return waiting

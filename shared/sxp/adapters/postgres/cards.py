@@ -172,11 +172,3 @@ def has_stale_dnc(conn: psycopg.Connection[Any], enrichable_labels: list[str],
         " AND execution_label = ANY(%s::text[]) AND phones_checked_at < now()"
         " - make_interval(secs => %s)) AS stale", (enrichable_labels, max_age_s)).fetchone()
     return bool(row and row["stale"])
-
-
-def has_cards_awaiting_gate(conn: psycopg.Connection[Any]) -> bool:
-    """Labeled cards the gate has not decided on yet (new, or left waiting for budget)."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM execution.lead_cards"
-        " WHERE enrich_state = 'new' AND labeled_at IS NOT NULL) AS waiting").fetchone()
-    return bool(row and row["waiting"])

@@ -84,11 +84,15 @@ def count_reasons(conn: psycopg.Connection[Any], version: str, policy: GatePolic
 
 
 def iter_eligible(conn: psycopg.Connection[Any], version: str, policy: GatePolicy,
-                  providers: Sequence[str], chunk: int = 2000) -> Generator[GateCard, None, None]:
-    """Eligible cards waiting for the gate, best first (`sxp.domain.gate.priority_key`'s
+                  providers: Sequence[str], chunk: int = 2000, *,
+                  decided: bool = True) -> Generator[GateCard, None, None]:
+    """Eligible cards waiting for budget, best first (`sxp.domain.gate.priority_key`'s
     order): label by label in `enrichable_labels` order, each read by index. Stop reading
-    when the budget ends. Server-side cursors: call inside the caller's transaction."""
-    statement = _statement("eligible_of_label", providers)
+    when the budget ends. With `decided=False` (a dry run), every waiting card that would be
+    eligible now, fresh ones included. Server-side cursors: call inside the caller's
+    transaction."""
+    statement = _statement("eligible_of_label" if decided else "judged_eligible_of_label",
+                           providers)
     for label in dict.fromkeys(policy.enrichable_labels):
         with conn.cursor(name="sxp_gate_eligible") as cur:
             cur.itersize = chunk
@@ -101,10 +105,24 @@ def iter_eligible(conn: psycopg.Connection[Any], version: str, policy: GatePolic
 
 
 def count_eligible(conn: psycopg.Connection[Any], version: str, policy: GatePolicy,
-                   providers: Sequence[str]) -> int:
-    row = conn.execute(_statement("count_eligible", providers),
-                       _params(version, policy)).fetchone()
+                   providers: Sequence[str], *, decided: bool = True) -> int:
+    """The cards waiting for budget (from the index alone); with `decided=False`, every
+    waiting card that would be eligible now (a dry run)."""
+    name = "count_eligible" if decided else "count_judged_eligible"
+    row = conn.execute(_statement(name, providers), _params(version, policy)).fetchone()
     return int(row["cards"]) if row else 0
+
+
+def has_fresh(conn: psycopg.Connection[Any]) -> bool:
+    """Labeled cards no gate pass has decided yet."""
+    row = conn.execute(query("gate_cards", "has_fresh")).fetchone()
+    return bool(row and row["fresh"])
+
+
+def has_waiting(conn: psycopg.Connection[Any]) -> bool:
+    """Cards judged eligible and left waiting for budget."""
+    row = conn.execute(query("gate_cards", "has_waiting")).fetchone()
+    return bool(row and row["waiting"])
 
 
 def basis(conn: psycopg.Connection[Any]) -> str | None:

@@ -103,10 +103,38 @@ def test_eligible_cards_stream_best_first_and_stop_where_the_reader_stops(
                       key=lambda c: priority_key(c, POLICY))
     assert {c.execution_label for c in expected} == {"enrich_now", "enrich_later"}
     with app.connect() as conn, conn.transaction():
+        # a dry run's view: the fresh cards judged as they are read
+        judged = list(gate_cards.iter_eligible(conn, version, POLICY, chain, chunk=7,
+                                               decided=False))
+        assert gate_cards.count_eligible(conn, version, POLICY, chain,
+                                         decided=False) == len(expected)
+        gate_cards.decide(conn, version, POLICY, chain, everything=False)
         streamed = list(gate_cards.iter_eligible(conn, version, POLICY, chain, chunk=7))
         with closing(gate_cards.iter_eligible(conn, version, POLICY, chain)) as again:
             first = list(itertools.islice(again, 5))
         # a stopped reader leaves the connection usable for the next statement
         assert gate_cards.count_eligible(conn, version, POLICY, chain) == len(expected)
+    assert judged == expected
     assert streamed == expected
     assert first == expected[:5]
+
+
+def test_judging_everything_again_leaves_cards_with_stale_labels_fresh(
+        app: App, scrambled: tuple[str, list[GateCard]]) -> None:
+    """Cards waiting for budget were all judged under the recorded basis: judged again, those
+    whose labels are no longer current wait, undecided, until they are."""
+    version, cards = scrambled
+    chain = ("skiptrace",)
+    eligible = {c.card_id for c in cards if ineligible_reason(c, POLICY, chain) is None}
+    stale = sorted(eligible)[:10]
+    with app.connect() as conn, conn.transaction():
+        gate_cards.decide(conn, version, POLICY, chain, everything=False)
+        conn.execute("UPDATE execution.lead_cards SET labeled_hash = 'elsewhere@older'"
+                     " WHERE id = ANY(%s)", (stale,))
+        gate_cards.decide(conn, version, POLICY, chain, everything=True)
+        fresh = {r["id"] for r in conn.execute(
+            "SELECT id FROM execution.lead_cards"
+            " WHERE enrich_state = 'new' AND enrich_reason IS NULL")}
+        waiting = gate_cards.count_eligible(conn, version, POLICY, chain)
+    assert fresh == set(stale)
+    assert waiting == len(eligible) - len(stale)
