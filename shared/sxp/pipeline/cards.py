@@ -3,7 +3,8 @@
 A profile gets a card when it has none, and its card is refreshed when the profile's
 content_hash changed (`lead_cards.profile_hash` is the hash the card was built from): signals,
 scores, enrichment inputs and labels are computed (the labels by the rules file, as the label
-step would: it then finds these cards current and rewrites none of them); an enriched card
+step would: it then finds these cards current and rewrites none of them), and with them the
+gate's decision when the cards are judged under the gate's recorded basis; an enriched card
 goes back to the gate only as the rules file's re-enrichment rule says. One job
 brings every stale card up to date, so a re-run finds nothing to do and writes nothing. The
 cards it built are also staged as `stage/<run>/cards/part-00000.jsonl.gz`, with the run named
@@ -22,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 
 from sxp.adapters.postgres import cards as repo
-from sxp.adapters.postgres import queue
+from sxp.adapters.postgres import gate_cards, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
+from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
 from sxp.pipeline.cards_parallel import ScoredCard, card_scorer, worker_count
+from sxp.pipeline.gate import gate_basis, provider_chain
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("cards")
@@ -74,7 +78,8 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             policy = ruleset.reenrich
             written = repo.apply_card_copy(
                 conn, reenrich_on_input_change=policy.on_input_change,
-                reenrich_min_age_s=policy.min_age_days * 86400) if staged else 0
+                reenrich_min_age_s=policy.min_age_days * 86400,
+                verdicts=_verdicts(app, conn, ruleset)) if staged else 0
             if staged:
                 # written before the commit: a crash between the two re-stages the same cards
                 app.store.put_file(key, Path(part), content_type="application/gzip")
@@ -86,6 +91,16 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
     log.info("cards built", extra={"source_file_id": source_file_id, "cards": written,
                                    "staged": staged})
     return CardsResult(cards_written=written, stage_key=key if staged else None)
+
+
+def _verdicts(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset) -> gate_cards.Verdicts:
+    """The cards are written with the gate's decision when they are judged under the basis
+    the gate passes record (this step's rules file and provider chain), so no pass rewrites a
+    million fresh cards only to decide them; under another basis they are left fresh."""
+    chain = provider_chain(app.settings.enrich_provider)
+    if not gate_cards.adopt_basis(conn, gate_basis(ruleset, chain)):
+        return gate_cards.NO_VERDICTS
+    return gate_cards.verdicts(ruleset.gate, chain)
 
 
 def run_job(app: App, job: Job) -> None:

@@ -93,6 +93,7 @@ def gate(app: App, dry_run: bool = False, *, job: Job | None = None) -> GateResu
         own_run = False
         if not dry_run:
             ledger.lock_budget(conn)
+            gate_cards.hold_basis(conn)
             _recheck_stale_dnc(conn, ruleset)
             if run_id is None:  # a gate pass outside any run (`sxp gate`): a run of its own
                 run_id, own_run = runs.open_run(conn, "gate"), True

@@ -13,6 +13,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
+from sxp.adapters.postgres.gate_cards import NO_VERDICTS, Verdicts
 from sxp.adapters.postgres.named_sql import query
 from sxp.domain.cards import CardScores, ProfileSignals
 from sxp.domain.rules import Labeling
@@ -77,13 +78,16 @@ def copy_cards(conn: psycopg.Connection[Any],
 
 
 def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: bool,
-                    reenrich_min_age_s: float) -> int:
-    """Insert new cards and refresh changed ones from tmp_cards, then send the refreshed
-    cards the re-enrichment rule reopens back to the gate; returns cards written."""
-    written = conn.execute(query("cards", "upsert_cards")).rowcount
+                    reenrich_min_age_s: float, verdicts: Verdicts | None = None) -> int:
+    """Send the cards of changed profiles that the re-enrichment rule reopens (and refused
+    ones) back to the gate, then insert new cards and refresh changed ones from tmp_cards, each
+    waiting one with the gate decision `verdicts` gives (none: fresh, for the next gate pass);
+    returns cards written."""
     conn.execute(query("cards", "reopen_enrichment"),
                  {"on_input_change": reenrich_on_input_change, "min_age_s": reenrich_min_age_s})
-    return written
+    verdicts = verdicts or NO_VERDICTS
+    upsert = sql.SQL(query("cards", "upsert_cards")).format(verdict=verdicts.sql)
+    return int(conn.execute(upsert, verdicts.params).rowcount)
 
 
 # -- label ---------------------------------------------------------------------------------

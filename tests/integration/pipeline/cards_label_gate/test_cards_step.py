@@ -4,20 +4,35 @@ import gzip
 
 import orjson
 
+from sxp.adapters.postgres import gate_cards
+from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
+from sxp.domain.gate import BUDGET_EXHAUSTED, GateCard, ineligible_reason
 from sxp.pipeline.cards import build_cards
+from sxp.pipeline.gate import gate, provider_chain
 
 from .conftest import ProfileMaker
 
-CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readiness_score,"
+CARD_COLUMNS = ("id, profile_id, platform, handle, profile_hash, readiness, readiness_score,"
                 " base_confidence, signals, enrich_inputs, lookup_inputs, enrich_state,"
-                " enrich_reason, updated_at")
+                " enrich_reason, execution_label, updated_at")
 
 
 def _cards(app: App) -> list[dict]:
     with app.connect() as conn:
         return conn.execute(f"SELECT {CARD_COLUMNS} FROM execution.lead_cards ORDER BY profile_id"
                             ).fetchall()
+
+
+def _gate_decision(app: App, card: dict) -> tuple[str, str]:
+    """(enrich_state, enrich_reason) a gate pass gives the card (the Python reference)."""
+    reason = ineligible_reason(
+        GateCard(card_id=card["id"], execution_label=card["execution_label"],
+                 readiness_score=float(card["readiness_score"]),
+                 base_confidence=float(card["base_confidence"]),
+                 enrich_inputs=card["enrich_inputs"] or {}),
+        load_ruleset(app.settings).gate, provider_chain(app.settings.enrich_provider))
+    return ("new", BUDGET_EXHAUSTED) if reason is None else ("ineligible", reason)
 
 
 def test_cards_built_once_and_second_run_changes_nothing(app: App, make_profiles: ProfileMaker
@@ -54,7 +69,9 @@ def test_changed_profile_refreshes_its_card_only(app: App, make_profiles: Profil
     rows = {r["profile_id"]: r for r in _cards(app)}
     assert rows[ids[2]]["profile_hash"] == "changed"
     assert rows[ids[2]]["enrich_inputs"]["state"] is None
-    assert rows[ids[2]]["enrich_state"] == "new"  # reconsidered by the next gate
+    # reconsidered at once, as a gate pass would decide it
+    assert (rows[ids[2]]["enrich_state"], rows[ids[2]]["enrich_reason"]) == _gate_decision(
+        app, rows[ids[2]])
     assert result.stage_key is not None
     assert result.stage_key.endswith("file-00000008/cards/part-00000.jsonl.gz")
     lines = gzip.decompress(app.store.get_bytes(result.stage_key)).splitlines()
@@ -84,7 +101,8 @@ def test_refresh_recomputes_inputs_and_the_reenrichment_rule_decides(
         assert after[ids[n]]["enrich_inputs"]["last_name"] == "Else"  # always current
         assert after[ids[n]]["lookup_inputs"] == before[ids[n]]["enrich_inputs"]
     assert [after[i]["enrich_state"] for i in ids] == ["queued", "enriched", "new", "enriched"]
-    assert after[ids[2]]["enrich_reason"] is None
+    # looked up again: judged eligible at once, waiting for a gate pass to buy it
+    assert after[ids[2]]["enrich_reason"] == BUDGET_EXHAUSTED
 
 
 def test_a_files_cards_job_reads_only_what_that_file_changed(
@@ -97,3 +115,31 @@ def test_a_files_cards_job_reads_only_what_that_file_changed(
                      " WHERE id = %s", (ids[0],))
     assert build_cards(app, source_file_id=41).cards_written == 1
     assert build_cards(app).cards_written == 2  # a sweep still finds every stale card
+
+
+def test_cards_come_with_the_gate_decision_under_the_recorded_basis(
+        app: App, make_profiles: ProfileMaker) -> None:
+    make_profiles(6)
+    make_profiles(3, start=10, bio_url=None, location=None)  # missing lookup inputs
+    make_profiles(3, start=20, posts=0, followers=2)  # inactive: hold
+    build_cards(app)
+    cards = _cards(app)
+    decisions = [_gate_decision(app, c) for c in cards]
+    assert {state for state, _reason in decisions} == {"new", "ineligible"}
+    assert [(c["enrich_state"], c["enrich_reason"]) for c in cards] == decisions
+    # the gate finds nothing to decide and buys what waits
+    result = gate(app)
+    assert result.ineligible == {}
+    assert result.cards_queued == sum(1 for state, _ in decisions if state == "new")
+
+
+def test_cards_are_left_fresh_under_another_basis(app: App, make_profiles: ProfileMaker
+                                                 ) -> None:
+    with app.connect() as conn, conn.transaction():  # a pass under other settings
+        gate_cards.record_basis(conn, "another ruleset|apollo|{}")
+    make_profiles(5)
+    make_profiles(2, start=20, posts=0, followers=2)
+    build_cards(app)
+    assert {(c["enrich_state"], c["enrich_reason"]) for c in _cards(app)} == {("new", None)}
+    result = gate(app)  # judged under the gate's own basis, every waiting card
+    assert result.ineligible == {"label_hold": 2} and result.cards_queued == 5

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
+import time
 from contextlib import closing
 from typing import Any
 
@@ -32,7 +34,7 @@ INPUT_VALUES: dict[str, list[Any]] = {
 
 def _scramble(app: App, n: int) -> None:
     """Every card gets a drawn label, scores at and around the thresholds, and a drawn mix of
-    present, empty, null and absent inputs (some cards none at all)."""
+    present, empty, null and absent inputs (some cards none at all); all of them fresh."""
     draw = random.Random(14)
     labels = [None, "enrich_now", "enrich_later", "export_only", "hold"]
     scores = [0.0, 0.3499, 0.35, 0.4999, 0.5, 0.9, 1.0]
@@ -49,7 +51,7 @@ def _scramble(app: App, n: int) -> None:
         conn.execute(
             "UPDATE execution.lead_cards c SET execution_label = r.label,"
             " readiness_score = r.readiness, base_confidence = r.confidence,"
-            " enrich_inputs = r.inputs::jsonb"
+            " enrich_inputs = r.inputs::jsonb, enrich_state = 'new', enrich_reason = NULL"
             " FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::numeric[], %s::text[])"
             " AS r(id, label, readiness, confidence, inputs) WHERE c.id = r.id",
             [list(col) for col in zip(*rows, strict=True)])
@@ -138,3 +140,27 @@ def test_judging_everything_again_leaves_cards_with_stale_labels_fresh(
         waiting = gate_cards.count_eligible(conn, version, POLICY, chain)
     assert fresh == set(stale)
     assert waiting == len(eligible) - len(stale)
+
+
+def test_a_card_builder_adopts_the_basis_and_waits_out_a_gate_pass(app: App) -> None:
+    with app.connect() as conn, conn.transaction():
+        assert gate_cards.adopt_basis(conn, "v1|skiptrace|{}")  # none recorded: adopted
+        assert gate_cards.basis(conn) == "v1|skiptrace|{}"
+    adopted: dict[str, Any] = {}
+
+    def builder() -> None:
+        with app.connect() as conn, conn.transaction():
+            adopted["same"] = gate_cards.adopt_basis(conn, "v1|skiptrace|{}")
+            adopted["at"] = time.monotonic()
+
+    with app.connect() as conn, conn.transaction():  # a gate pass under other settings
+        gate_cards.hold_basis(conn)
+        gate_cards.record_basis(conn, "v1|apollo|{}")
+        waiting = threading.Thread(target=builder)
+        waiting.start()
+        time.sleep(0.3)
+        assert waiting.is_alive()  # no card is decided while a pass may record another basis
+        released = time.monotonic()
+    waiting.join(5)
+    # it decides nothing under its own basis: the pass recorded another one
+    assert adopted["same"] is False and adopted["at"] >= released

@@ -14,13 +14,20 @@ ORDER BY p.id
 
 -- name: upsert_cards
 -- cards come labeled (under the rules file's version of the cards step): the label step
--- finds them current; a card refused by the gate or waiting for budget is gated afresh
+-- finds them current. The verdict is the gate's decision the builder stores (NULL: fresh, the
+-- next gate pass decides; `budget_exhausted`: eligible and waiting; else the reason it is
+-- refused), for new cards and for waiting ones refreshed (`reopen_enrichment` has made a
+-- changed refused card, or one to look up again, waiting)
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
     readiness_score, base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,
-    execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at)
+    execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at, enrich_state,
+    enrich_reason)
 SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
     signals, enrich_inputs, persona, tribe, audience_pool, execution_label, ruleset_version,
-    rules_fired, labeled_hash, now() FROM tmp_cards ORDER BY profile_id
+    rules_fired, labeled_hash, now(),
+    CASE WHEN verdict IS NULL OR verdict = 'budget_exhausted' THEN 'new' ELSE 'ineligible' END,
+    verdict
+FROM (SELECT t.*, {verdict} AS verdict FROM tmp_cards t) decided ORDER BY profile_id
 ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
@@ -32,21 +39,25 @@ ON CONFLICT (profile_id) DO UPDATE SET
     execution_label = EXCLUDED.execution_label, ruleset_version = EXCLUDED.ruleset_version,
     rules_fired = EXCLUDED.rules_fired, labeled_hash = EXCLUDED.labeled_hash,
     labeled_at = now(),
-    enrich_reason = CASE WHEN c.enrich_state = 'new' THEN NULL ELSE c.enrich_reason END,
+    enrich_state = CASE WHEN c.enrich_state = 'new' THEN EXCLUDED.enrich_state
+                        ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state = 'new' THEN EXCLUDED.enrich_reason
+                         ELSE c.enrich_reason END,
     updated_at = now()
 WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
 
 -- name: reopen_enrichment
--- Cards refreshed from a changed profile (tmp_cards) go back to the gate: an ineligible one
--- always; an enriched or not-found one when the rules file's re-enrichment rule says so (its
--- inputs changed and its lookup is older than the window). Otherwise the stored answer stands.
+-- Before the refresh: cards whose profile changed (tmp_cards) go back to the gate: an
+-- ineligible one always; an enriched or not-found one when the rules file's re-enrichment
+-- rule says so (its new inputs differ from those of its lookup, and the lookup is older than
+-- the window). Otherwise the stored answer stands. The refresh then decides them afresh.
 UPDATE execution.lead_cards c
 SET enrich_state = 'new', enrich_reason = NULL, updated_at = now()
 FROM tmp_cards t
-WHERE c.profile_id = t.profile_id
+WHERE c.profile_id = t.profile_id AND c.profile_hash IS DISTINCT FROM t.profile_hash
   AND (c.enrich_state = 'ineligible'
        OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
-           AND c.enrich_inputs IS DISTINCT FROM c.lookup_inputs
+           AND t.enrich_inputs IS DISTINCT FROM c.lookup_inputs
            AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s)))
 
 -- name: reopen_stale_dnc

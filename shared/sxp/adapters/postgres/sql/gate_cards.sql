@@ -95,3 +95,6 @@ SELECT basis FROM execution.gate_basis
 -- name: record_basis
 INSERT INTO execution.gate_basis (basis) VALUES (%(basis)s)
 ON CONFLICT (only_row) DO UPDATE SET basis = EXCLUDED.basis, decided_at = now()
+
+-- name: adopt_basis
+INSERT INTO execution.gate_basis (basis) VALUES (%(basis)s) ON CONFLICT (only_row) DO NOTHING
