@@ -50,7 +50,6 @@ from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of, report_pro
 
 log = get_logger("export")
 
-DEFAULT_MAX_CARDS = 10_000
 T = TypeVar("T")
 
 
@@ -70,16 +69,17 @@ class ExportResult:
 
 
 def export(app: App, *, consumer: str | None = None,
-           max_cards: int = DEFAULT_MAX_CARDS) -> list[ExportResult]:
+           max_cards: int | None = None) -> list[ExportResult]:
     """Export now: per active consumer (or the one named), finish its unfinished batch or
-    export its next batch of up to `max_cards` cards."""
-    return _export(app, job=None, consumer=consumer, max_cards=max_cards)
+    export its next batch of up to `max_cards` cards (`SXP_EXPORT_BATCH_CARDS`)."""
+    return _export(app, job=None, consumer=consumer,
+                   max_cards=max_cards or app.settings.export_batch_cards)
 
 
 def run_job(app: App, job: Job) -> None:
     """`export {}`: one batch per consumer per job; another job is queued while cards remain."""
     payload = payload_of(job, ExportPayload)
-    _export(app, job=job, consumer=payload.consumer, max_cards=DEFAULT_MAX_CARDS)
+    _export(app, job=job, consumer=payload.consumer, max_cards=app.settings.export_batch_cards)
 
 
 def batch_folder(app: App, consumer: str, batch_id: str, created_at: datetime) -> str:
@@ -93,7 +93,7 @@ def new_batch_id(now: datetime) -> str:
 
 
 def claim_export_batch(app: App, conn: repo.Conn, consumer: Consumer, watermark: int,
-                       max_cards: int = DEFAULT_MAX_CARDS) -> repo.ExportBatch | None:
+                       max_cards: int | None = None) -> repo.ExportBatch | None:
     """Phase 1: the consumer's unfinished batch if any, else its next one (committed); None
     once its cursor reaches the watermark with nothing for it."""
     batch = repo.unfinished_batch(conn, consumer.id)
@@ -105,7 +105,8 @@ def claim_export_batch(app: App, conn: repo.Conn, consumer: Consumer, watermark:
         manifest_key = batch_folder(app, current.name, batch_id, now) + "manifest.json"
         batch = repo.claim_batch(conn, current, batch_id=batch_id, env=app.settings.env,
                                  manifest_key=manifest_key, created_at=now,
-                                 watermark=watermark, max_cards=max_cards)
+                                 watermark=watermark,
+                                 max_cards=max_cards or app.settings.export_batch_cards)
         current = consumers.by_id(conn, consumer.id)
         conn.commit()
         check_lease()

@@ -183,7 +183,7 @@ def test_crash_after_writing_objects_is_finished_by_rerun(app: App, seed: Seed) 
 def test_export_job_completes_and_requeues_while_cards_remain(app: App, seed: Seed,
                                                              monkeypatch) -> None:
     seed(5)
-    monkeypatch.setattr(export_step, "DEFAULT_MAX_CARDS", 2)
+    monkeypatch.setattr(app.settings, "export_batch_cards", 2)
     with app.connect() as conn:
         queue.enqueue(conn, "export", {}, queueing_lock="export")
         conn.commit()
