@@ -14,15 +14,12 @@ All writes, the `label` job and the completion of this job commit in one transac
 
 from __future__ import annotations
 
-import gzip
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import psycopg
 
 from sxp.adapters.postgres import cards as repo
@@ -31,12 +28,11 @@ from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
-from sxp.pipeline.cards_parallel import ScoredCard, card_scorer, worker_count
+from sxp.pipeline.cards_parallel import card_scorer, worker_count
 from sxp.pipeline.gate import gate_basis, provider_chain
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("cards")
-CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
 
 
 @dataclass(frozen=True)
@@ -66,14 +62,14 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             repo.start_card_copy(conn)
             staged = 0
             total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
-            with (gzip.open(part, "wb", compresslevel=1) as out,
+            with (open(part, "wb") as out,  # gzip members, one per chunk
                   card_scorer(ruleset, worker_count(total)) as score):
                 rows = repo.iter_stale_profiles(conn, source_file_id=source_file_id)
-                for cards in score(rows):
+                for chunk in score(rows):
                     check_lease()
-                    repo.copy_cards(conn, cards, ruleset.version)
-                    out.writelines(_stage_lines(cards))
-                    staged += len(cards)
+                    repo.copy_card_rows(conn, chunk.copy_rows)
+                    out.write(chunk.staged)
+                    staged += chunk.count
                     report_progress(staged, total, "profiles")
             policy = ruleset.reenrich
             written = repo.apply_card_copy(
@@ -105,15 +101,3 @@ def _verdicts(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset) -> gate
 
 def run_job(app: App, job: Job) -> None:
     build_cards(app, source_file_id=payload_of(job, CardsPayload).source_file_id, job=job)
-
-
-def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
-    for profile, scores, _labels in cards:
-        yield orjson.dumps({
-            "schema": CARDS_STAGE_VERSION, "profile_id": profile.profile_id,
-            "platform": profile.platform, "handle": profile.handle,
-            "profile_hash": profile.content_hash, "readiness": scores.readiness,
-            "readiness_score": scores.readiness_score,
-            "base_confidence": scores.base_confidence, "signals": scores.signals,
-            "enrich_inputs": scores.enrich_inputs,
-        }) + b"\n"

@@ -1,29 +1,50 @@
-"""Score and label the cards step's profiles on both cores.
+"""Score, label and encode the cards step's profiles on both cores.
 
 Scoring (`score_card`) and labeling (the rules file) are pure Python per profile and take
 most of the step's time, so a large step hands chunks of profile rows to worker processes
 (the ingest parsers' forkserver, `ingest_parallel.parser_context`) and gets the chunks back
-in order; the database work stays in the step's own process. Small steps (a drop of a few
-thousand) score in process: starting workers would cost more than it saves. Either way the
-results are the same, in the same order.
+in order. A worker returns each chunk as the step writes it — rows for `tmp_cards` in COPY's
+text format and the staged lines as a gzip member — so only bytes cross between processes
+(pickling the cards themselves cost half as much as scoring them) and the step's own process
+is left with the database work. Small steps (a drop of a few thousand) score in process:
+starting workers would cost more than it saves. Either way the bytes are the same, in the
+same order.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
+import orjson
+
+from sxp.adapters.postgres.cards import card_copy_rows
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
 from sxp.domain.rules import Labeling, Ruleset
 from sxp.domain.rules import label as apply_rules
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
 ProfileRows = list[dict[str, Any]]
-Scorer = Callable[[Iterable[ProfileRows]], Iterator[list[ScoredCard]]]
 MIN_PARALLEL_PROFILES = 40_000
+CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
+STAGE_GZIP_LEVEL = 1
+
+
+@dataclass(frozen=True)
+class CardChunk:
+    """One chunk of cards as the step writes them."""
+
+    count: int
+    copy_rows: bytes  # `tmp_cards` rows, COPY text format
+    staged: bytes  # the staged JSONL lines, one gzip member (members concatenate to one file)
+
+
+Scorer = Callable[[Iterable[ProfileRows]], Iterator[CardChunk]]
 
 _worker_ruleset: Ruleset | None = None
 
@@ -38,14 +59,34 @@ def score_rows(ruleset: Ruleset, rows: ProfileRows) -> list[ScoredCard]:
     return out
 
 
+def encode_rows(ruleset: Ruleset, rows: ProfileRows) -> CardChunk:
+    """The chunk's cards, scored and labeled under `ruleset`, as the step writes them."""
+    cards = score_rows(ruleset, rows)
+    staged = gzip.compress(b"".join(_stage_lines(cards)), compresslevel=STAGE_GZIP_LEVEL,
+                           mtime=0)
+    return CardChunk(len(cards), card_copy_rows(cards, ruleset.version), staged)
+
+
+def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
+    for profile, scores, _labels in cards:
+        yield orjson.dumps({
+            "schema": CARDS_STAGE_VERSION, "profile_id": profile.profile_id,
+            "platform": profile.platform, "handle": profile.handle,
+            "profile_hash": profile.content_hash, "readiness": scores.readiness,
+            "readiness_score": scores.readiness_score,
+            "base_confidence": scores.base_confidence, "signals": scores.signals,
+            "enrich_inputs": scores.enrich_inputs,
+        }) + b"\n"
+
+
 def _start_worker(ruleset: Ruleset) -> None:
     global _worker_ruleset
     _worker_ruleset = ruleset
 
 
-def _score_in_worker(rows: ProfileRows) -> list[ScoredCard]:
+def _encode_in_worker(rows: ProfileRows) -> CardChunk:
     assert _worker_ruleset is not None, "worker started without its ruleset"
-    return score_rows(_worker_ruleset, rows)
+    return encode_rows(_worker_ruleset, rows)
 
 
 def worker_count(profiles: int) -> int:
@@ -57,13 +98,13 @@ def worker_count(profiles: int) -> int:
 
 @contextmanager
 def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
-    """A function from chunks of profile rows to chunks of scored cards, in order: on
+    """A function from chunks of profile rows to chunks of encoded cards, in order: on
     `workers` processes, or in this one when 0. The chunks are read on the caller's thread,
     a few ahead of the one it gets back (so one connection serves the reads and the writes,
     and memory holds a few chunks, never the step)."""
     if workers == 0:
-        def in_process(chunks: Iterable[ProfileRows]) -> Iterator[list[ScoredCard]]:
-            return (score_rows(ruleset, rows) for rows in chunks)
+        def in_process(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
+            return (encode_rows(ruleset, rows) for rows in chunks)
 
         yield in_process
         return
@@ -71,10 +112,10 @@ def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
 
     pool = parser_context().Pool(workers, initializer=_start_worker, initargs=(ruleset,))
     try:
-        def on_workers(chunks: Iterable[ProfileRows]) -> Iterator[list[ScoredCard]]:
-            pending: deque[AsyncResult[list[ScoredCard]]] = deque()
+        def on_workers(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
+            pending: deque[AsyncResult[CardChunk]] = deque()
             for rows in chunks:
-                pending.append(pool.apply_async(_score_in_worker, (rows,)))
+                pending.append(pool.apply_async(_encode_in_worker, (rows,)))
                 if len(pending) > workers:
                     yield pending.popleft().get()
             while pending:

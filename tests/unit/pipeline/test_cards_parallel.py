@@ -1,15 +1,23 @@
-"""Scoring on worker processes gives exactly what scoring in process gives, chunk for chunk and
-in order; small steps stay in process."""
+"""Scoring on worker processes gives exactly the bytes scoring in process gives, chunk for
+chunk and in order; small steps stay in process."""
 
 from __future__ import annotations
 
+import gzip
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from sxp.adapters.rules_file import load_ruleset
 from sxp.config import Settings
-from sxp.pipeline.cards_parallel import MIN_PARALLEL_PROFILES, card_scorer, worker_count
+from sxp.pipeline.cards_parallel import (
+    MIN_PARALLEL_PROFILES,
+    card_scorer,
+    score_rows,
+    worker_count,
+)
 
 NAMES = ["Avery Testerson", "Dr. Jordan Samplewood Jr.", "Riley | Realtor", "Casey's Bakery LLC",
          None, "🌸 Morgan Quinn 🌸", "x"]
@@ -44,8 +52,13 @@ def test_workers_give_what_the_process_gives_in_order() -> None:
     with card_scorer(ruleset, 2) as score:
         there = list(score(iter(chunks)))
     assert there == here
-    assert [len(c) for c in there] == [len(c) for c in chunks]
-    labels = {cards[2].labels.get("execution_label") for chunk in here for cards in chunk}
+    assert [c.count for c in there] == [len(c) for c in chunks]
+    # one COPY row and one staged line per profile, in order
+    assert [len(c.copy_rows.splitlines()) for c in here] == [len(c) for c in chunks]
+    staged = gzip.decompress(b"".join(c.staged for c in here)).splitlines()
+    assert [orjson.loads(line)["profile_id"] for line in staged] == [r["profile_id"] for r in rows]
+    labels = {labeling.labels.get("execution_label")
+              for _profile, _scores, labeling in score_rows(ruleset, rows)}
     assert len(labels) >= 3  # the rules decide differently across the rows
 
 

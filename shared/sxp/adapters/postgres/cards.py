@@ -56,25 +56,37 @@ def start_card_copy(conn: psycopg.Connection[Any]) -> None:
         " ON COMMIT DROP")
 
 
-def copy_cards(conn: psycopg.Connection[Any],
-               cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
-               ruleset_version: str) -> None:
-    """Cards scored and labeled under `ruleset_version`, into tmp_cards."""
-    with conn.cursor().copy(
-            "COPY tmp_cards (profile_id, platform, handle, profile_hash, readiness,"
-            " readiness_score, base_confidence, signals, enrich_inputs, persona, tribe,"
-            " audience_pool, execution_label, ruleset_version, rules_fired, labeled_hash)"
-            " FROM STDIN") as copy:
-        for profile, scores, labeling in cards:
-            labels = labeling.labels
-            copy.write_row((profile.profile_id, profile.platform, profile.handle,
-                            profile.content_hash, scores.readiness, scores.readiness_score,
-                            scores.base_confidence, orjson.dumps(scores.signals).decode(),
-                            orjson.dumps(scores.enrich_inputs).decode(),
-                            labels.get("persona"), labels.get("tribe"),
-                            labels.get("audience_pool"), labels.get("execution_label"),
-                            ruleset_version, orjson.dumps(labeling.rules_fired).decode(),
-                            f"{profile.content_hash}@{ruleset_version}"))
+_CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readiness_score,"
+                 " base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,"
+                 " execution_label, ruleset_version, rules_fired, labeled_hash")
+# COPY's text format: a backslash, a tab, a newline or a carriage return in a value is escaped
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
+                   ruleset_version: str) -> bytes:
+    """Cards scored and labeled under `ruleset_version` as `tmp_cards` rows in COPY's text
+    format (pure: worker processes encode them, `copy_card_rows` sends them)."""
+    lines = []
+    for profile, scores, labeling in cards:
+        labels = labeling.labels
+        values = (profile.profile_id, profile.platform, profile.handle, profile.content_hash,
+                  scores.readiness, scores.readiness_score, scores.base_confidence,
+                  orjson.dumps(scores.signals).decode(),
+                  orjson.dumps(scores.enrich_inputs).decode(),
+                  labels.get("persona"), labels.get("tribe"), labels.get("audience_pool"),
+                  labels.get("execution_label"), ruleset_version,
+                  orjson.dumps(labeling.rules_fired).decode(),
+                  f"{profile.content_hash}@{ruleset_version}")
+        lines.append("\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES)
+                               for v in values))
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def copy_card_rows(conn: psycopg.Connection[Any], rows: bytes) -> None:
+    """`card_copy_rows`' bytes into tmp_cards."""
+    with conn.cursor().copy(f"COPY tmp_cards ({_CARD_COLUMNS}) FROM STDIN") as copy:
+        copy.write(rows)
 
 
 def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: bool,

@@ -1,0 +1,58 @@
+"""Cards encoded as COPY text rows by the workers land in tmp_cards exactly as psycopg's own
+row writer puts them there, tabs, newlines, backslashes, quotes and all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from sxp.adapters.postgres import cards as repo
+from sxp.adapters.rules_file import load_ruleset
+from sxp.bootstrap import App
+from sxp.pipeline.cards_parallel import score_rows
+
+WHEN = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _rows() -> list[dict[str, Any]]:
+    tricky = {"display_name": 'Zoë "Q" O\'Neil \\ tab\there', "bio": "two\nlines\r, \\N and ;|",
+              "location": "Austin,\tTX \\", "handle": "tab\there\\back\nline"}
+    plain = {"display_name": None, "bio": None, "location": None, "handle": "plain"}
+    return [{"profile_id": i, "platform": "x", "content_hash": f"h{i}", "scraped_at": WHEN,
+             "bio_url": "https://biz.example.com", "is_verified": False, "followers": 1200,
+             "following": 10, "posts": 40, "likes": 300, "account_created_at": None,
+             "bio_has_contact": False, **values}
+            for i, values in enumerate([tricky, plain, tricky])]
+
+
+def _written(conn: Any) -> list[tuple[Any, ...]]:
+    rows = conn.execute("SELECT * FROM tmp_cards ORDER BY profile_id").fetchall()
+    conn.execute("TRUNCATE tmp_cards")
+    return [tuple(r.values()) for r in rows]
+
+
+def test_encoded_rows_equal_what_the_row_writer_writes(app: App) -> None:
+    ruleset = load_ruleset(app.settings)
+    cards = score_rows(ruleset, _rows())
+    with app.connect() as conn, conn.transaction():
+        repo.start_card_copy(conn)
+        repo.copy_card_rows(conn, repo.card_copy_rows(cards, ruleset.version))
+        ours = _written(conn)
+        with conn.cursor().copy("COPY tmp_cards FROM STDIN") as copy:  # the reference
+            for profile, scores, labeling in cards:
+                labels = labeling.labels
+                copy.write_row((
+                    profile.profile_id, profile.platform, profile.handle, profile.content_hash,
+                    scores.readiness, scores.readiness_score, scores.base_confidence,
+                    orjson.dumps(scores.signals).decode(),
+                    orjson.dumps(scores.enrich_inputs).decode(), labels.get("persona"),
+                    labels.get("tribe"), labels.get("audience_pool"),
+                    labels.get("execution_label"), ruleset.version,
+                    orjson.dumps(labeling.rules_fired).decode(),
+                    f"{profile.content_hash}@{ruleset.version}"))
+        reference = _written(conn)
+    assert ours == reference
+    assert ours[0][2] == "tab\there\\back\nline"
+    assert repo.card_copy_rows([], ruleset.version) == b""
