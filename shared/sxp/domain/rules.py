@@ -189,7 +189,7 @@ def _leaf(op: str, actual: Any, expected: Any) -> bool:  # noqa: C901 - one bran
     if op == "not_in":
         return actual not in expected
     if op == "contains_any":
-        return _keywords(tuple(expected)).search(str(actual)) is not None
+        return keyword_pattern(tuple(expected)).search(str(actual)) is not None
     try:
         if op == "gt":
             return bool(actual > expected)
@@ -205,7 +205,7 @@ def _leaf(op: str, actual: Any, expected: Any) -> bool:  # noqa: C901 - one bran
 
 
 @lru_cache(maxsize=512)
-def _keywords(words: tuple[str, ...]) -> re.Pattern[str]:
+def keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(r"\s+".join(re.escape(part) for part in w.casefold().split())
                             for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)

@@ -25,8 +25,8 @@ import orjson
 
 from sxp.adapters.postgres.cards import card_copy_rows
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
+from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Labeling, Ruleset
-from sxp.domain.rules import label as apply_rules
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
 ProfileRows = list[dict[str, Any]]
@@ -46,25 +46,33 @@ class CardChunk:
 
 Scorer = Callable[[Iterable[ProfileRows]], Iterator[CardChunk]]
 
-_worker_ruleset: Ruleset | None = None
+class CardEncoder:
+    """Scores, labels (the rules file compiled once, `rule_compiler`) and encodes chunks."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self._label = compile_ruleset(ruleset)
+
+    def score(self, rows: ProfileRows) -> list[ScoredCard]:
+        """Each stale profile row as its card: the profile, its scores, its labels."""
+        out = []
+        for row in rows:
+            profile = ProfileSignals(**row)
+            scores = score_card(profile)
+            out.append((profile, scores, self._label(scored_facts(profile, scores))))
+        return out
+
+    def encode(self, rows: ProfileRows) -> CardChunk:
+        """The chunk's cards as the step writes them."""
+        cards = self.score(rows)
+        staged = gzip.compress(b"".join(_stage_lines(cards)), compresslevel=STAGE_GZIP_LEVEL,
+                               mtime=0)
+        return CardChunk(len(cards), card_copy_rows(cards, self.ruleset.version), staged)
 
 
 def score_rows(ruleset: Ruleset, rows: ProfileRows) -> list[ScoredCard]:
-    """Each stale profile row as its card: the profile, its scores, its labels."""
-    out = []
-    for row in rows:
-        profile = ProfileSignals(**row)
-        scores = score_card(profile)
-        out.append((profile, scores, apply_rules(ruleset, scored_facts(profile, scores))))
-    return out
-
-
-def encode_rows(ruleset: Ruleset, rows: ProfileRows) -> CardChunk:
-    """The chunk's cards, scored and labeled under `ruleset`, as the step writes them."""
-    cards = score_rows(ruleset, rows)
-    staged = gzip.compress(b"".join(_stage_lines(cards)), compresslevel=STAGE_GZIP_LEVEL,
-                           mtime=0)
-    return CardChunk(len(cards), card_copy_rows(cards, ruleset.version), staged)
+    """Each stale profile row as its card, under `ruleset`."""
+    return CardEncoder(ruleset).score(rows)
 
 
 def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
@@ -79,14 +87,17 @@ def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
         }) + b"\n"
 
 
+_worker_encoder: CardEncoder | None = None
+
+
 def _start_worker(ruleset: Ruleset) -> None:
-    global _worker_ruleset
-    _worker_ruleset = ruleset
+    global _worker_encoder
+    _worker_encoder = CardEncoder(ruleset)
 
 
 def _encode_in_worker(rows: ProfileRows) -> CardChunk:
-    assert _worker_ruleset is not None, "worker started without its ruleset"
-    return encode_rows(_worker_ruleset, rows)
+    assert _worker_encoder is not None, "worker started without its ruleset"
+    return _worker_encoder.encode(rows)
 
 
 def worker_count(profiles: int) -> int:
@@ -103,8 +114,10 @@ def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
     a few ahead of the one it gets back (so one connection serves the reads and the writes,
     and memory holds a few chunks, never the step)."""
     if workers == 0:
+        encoder = CardEncoder(ruleset)
+
         def in_process(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
-            return (encode_rows(ruleset, rows) for rows in chunks)
+            return (encoder.encode(rows) for rows in chunks)
 
         yield in_process
         return

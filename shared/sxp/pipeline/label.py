@@ -23,8 +23,7 @@ from sxp.adapters.postgres import queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.cards import label_facts
-from sxp.domain.rules import Ruleset
-from sxp.domain.rules import label as apply_rules
+from sxp.domain.rule_compiler import Labeler, compile_ruleset
 from sxp.logs import get_logger
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
@@ -43,6 +42,7 @@ def label_cards(app: App, *, source_file_id: int | None = None,
     """Label the stale cards: of one source file's changes when given and this ruleset
     version has had its full pass, else every card (a full pass, then recorded)."""
     ruleset = app.ruleset()
+    labeler = compile_ruleset(ruleset)
     counts: Counter[str] = Counter()
     with app.connect() as conn, conn.transaction():
         repo.start_label_copy(conn)
@@ -51,7 +51,7 @@ def label_cards(app: App, *, source_file_id: int | None = None,
         total, done = repo.count_unlabeled(conn, ruleset.version, source_file_id=scope), 0
         for chunk in repo.iter_unlabeled(conn, ruleset.version, source_file_id=scope):
             check_lease()
-            repo.copy_labels(conn, _label_rows(ruleset, chunk, counts))
+            repo.copy_labels(conn, _label_rows(labeler, ruleset.version, chunk, counts))
             done += len(chunk)
             report_progress(done, total, "cards")
         labeled = repo.apply_label_copy(conn, ruleset.version) if counts else 0
@@ -65,11 +65,11 @@ def label_cards(app: App, *, source_file_id: int | None = None,
     return LabelResult(ruleset.version, labeled, dict(counts))
 
 
-def _label_rows(ruleset: Ruleset, chunk: list[dict[str, Any]], counts: Counter[str]
-                ) -> list[tuple[Any, ...]]:
+def _label_rows(labeler: Labeler, version: str, chunk: list[dict[str, Any]],
+                counts: Counter[str]) -> list[tuple[Any, ...]]:
     rows = []
     for card in chunk:
-        result = apply_rules(ruleset, label_facts(card, card))
+        result = labeler(label_facts(card, card))
         labels = result.labels
         if _same_as_before(card, labels, result.rules_fired):
             continue  # current as it is: not written (no new version, no re-gate)
@@ -77,7 +77,7 @@ def _label_rows(ruleset: Ruleset, chunk: list[dict[str, Any]], counts: Counter[s
         rows.append((card["card_id"], labels.get("persona"), labels.get("tribe"),
                      labels.get("audience_pool"), labels.get("execution_label"),
                      orjson.dumps(result.rules_fired).decode(),
-                     f"{card['profile_hash']}@{ruleset.version}"))
+                     f"{card['profile_hash']}@{version}"))
     return rows
 
 

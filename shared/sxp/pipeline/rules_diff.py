@@ -17,8 +17,8 @@ from sxp.adapters.postgres import cards as repo
 from sxp.bootstrap import App
 from sxp.domain.cards import label_facts
 from sxp.domain.gate import GateCard
+from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Ruleset
-from sxp.domain.rules import label as apply_rules
 from sxp.pipeline.gate import plan_cost
 
 LABELS = ("persona", "tribe", "audience_pool", "execution_label")
@@ -40,6 +40,7 @@ def diff_rules(app: App, new: Ruleset) -> RulesDiff:
     current = app.ruleset()
     result = RulesDiff(current.version, new.version)
     moves: dict[str, Counter[str]] = {name: Counter() for name in LABELS}
+    labeler = compile_ruleset(new)
     waiting_now: list[GateCard] = []
     waiting_new: list[GateCard] = []
     with app.connect() as conn, conn.transaction():
@@ -47,7 +48,7 @@ def diff_rules(app: App, new: Ruleset) -> RulesDiff:
         for chunk in repo.iter_label_pool(conn):
             for card in chunk:
                 result.cards += 1
-                labels = apply_rules(new, label_facts(card, card)).labels
+                labels = labeler(label_facts(card, card)).labels
                 changed = False
                 for name in LABELS:
                     if labels.get(name) != card[name]:
