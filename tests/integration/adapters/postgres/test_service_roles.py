@@ -114,8 +114,8 @@ def test_the_worker_role_runs_the_whole_pipeline(settings: Settings, tmp_path: P
         result = run_pipeline(worker, max_idle_wait_s=5)
         assert result.drained.dead == 0 and result.drained.failed == 0, result
         with worker.connect() as conn:
-            row = conn.execute("SELECT count(*) AS n FROM execution.lead_cards"
-                               " WHERE export_batch_id IS NOT NULL").fetchone()
+            row = conn.execute("SELECT count(*) AS n FROM execution.batch_cards"
+                               " WHERE action = 'record'").fetchone()
         assert row is not None and row["n"] > 0
     finally:
         worker.close()

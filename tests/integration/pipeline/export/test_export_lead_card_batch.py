@@ -19,6 +19,10 @@ from sxp.pipeline.runner import drain
 
 Seed = Callable[..., list[int]]
 HEAD = "exports/test/default/head.json"
+# the cards a published batch gave its consumer as records
+RECORDED_SQL = ("SELECT bc.card_id AS id FROM execution.batch_cards bc"
+                " JOIN execution.export_batches b ON b.id = bc.batch_id WHERE bc.batch_id = %s"
+                " AND bc.action = 'record' AND b.state = 'published' ORDER BY bc.card_id")
 
 
 def _export_one(app: App) -> export_step.ExportResult | None:
@@ -107,9 +111,7 @@ def test_export_writes_bundle_index_marks_cards_and_audits(
     assert day_index.manifests == head.latest
 
     with app.connect() as conn:
-        marked = conn.execute(
-            "SELECT id FROM execution.lead_cards WHERE export_batch_id = %s"
-            " AND exported_at IS NOT NULL ORDER BY id", (result.batch_id,)).fetchall()
+        marked = conn.execute(RECORDED_SQL, (result.batch_id,)).fetchall()
         batch = conn.execute("SELECT * FROM execution.export_batches").fetchall()
         audit = conn.execute("SELECT * FROM audit.audit_log ORDER BY id").fetchall()
         delivery = conn.execute("SELECT * FROM execution.deliveries").fetchall()
@@ -167,9 +169,7 @@ def test_crash_after_writing_objects_is_finished_by_rerun(app: App, seed: Seed) 
     assert result.manifest_sha256 == written.manifest_sha256
     assert result.record_count == 4
     with app.connect() as conn:
-        rows = conn.execute(
-            "SELECT id FROM execution.lead_cards WHERE export_batch_id = %s"
-            " AND exported_at IS NOT NULL ORDER BY id", (batch.id,)).fetchall()
+        rows = conn.execute(RECORDED_SQL, (batch.id,)).fetchall()
         audits = conn.execute("SELECT count(*) AS n FROM audit.audit_log").fetchone()
     assert [r["id"] for r in rows] == ready and audits is not None and audits["n"] == 1
     second = _export_one(app)
@@ -207,8 +207,10 @@ def test_two_exports_racing_export_each_card_once(app: App, seed: Seed) -> None:
     assert sum(r.record_count for r in exported) == 6
     with app.connect() as conn:
         rows = conn.execute(
-            "SELECT count(DISTINCT export_batch_id) AS batches, count(*) AS cards"
-            " FROM execution.lead_cards WHERE exported_at IS NOT NULL").fetchone()
+            "SELECT count(DISTINCT bc.batch_id) AS batches, count(DISTINCT bc.card_id) AS cards"
+            " FROM execution.batch_cards bc JOIN execution.export_batches b"
+            " ON b.id = bc.batch_id WHERE bc.action = 'record' AND b.state = 'published'"
+            ).fetchone()
     assert rows is not None and rows["cards"] == 6 and rows["batches"] == len(exported)
 
 
@@ -224,13 +226,15 @@ def test_a_card_with_invalid_data_is_left_out_with_its_reason(app: App, seed: Se
     assert result is not None and result.record_count == 2
     assert verify_bundle(app, result.manifest_url).record_count == 2
     with app.connect() as conn:
-        card = conn.execute("SELECT export_batch_id, export_error FROM execution.lead_cards"
-                            " WHERE id = %s", (bad,)).fetchone()
+        card = conn.execute("SELECT export_error, (SELECT count(*) FROM execution.batch_cards"
+                            " WHERE card_id = %s) AS batches FROM execution.lead_cards"
+                            " WHERE id = %s", (bad, bad)).fetchone()
         batch = conn.execute("SELECT card_count FROM execution.export_batches").fetchone()
         audit = conn.execute("SELECT details FROM audit.audit_log").fetchone()
-        exported = conn.execute("SELECT id FROM execution.lead_cards WHERE exported_at IS NOT NULL"
-                                " ORDER BY id").fetchall()
-    assert card is not None and card["export_batch_id"] is None
+        exported = conn.execute(
+            "SELECT DISTINCT card_id AS id FROM execution.batch_cards WHERE action = 'record'"
+            " ORDER BY card_id").fetchall()
+    assert card is not None and card["batches"] == 0  # left out of the batch
     assert "readiness_score" in card["export_error"] and "1.5" not in card["export_error"]
     assert batch is not None and batch["card_count"] == 2
     assert audit is not None and audit["details"]["cards_rejected"] == 1

@@ -20,7 +20,11 @@ LIMIT %(limit)s
 SELECT c.id, c.profile_id, c.platform, c.handle, c.profile_hash, c.readiness,
        c.readiness_score, c.base_confidence, c.signals, c.persona, c.tribe, c.audience_pool,
        c.execution_label, c.ruleset_version, c.rules_fired, c.labeled_at, c.enrich_state,
-       c.enrich_reason, c.enrichment_batch_id, c.enriched_at, c.dnc, c.export_batch_id,
+       c.enrich_reason, c.enrichment_batch_id, c.enriched_at, c.dnc,
+       (SELECT bc.batch_id FROM execution.batch_cards bc
+        JOIN execution.export_batches x ON x.id = bc.batch_id
+        WHERE bc.card_id = c.id AND bc.action = 'record' AND x.state = 'published'
+        ORDER BY x.published_at, x.id LIMIT 1) AS export_batch_id,
        c.created_at, c.updated_at, b.provider AS enrichment_provider
 FROM execution.lead_cards c
 LEFT JOIN execution.enrichment_batches b ON b.id = c.enrichment_batch_id

@@ -99,10 +99,7 @@ WITH recorded AS (
       AND cc.consumer_id = %(consumer_id)s AND cc.card_id = bc.card_id
     RETURNING cc.card_id
 )
-UPDATE execution.lead_cards lc
-   SET exported_at = now(), export_batch_id = %(batch_id)s
-  FROM recorded r
- WHERE lc.id = r.card_id AND lc.exported_at IS NULL
+SELECT (SELECT count(*) FROM recorded) AS recorded, (SELECT count(*) FROM withdrawn) AS withdrawn
 
 -- name: pending_consumers
 -- Active consumers with cards or tombstones past their cursor (index probes per consumer).

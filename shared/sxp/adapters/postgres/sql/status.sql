@@ -4,8 +4,9 @@
 SELECT (SELECT count(*) FROM social.raw_social_profiles) AS tier1_profiles,
        (SELECT count(*) FROM execution.lead_cards) AS tier3_lead_cards,
        (SELECT count(*) FROM execution.lead_cards WHERE labeled_at IS NOT NULL) AS labeled_cards,
-       (SELECT count(*) FROM execution.lead_cards WHERE export_batch_id IS NOT NULL)
-         AS exported_cards,
+       (SELECT count(DISTINCT bc.card_id) FROM execution.batch_cards bc
+        JOIN execution.export_batches b ON b.id = bc.batch_id
+        WHERE bc.action = 'record' AND b.state = 'published') AS exported_cards,
        (SELECT count(*) FROM contact.contacts) AS tier2_contacts,
        (SELECT count(*) FROM contact.businesses) AS tier2_businesses,
        (SELECT count(*) FROM audit.audit_log) AS audit_rows
