@@ -6,6 +6,7 @@ applies it, so thousands of cards cost a handful of round trips.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, LiteralString
 
@@ -61,6 +62,14 @@ _CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readine
                  " execution_label, ruleset_version, rules_fired, labeled_hash")
 # COPY's text format: a backslash, a tab, a newline or a carriage return in a value is escaped
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+
+def _copy_field(value: object) -> str:
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else str(value)
+    return text.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(text) else text
 
 
 def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
@@ -78,8 +87,7 @@ def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
                   labels.get("execution_label"), ruleset_version,
                   orjson.dumps(labeling.rules_fired).decode(),
                   f"{profile.content_hash}@{ruleset_version}")
-        lines.append("\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES)
-                               for v in values))
+        lines.append("\t".join(map(_copy_field, values)))
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
