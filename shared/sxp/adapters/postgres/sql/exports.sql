@@ -36,16 +36,23 @@ ORDER BY bc.card_id
 -- wants, a withdrawal; an erased card it was ever given, an `erased` withdrawal; the rest
 -- only move the cursor.
 WITH bound AS (
+    -- each side stops at `limit` places by its index: a batch costs its span, not the rest
+    -- of the sequence
     SELECT max(seq) AS seq_to FROM (
         SELECT seq FROM (
-            SELECT handoff_seq AS seq FROM execution.lead_cards
-            WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+            (SELECT handoff_seq AS seq FROM execution.lead_cards
+             WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+             ORDER BY handoff_seq LIMIT %(limit)s)
             UNION ALL
-            SELECT handoff_seq FROM execution.card_tombstones
-            WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+            (SELECT handoff_seq FROM execution.card_tombstones
+             WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+             ORDER BY handoff_seq LIMIT %(limit)s)
         ) places ORDER BY seq LIMIT %(limit)s) first_places
-), span AS (
-    SELECT lc.id, lc.version, cc.version AS held,
+), span AS MATERIALIZED (
+    -- what the consumer holds, probed card by card (not a scan of all it holds)
+    SELECT lc.id, lc.version,
+           (SELECT cc.version FROM execution.consumer_cards cc
+            WHERE cc.consumer_id = %(consumer_id)s AND cc.card_id = lc.id) AS held,
            coalesce(
              ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
                OR lc.execution_label = ANY(%(labels)s::text[]))
@@ -54,8 +61,6 @@ WITH bound AS (
            lc.labeled_at IS NOT NULL AND lc.export_error IS NULL
            AND lc.enrich_state IN ('enriched', 'not_found', 'ineligible') AS ready
     FROM execution.lead_cards lc
-    LEFT JOIN execution.consumer_cards cc
-           ON cc.consumer_id = %(consumer_id)s AND cc.card_id = lc.id
     WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= (SELECT seq_to FROM bound)
 ), gone AS (
     SELECT t.card_id, t.version, cc.version AS held
