@@ -4,10 +4,10 @@
 
 The skip-trace emulator adds `--latency` seconds per call and allows `--calls-per-s` bulk calls
 per second (429 past that). The adapter's client-side limiter spaces calls at `--client-share`
-of that rate (0.9 by default: the shipped `SKIPTRACE_RATE_PER_S`, 45/s, against BatchData's
-50/s) and never lets more than that many calls through in any 1.02 s window, so the steady
-state should see no 429. At a share of 1.0 a call sent a few milliseconds late by a busy
-machine lands in the next call's second: the headroom is what keeps four processes on two
+of that rate (0.93 by default; the shipped `SKIPTRACE_RATE_PER_S`, 45/s, is 0.9 of
+BatchData's 50/s) and never lets more than that many calls through in any 1.02 s window, so
+the steady state should see no 429. At a share of 1.0 a call sent a few milliseconds late by a
+busy machine lands in the next call's second: the headroom is what keeps four processes on two
 cores under the plan. Batches hold `--batch-size`
 cards (a multiple of the 100-record bulk size keeps every call full). Prints records/s against
 the allowed rate, the 429s seen, and credits spent against credits reserved. `--workers N`
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.150)
     parser.add_argument("--calls-per-s", type=float, default=10.0)
-    parser.add_argument("--client-share", type=float, default=0.9,
+    parser.add_argument("--client-share", type=float, default=0.93,
                         help="the client-side rate as a share of the plan's")
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--workers", type=int, default=1,
