@@ -46,6 +46,7 @@ class CardChunk:
 
 Scorer = Callable[[Iterable[ProfileRows]], Iterator[CardChunk]]
 
+
 class CardEncoder:
     """Scores, labels (the rules file compiled once, `rule_compiler`) and encodes chunks."""
 
