@@ -12,6 +12,8 @@ from sxp.config import Settings
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Ruleset, label
 
+from ..profile_rows import profile_rows
+
 FIELDS: dict[str, list[Any]] = {
     "bio": [None, "", "Realtor in Austin", "personal TRAINER  and coach", "just vibes",
             "lash   tech", "owner of roofco.com", 42],
@@ -81,13 +83,11 @@ def test_every_operator_and_mode_labels_as_the_reference() -> None:
 
 
 def test_the_shipped_rules_label_as_the_reference() -> None:
-    from tests.unit.pipeline.test_cards_parallel import _rows
-
     from sxp.domain.cards import ProfileSignals, score_card, scored_facts
 
     ruleset = load_ruleset(Settings())
     facts = []
-    for row in _rows(2000):
+    for row in profile_rows(2000):
         profile = ProfileSignals(**row)
         facts.append(scored_facts(profile, score_card(profile)))
     _same(ruleset, facts)
