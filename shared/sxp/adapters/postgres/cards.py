@@ -68,8 +68,9 @@ _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 def _copy_field(value: object) -> str:
     if value is None:
         return "\\N"
-    text = value if isinstance(value, str) else str(value)
-    return text.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(text) else text
+    if not isinstance(value, str):  # a number's digits need no escaping
+        return str(value)
+    return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
 
 
 def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
