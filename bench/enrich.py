@@ -8,8 +8,8 @@ of that rate (0.93 by default; the shipped `SKIPTRACE_RATE_PER_S`, 45/s, is 0.9 
 BatchData's 50/s) and never lets more than that many calls through in any 1.02 s window, so
 the steady state should see no 429. At a share of 1.0 a call sent a few milliseconds late by a
 busy machine lands in the next call's second: the headroom is what keeps four processes on two
-cores under the plan. Batches hold `--batch-size`
-cards (a multiple of the 100-record bulk size keeps every call full). Prints records/s against
+cores under the plan. Batches hold `--batch-size` cards (a multiple of the 100-record bulk
+size keeps every call full). Prints records/s against
 the allowed rate, the 429s seen, and credits spent against credits reserved. `--workers N`
 runs N `sxp worker` processes instead, each configured with the full client-side rate as
 separate instances are: the provider's send schedule in Postgres has to keep them together

@@ -234,10 +234,6 @@ class StepProfiles:
             self.stats.sort_stats("tottime").print_stats(30)
 
 
-def provider_wait(meter: Meter) -> float:
-    return meter.provider_wait_s
-
-
 def report(rows: int, elapsed: float, meter: Meter, counts: dict[str, Any],
            copy_s: float | None) -> float:
     print(f"{'step':<8} {'wall s':>8} {'jobs':>6} {'rows/s':>12} {'this cpu':>9} "
@@ -249,7 +245,7 @@ def report(rows: int, elapsed: float, meter: Meter, counts: dict[str, Any],
         rate = rows / cost.wall if cost.wall else 0.0
         print(f"{step:<8} {cost.wall:8.1f} {cost.jobs:6d} {rate:12,.0f} {cost.own_cpu:9.1f} "
               f"{cost.parser_cpu:8.1f} {cost.postgres_cpu:9.1f}")
-    waiting = provider_wait(meter)
+    waiting = meter.provider_wait_s
     net = elapsed - waiting
     print(f"end to end {elapsed:.1f} s; provider's own waiting {waiting:.1f} s; without it "
           f"{net:.1f} s = {rows / net:,.0f} rows/s; {counts}")
@@ -298,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                args, "new")
                 print(f"--- the same {NEW_ROWS:,} on an empty pool ---")
                 report(NEW_ROWS, on_empty, meter_empty, counts_empty, None)
-                net_pool = on_pool - provider_wait(meter_pool)
-                net_empty = on_empty - provider_wait(meter_empty)
+                net_pool = on_pool - meter_pool.provider_wait_s
+                net_empty = on_empty - meter_empty.provider_wait_s
                 print(f"incremental: {net_pool:.1f} s on the pool vs {net_empty:.1f} s on an "
                       f"empty pool (provider waiting excluded) = {net_pool / net_empty:.2f}x")
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
