@@ -59,6 +59,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
         part = os.path.join(tmp, "part-00000.jsonl.gz")
         ruleset = app.ruleset()
         with app.connect() as conn, conn.transaction():
+            repo.hold_profiles(conn)
             repo.start_card_copy(conn)
             staged = 0
             total = repo.count_stale_profiles(conn, source_file_id=source_file_id)

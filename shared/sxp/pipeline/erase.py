@@ -143,7 +143,11 @@ def _subject_hashes(key: bytes, erasure: Erasure, conn: repo.Conn) -> list[tuple
 
 
 def _remove_from_tiers(conn: repo.Conn, erasure: Erasure, key: bytes) -> None:
+    repo.hold_tier1_deletes(conn)
     profiles = repo.profiles_of(conn, erasure.card_ids, erasure.match_handles or [])
+    built = repo.cards_of_profiles(conn, profiles)
+    if not set(built) <= set(erasure.card_ids):  # a card built since the request goes too
+        erasure = repo.set_cards(conn, erasure.id, sorted(set(built) | set(erasure.card_ids)))
     bundles = repo.bundles_holding(conn, erasure.card_ids)
     suppressions.add(conn, _subject_hashes(key, erasure, conn), "erasure")
     removed: dict[str, Any] = dict(repo.remove_from_tiers(conn, erasure, profiles))

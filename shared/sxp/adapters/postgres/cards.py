@@ -19,6 +19,17 @@ from sxp.adapters.postgres.named_sql import query
 from sxp.domain.cards import CardScores, ProfileSignals
 from sxp.domain.rules import Labeling
 
+# Tier 1 deletes take it alone, card inserts shared (migration 086: it keeps a card from being
+# written for a profile an erasure removes in the same moment)
+PROFILES_LOCK = 0x5358_5450
+
+
+def hold_profiles(conn: psycopg.Connection[Any]) -> None:
+    """Until the caller's transaction ends, no profile is erased: taken before the profiles
+    are read, so an erasure waits for the cards built from them (and then removes them)
+    instead of failing this step's insert."""
+    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROFILES_LOCK,))
+
 
 def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
                         source_file_id: int | None = None) -> Iterator[list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from sxp.adapters.postgres.cards import PROFILES_LOCK
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.exports import HANDOFF_LOCK_KEY
 
@@ -95,6 +96,26 @@ def requested(conn: Conn, *, limit: int) -> list[Erasure]:
         " LIMIT %s", (limit,))]
 
 
+def hold_tier1_deletes(conn: Conn) -> None:
+    """Tier 1's delete lock, alone, until the transaction ends (migration 086): a cards step
+    building from the subject's profiles commits first, and one that starts later finds
+    them gone. Taken before any other lock of the erasure's (the handoff lock is next)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROFILES_LOCK,))
+
+
+def cards_of_profiles(conn: Conn, profile_ids: list[int]) -> list[int]:
+    rows = conn.execute("SELECT id FROM execution.lead_cards WHERE profile_id = ANY(%s::bigint[])",
+                        (profile_ids,))
+    return sorted(int(r["id"]) for r in rows)
+
+
+def set_cards(conn: Conn, erasure_id: int, card_ids: list[int]) -> Erasure:
+    row = conn.execute(f"UPDATE execution.erasures SET card_ids = %s WHERE id = %s"
+                       f" RETURNING {_COLUMNS}", (card_ids, erasure_id)).fetchone()
+    assert row is not None
+    return Erasure(**row)
+
+
 def profiles_of(conn: Conn, card_ids: list[int], handles: list[str]) -> list[int]:
     """The Tier 1 rows of the cards, and of the handles (a profile may have no card yet)."""
     pairs = [h.split(":", 1) for h in handles]
@@ -127,7 +148,9 @@ def bundles_holding(conn: Conn, card_ids: list[int]) -> list[dict[str, Any]]:
 
 def remove_from_tiers(conn: Conn, erasure: Erasure, profile_ids: list[int]) -> dict[str, int]:
     """In the caller's transaction: tombstones first (under the handoff lock, as every card
-    writer), then Tier 2, the provider answers, Tier 3 and Tier 1. Counts per place."""
+    writer), then Tier 2, the provider answers, Tier 3 and Tier 1. Counts per place.
+    Call under `hold_tier1_deletes`, with every card of `profile_ids` in the erasure: a
+    profile whose card stays fails the delete (migration 086)."""
     cards = erasure.card_ids
     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (HANDOFF_LOCK_KEY,))
     tombstones = conn.execute(

@@ -20,6 +20,7 @@ from sxp.pipeline import consumers as use
 from sxp.pipeline.erase import erase, request_erasure
 from sxp.pipeline.run import run_pipeline
 from sxp.pipeline.runner import drain
+from sxp.pipeline.scan import scan
 
 from ..export.webhook_receiver import receiving
 
@@ -153,3 +154,24 @@ def test_an_erased_subject_leaves_every_tier_and_object_and_every_consumer_is_to
     # the subject's row is staged nowhere (the new reject is another row naming the handle)
     assert f'"handle":"{HANDLE}"'.encode() not in _staged_text(app)
 
+
+
+def test_a_card_built_after_the_request_is_erased_with_its_profile(app: App) -> None:
+    """The request finds the subject's profile before it has a card; the cards step builds
+    one meanwhile. The erasure takes that card too (no Tier 1 row left for it to fail on,
+    no card left without its profile)."""
+    app.store.put_bytes("inbox/pool.jsonl", orjson.dumps({**ROW, "handle": HANDLE}) + b"\n")
+    scan(app)
+    drain(app, kinds=["ingest"], max_idle_wait_s=5)
+    requested = request_erasure(app, kind="handle", value=f"tiktok:{HANDLE}",
+                                requested_by="test")
+    assert requested.card_ids == []
+    drain(app, kinds=["cards"], max_idle_wait_s=5)
+    report = erase(app, requested.id)
+    assert report.state == "done" and report.cards == 1
+    assert (report.removed["tier3_cards"], report.removed["tier1_profiles"]) == (1, 1)
+    with app.connect() as conn:
+        left = conn.execute("SELECT (SELECT count(*) FROM execution.lead_cards) AS cards,"
+                            " (SELECT count(*) FROM social.raw_social_profiles) AS profiles"
+                            ).fetchone()
+    assert left == {"cards": 0, "profiles": 0}
