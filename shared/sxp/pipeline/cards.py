@@ -33,6 +33,7 @@ from sxp.pipeline.gate import gate_basis, provider_chain
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
 log = get_logger("cards")
+CHUNK_PROFILES = 5000  # profiles scored, copied and written together
 
 
 @dataclass(frozen=True)
@@ -49,34 +50,38 @@ def stage_key(app: App, source_file_id: int | None) -> str:
     return f"{app.settings.stage_prefix}{run}/cards/part-00000.jsonl.gz"
 
 
-def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None = None
-                ) -> CardsResult:
+def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None = None,
+                chunk_profiles: int = CHUNK_PROFILES) -> CardsResult:
     """Build/refresh every stale card (of one file's changes, when given: each ingest queues
     the cards job of its file in its own commit, so every changed profile has one); enqueue
-    `label` and complete `job` in the same commit."""
+    `label` and complete `job` in the same commit. Each chunk of `chunk_profiles` is written
+    as it comes back scored, so Postgres writes one chunk while the workers score the next."""
     key = stage_key(app, source_file_id)
     with tempfile.TemporaryDirectory(prefix="sxp-cards-") as tmp:
         part = os.path.join(tmp, "part-00000.jsonl.gz")
         ruleset = app.ruleset()
+        policy = ruleset.reenrich
         with app.connect() as conn, conn.transaction():
             repo.hold_profiles(conn)
             repo.start_card_copy(conn)
-            staged = 0
+            staged = written = 0
+            verdicts: gate_cards.Verdicts | None = None
             total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
             with (open(part, "wb") as out,  # gzip members, one per chunk
                   card_scorer(ruleset, worker_count(total)) as score):
-                rows = repo.iter_stale_profiles(conn, source_file_id=source_file_id)
+                rows = repo.iter_stale_profiles(conn, chunk_profiles,
+                                                source_file_id=source_file_id)
                 for chunk in score(rows):
                     check_lease()
+                    if verdicts is None:  # one basis for the whole step
+                        verdicts = _verdicts(app, conn, ruleset)
                     repo.copy_card_rows(conn, chunk.copy_rows)
+                    written += repo.apply_card_copy(
+                        conn, reenrich_on_input_change=policy.on_input_change,
+                        reenrich_min_age_s=policy.min_age_days * 86400, verdicts=verdicts)
                     out.write(chunk.staged)
                     staged += chunk.count
                     report_progress(staged, total, "profiles")
-            policy = ruleset.reenrich
-            written = repo.apply_card_copy(
-                conn, reenrich_on_input_change=policy.on_input_change,
-                reenrich_min_age_s=policy.min_age_days * 86400,
-                verdicts=_verdicts(app, conn, ruleset)) if staged else 0
             if staged:
                 # written before the commit: a crash between the two re-stages the same cards
                 app.store.put_file(key, Path(part), content_type="application/gzip")

@@ -104,7 +104,8 @@ def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
 
 
 def copy_card_rows(conn: psycopg.Connection[Any], rows: bytes) -> None:
-    """`card_copy_rows`' bytes into tmp_cards."""
+    """`card_copy_rows`' bytes into tmp_cards, in place of the chunk applied before."""
+    conn.execute("TRUNCATE tmp_cards")
     with conn.cursor().copy(f"COPY tmp_cards ({_CARD_COLUMNS}) FROM STDIN") as copy:
         copy.write(rows)
 

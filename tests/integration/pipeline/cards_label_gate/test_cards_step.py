@@ -143,3 +143,26 @@ def test_cards_are_left_fresh_under_another_basis(app: App, make_profiles: Profi
     assert {(c["enrich_state"], c["enrich_reason"]) for c in _cards(app)} == {("new", None)}
     result = gate(app)  # judged under the gate's own basis, every waiting card
     assert result.ineligible == {"label_hold": 2} and result.cards_queued == 5
+
+
+def test_cards_written_chunk_by_chunk_are_those_written_at_once(
+        app: App, make_profiles: ProfileMaker) -> None:
+    make_profiles(5)
+    make_profiles(2, start=20, posts=0, followers=2)
+    chunked = build_cards(app, chunk_profiles=2)
+    assert chunked.cards_written == 7 and chunked.stage_key is not None
+    cards = _cards(app)
+    assert [(c["enrich_state"], c["enrich_reason"]) for c in cards] == [
+        _gate_decision(app, c) for c in cards]
+    staged = gzip.decompress(app.store.get_bytes(chunked.stage_key)).splitlines()
+    assert [orjson.loads(line)["profile_id"] for line in staged] == [
+        c["profile_id"] for c in cards]
+
+    def content(rows: list[dict]) -> list[dict]:
+        return [{k: v for k, v in r.items() if k not in ("id", "updated_at")} for r in rows]
+
+    with app.connect() as conn, conn.transaction():
+        conn.execute("DELETE FROM execution.lead_cards")
+    assert build_cards(app).cards_written == 7  # one chunk
+    assert content(_cards(app)) == content(cards)
+    assert gzip.decompress(app.store.get_bytes(chunked.stage_key)).splitlines() == staged
