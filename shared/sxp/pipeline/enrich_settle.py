@@ -77,17 +77,18 @@ def close_done(
     enriched = not_found = dnc_cards = 0
     with conn.transaction():
         call_ids: set[int] = set()
+        matches: list[tuple[LookupResult, str, int]] = []
+        unmatched: list[int] = []
+        outcomes: list[batches.CardOutcome] = []
         for card in cards:
             card_answers = answers.get(card.card_id, [])
             for provider, result, call_id in card_answers:
                 call_ids.add(call_id)
                 if result.matched:
-                    contacts.upsert_result(
-                        conn, result, provider=provider, call_id=call_id, fetched_at=fetched_at
-                    )
+                    matches.append((result, provider, call_id))
             matched = any(r.matched for _p, r, _c in card_answers)
             if not matched:  # a re-lookup that finds no one: nothing of an older answer stays
-                contacts.clear_card(conn, card.card_id)
+                unmatched.append(card.card_id)
             dnc = _card_dnc([r for _p, r, _c in card_answers])
             enriched += matched
             not_found += not matched
@@ -95,9 +96,11 @@ def close_done(
             reason = None if matched else ("no_match" if card_answers else "missing_inputs")
             has_phones = any(r.matched and r.person and r.person.phones
                              for _p, r, _c in card_answers)
-            batches.set_card_outcome(conn, card.card_id,
-                                     state="enriched" if matched else "not_found",
-                                     reason=reason, dnc=dnc, phones_checked=has_phones)
+            outcomes.append(batches.CardOutcome(
+                card.card_id, "enriched" if matched else "not_found", reason, dnc, has_phones))
+        contacts.upsert_results(conn, matches, fetched_at=fetched_at)
+        contacts.clear_cards(conn, unmatched)
+        batches.set_card_outcomes(conn, outcomes)
         contacts.mark_applied(conn, sorted(call_ids))
         spent, reserved = _settle_ledger(conn, batch)
         batches.close_done(conn, batch_id, spent=spent, enriched=enriched, not_found=not_found)

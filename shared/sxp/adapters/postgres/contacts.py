@@ -84,74 +84,51 @@ def mark_applied(conn: psycopg.Connection[Any], call_ids: Sequence[int]) -> None
     )
 
 
-def clear_card(conn: psycopg.Connection[Any], card_id: int) -> int:
-    """Drop the card's contacts and businesses (its latest lookup found no one)."""
-    removed = conn.execute("DELETE FROM contact.contacts WHERE card_id = %s",
-                           (card_id,)).rowcount
-    return removed + conn.execute("DELETE FROM contact.businesses WHERE card_id = %s",
-                                  (card_id,)).rowcount
+def clear_cards(conn: psycopg.Connection[Any], card_ids: Sequence[int]) -> None:
+    """Drop the cards' contacts and businesses (their latest lookup found no one)."""
+    ids = list(card_ids)
+    conn.execute("DELETE FROM contact.contacts WHERE card_id = ANY(%s::bigint[])", (ids,))
+    conn.execute("DELETE FROM contact.businesses WHERE card_id = ANY(%s::bigint[])", (ids,))
 
 
-def upsert_result(
-    conn: psycopg.Connection[Any],
-    result: LookupResult,
-    *,
-    provider: str,
-    call_id: int,
-    fetched_at: datetime,
-) -> None:
-    """Write one card's person and business for a provider (idempotent on (card_id, provider))."""
-    if result.person is not None:
-        p = result.person
-        conn.execute(
-            "INSERT INTO contact.contacts (card_id, provider, provider_record_id, call_id,"
-            " fetched_at, confidence, first_name, last_name, emails, phones)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (card_id, provider) DO UPDATE SET"
-            " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
-            " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
-            " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
-            " emails = EXCLUDED.emails, phones = EXCLUDED.phones",
-            (
-                result.card_id,
-                provider,
-                p.provider_record_id,
-                call_id,
-                fetched_at,
-                p.confidence,
-                p.first_name,
-                p.last_name,
-                Jsonb([e.model_dump() for e in p.emails]),
-                Jsonb([ph.model_dump() for ph in p.phones]),
-            ),
-        )
-    if result.business is not None:
-        b = result.business
-        conn.execute(
-            "INSERT INTO contact.businesses (card_id, provider, provider_record_id, call_id,"
-            " fetched_at, confidence, name, domain, industry, employee_count, city, state)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (card_id, provider) DO UPDATE SET"
-            " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
-            " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
-            " name = EXCLUDED.name, domain = EXCLUDED.domain, industry = EXCLUDED.industry,"
-            " employee_count = EXCLUDED.employee_count, city = EXCLUDED.city,"
-            " state = EXCLUDED.state",
-            (
-                result.card_id,
-                provider,
-                b.provider_record_id,
-                call_id,
-                fetched_at,
-                b.confidence,
-                b.name,
-                b.domain,
-                b.industry,
-                b.employee_count,
-                b.city,
-                b.state,
-            ),
-        )
+_UPSERT_CONTACT = (
+    "INSERT INTO contact.contacts (card_id, provider, provider_record_id, call_id,"
+    " fetched_at, confidence, first_name, last_name, emails, phones)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (card_id, provider) DO UPDATE SET"
+    " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
+    " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
+    " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
+    " emails = EXCLUDED.emails, phones = EXCLUDED.phones")
+_UPSERT_BUSINESS = (
+    "INSERT INTO contact.businesses (card_id, provider, provider_record_id, call_id,"
+    " fetched_at, confidence, name, domain, industry, employee_count, city, state)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (card_id, provider) DO UPDATE SET"
+    " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
+    " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
+    " name = EXCLUDED.name, domain = EXCLUDED.domain, industry = EXCLUDED.industry,"
+    " employee_count = EXCLUDED.employee_count, city = EXCLUDED.city,"
+    " state = EXCLUDED.state")
+
+
+def upsert_results(conn: psycopg.Connection[Any],
+                   answers: Sequence[tuple[LookupResult, str, int]], *,
+                   fetched_at: datetime) -> None:
+    """Write each (result, provider, call id)'s person and business (idempotent on
+    (card_id, provider)), in order, pipelined: one round trip for the lot, not one per card."""
+    people = [(r.card_id, provider, p.provider_record_id, call_id, fetched_at, p.confidence,
+               p.first_name, p.last_name, Jsonb([e.model_dump() for e in p.emails]),
+               Jsonb([ph.model_dump() for ph in p.phones]))
+              for r, provider, call_id in answers if (p := r.person) is not None]
+    firms = [(r.card_id, provider, b.provider_record_id, call_id, fetched_at, b.confidence,
+              b.name, b.domain, b.industry, b.employee_count, b.city, b.state)
+             for r, provider, call_id in answers if (b := r.business) is not None]
+    with conn.cursor() as cur:
+        if people:
+            cur.executemany(_UPSERT_CONTACT, people)
+        if firms:
+            cur.executemany(_UPSERT_BUSINESS, firms)
 
 
 def clear_answers_before(conn: psycopg.Connection[Any], before: datetime) -> int:
