@@ -21,7 +21,14 @@ Labeler = Callable[[Facts], Labeling]
 
 
 def compile_ruleset(ruleset: Ruleset) -> Labeler:
-    """A function from one card's facts to its labels, as `rules.label(ruleset, facts)`."""
+    """A function from one card's facts to its labels, as `rules.label(ruleset, facts)`.
+
+    A rule that sets several labels is a candidate of each; its condition is tested once per
+    card unless it reads a label (whose value the labels decided before it can change)."""
+    label_names = {spec.name for spec in ruleset.labels}
+    tests = [compile_condition(rule.when) for rule in ruleset.rules]
+    memo_slot = [None if fields_of(rule.when) & label_names else index
+                 for index, rule in enumerate(ruleset.rules)]
     plan = []
     for spec in ruleset.labels:
         candidates = [(index, rule) for index, rule in enumerate(ruleset.rules)
@@ -29,17 +36,25 @@ def compile_ruleset(ruleset: Ruleset) -> Labeler:
         if spec.mode == "priority":
             candidates.sort(key=lambda item: (-item[1].priority, item[0]))
         plan.append((spec.name, spec.default,
-                     [(compile_condition(rule.when), rule.set[spec.name], rule.id)
-                      for _index, rule in candidates]))
+                     [(tests[index], memo_slot[index], rule.set[spec.name], rule.id)
+                      for index, rule in candidates]))
+    slots = len(ruleset.rules)
 
     def labeler(facts: Facts) -> Labeling:
         known = dict(facts)
+        memo: list[bool | None] = [None] * slots
         labels: dict[str, str | None] = {}
         fired: list[str] = []
         for name, default, rules in plan:
             value = default
-            for test, setting, rule_id in rules:
-                if test(known):
+            for test, slot, setting, rule_id in rules:
+                if slot is None:
+                    hit = test(known)
+                else:
+                    cached = memo[slot]
+                    hit = test(known) if cached is None else cached
+                    memo[slot] = hit
+                if hit:
                     value = setting
                     if rule_id not in fired:
                         fired.append(rule_id)
@@ -49,6 +64,12 @@ def compile_ruleset(ruleset: Ruleset) -> Labeler:
         return Labeling(labels=labels, rules_fired=fired)
 
     return labeler
+
+
+def fields_of(cond: Condition) -> set[str]:
+    """Every fact the condition reads."""
+    parts = cond.all or cond.any or ([cond.not_] if cond.not_ is not None else [])
+    return {cond.field} if cond.field is not None else set().union(*map(fields_of, parts))
 
 
 def compile_condition(cond: Condition) -> Test:
