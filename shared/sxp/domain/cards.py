@@ -116,7 +116,7 @@ def readiness_tier(score: float) -> str:
 def score_card(p: ProfileSignals) -> CardScores:
     """Readiness, base confidence, the signals behind them and the enrichment inputs."""
     components = signal_components(p)
-    readiness_score = round(sum(READINESS_WEIGHTS[k] * v for k, v in components.items()), 4)
+    readiness_score = round(sum([READINESS_WEIGHTS[k] * v for k, v in components.items()]), 4)
     inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
     identity = {
         "person_name": 1.0 if inputs["first_name"] and inputs["last_name"] else 0.0,
@@ -126,18 +126,31 @@ def score_card(p: ProfileSignals) -> CardScores:
         "account_age": components["account_age"],
         "active": 1.0 if (p.posts or 0) > 0 and (p.followers or 0) > 0 else 0.0,
     }
-    base_confidence = round(sum(CONFIDENCE_WEIGHTS[k] * v for k, v in identity.items()), 4)
+    base_confidence = round(sum([CONFIDENCE_WEIGHTS[k] * v for k, v in identity.items()]), 4)
     signals: dict[str, Any] = {
         "followers": p.followers, "posts": p.posts, "likes": p.likes,
         "verified": p.is_verified, "bio_length": len((p.bio or "").strip()),
         "bio_link": bool(components["bio_link"]), "location_present": bool(components["location"]),
         "bio_has_contact": p.bio_has_contact, "account_age_days": _age_days(p),
         "engagement_ratio": round((p.likes or 0) / max(p.followers or 0, 1), 4),
-        "readiness_components": {k: round(v, 4) for k, v in components.items()},
-        "confidence_components": {k: round(v, 4) for k, v in identity.items()},
+        "readiness_components": _rounded(components, _GRADED_READINESS),
+        "confidence_components": _rounded(identity, _GRADED_CONFIDENCE),
     }
     return CardScores(readiness=readiness_tier(readiness_score), readiness_score=readiness_score,
                       base_confidence=base_confidence, signals=signals, enrich_inputs=inputs)
+
+
+# the components that can be other than 0 or 1 (which round to themselves)
+_GRADED_READINESS = ("followers", "posts", "bio_length", "account_age", "engagement")
+_GRADED_CONFIDENCE = ("account_age",)
+
+
+def _rounded(components: dict[str, float], graded: tuple[str, ...]) -> dict[str, float]:
+    """The components to 4 decimals, in their order."""
+    out = dict(components)
+    for name in graded:
+        out[name] = round(out[name], 4)
+    return out
 
 
 def scored_facts(profile: ProfileSignals, scores: CardScores) -> dict[str, Any]:

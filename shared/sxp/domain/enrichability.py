@@ -74,7 +74,8 @@ def person_name(display_name: str | None) -> tuple[str, str] | None:
         return None
     text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", display_name).strip())
     # emoji and other symbols separate a name from decoration: keep the first segment
-    marked = "".join("|" if unicodedata.category(ch)[0] in "SC" else ch for ch in text)
+    marked = text.translate(_ASCII_MARKS) if text.isascii() else "".join(
+        "|" if _is_mark(ch) else ch for ch in text)
     text = next((part.strip() for part in marked.split("|") if part.strip()), "")
     words = [w.strip(".") for w in text.split()]
     while words and words[0].lower() in _HONORIFICS:
@@ -88,6 +89,14 @@ def person_name(display_name: str | None) -> tuple[str, str] | None:
     if len(words[0]) < 2 or len(words[-1]) < 2:
         return None
     return _name_case(words[0]), _name_case(words[-1])
+
+
+def _is_mark(ch: str) -> bool:
+    """A symbol or a control character (what separates a name from its decoration)."""
+    return unicodedata.category(ch)[0] in "SC"
+
+
+_ASCII_MARKS = {code: "|" for code in range(128) if _is_mark(chr(code))}
 
 
 def _name_case(word: str) -> str:

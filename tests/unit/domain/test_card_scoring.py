@@ -3,17 +3,22 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from sxp.domain.cards import (
     CONFIDENCE_WEIGHTS,
     READINESS_WEIGHTS,
+    CardScores,
     ProfileSignals,
     label_facts,
     readiness_tier,
     score_card,
     signal_components,
 )
+from sxp.domain.enrichability import derive_inputs
+
+from ..profile_rows import profile_rows
 
 SCRAPED = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -87,3 +92,37 @@ def test_label_facts_flatten_card_and_profile() -> None:
                                                                      "last_name": "B"}})
     assert facts["has_person_name"] and not facts["has_us_location"]
     assert facts["readiness_score"] == 0.5 and facts["is_verified"] is False
+
+
+def _documented_card(p: ProfileSignals) -> CardScores:
+    """The module docstring's formulas, the plain way: every component rounded."""
+    components = signal_components(p)
+    inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
+    identity = {"person_name": float(bool(inputs["first_name"] and inputs["last_name"])),
+                "us_location": float(bool(inputs["city"] and inputs["state"])),
+                "domain": float(bool(inputs["domain"])), "verified": components["verified"],
+                "account_age": components["account_age"],
+                "active": float((p.posts or 0) > 0 and (p.followers or 0) > 0)}
+    readiness = round(sum(READINESS_WEIGHTS[k] * v for k, v in components.items()), 4)
+    age_days = None if p.account_created_at is None else max(
+        0, (p.scraped_at - p.account_created_at).days)
+    return CardScores(
+        readiness=readiness_tier(readiness), readiness_score=readiness,
+        base_confidence=round(sum(CONFIDENCE_WEIGHTS[k] * v for k, v in identity.items()), 4),
+        signals={"followers": p.followers, "posts": p.posts, "likes": p.likes,
+                 "verified": p.is_verified, "bio_length": len((p.bio or "").strip()),
+                 "bio_link": bool(components["bio_link"]),
+                 "location_present": bool(components["location"]),
+                 "bio_has_contact": p.bio_has_contact, "account_age_days": age_days,
+                 "engagement_ratio": round((p.likes or 0) / max(p.followers or 0, 1), 4),
+                 "readiness_components": {k: round(v, 4) for k, v in components.items()},
+                 "confidence_components": {k: round(v, 4) for k, v in identity.items()}},
+        enrich_inputs=inputs)
+
+
+def test_cards_of_drawn_profiles_are_the_documented_formula_to_the_byte() -> None:
+    for row in profile_rows(3000):
+        p = ProfileSignals(**row)
+        card, documented = score_card(p), _documented_card(p)
+        assert card == documented
+        assert orjson.dumps(vars(card)) == orjson.dumps(vars(documented))  # key order too
