@@ -60,7 +60,8 @@ def _count(conn: psycopg.Connection[Any], statement: LiteralString,
 
 def start_card_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
+        # no key: one chunk of distinct profiles at a time, and an index costs every row
+        "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint NOT NULL,"
         " platform text, handle text, profile_hash text, readiness text,"
         " readiness_score numeric(5, 4), base_confidence numeric(5, 4), signals jsonb,"
         " enrich_inputs jsonb, persona text, tribe text, audience_pool text,"
