@@ -60,8 +60,9 @@ def _count(conn: psycopg.Connection[Any], statement: LiteralString,
 
 def start_card_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
-        # no key: one chunk of distinct profiles at a time, and an index costs every row
-        "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint NOT NULL,"
+        # the key also gives the planner the chunk's size: without it, it joins the chunk to
+        # every card (a pass over all lead_cards per chunk)
+        "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
         " platform text, handle text, profile_hash text, readiness text,"
         " readiness_score numeric(5, 4), base_confidence numeric(5, 4), signals jsonb,"
         " enrich_inputs jsonb, persona text, tribe text, audience_pool text,"
