@@ -31,7 +31,7 @@ profile's scrape time, so the same profile always gives the same card.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,10 @@ class ProfileSignals:
     likes: int | None = None
     account_created_at: datetime | None = None
     bio_has_contact: bool = False
+
+
+# the order of a profile row as the cards step reads it from Tier 1 (a tuple, not a dict)
+SIGNAL_FIELDS = tuple(f.name for f in fields(ProfileSignals))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Labeling, Ruleset
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
-ProfileRows = list[dict[str, Any]]
+ProfileRows = list[tuple[Any, ...]]  # each in `SIGNAL_FIELDS` order (as Tier 1 is read)
 MIN_PARALLEL_PROFILES = 40_000
 CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
 STAGE_GZIP_LEVEL = 1
@@ -58,7 +58,7 @@ class CardEncoder:
         """Each stale profile row as its card: the profile, its scores, its labels."""
         out = []
         for row in rows:
-            profile = ProfileSignals(**row)
+            profile = ProfileSignals(*row)
             scores = score_card(profile)
             out.append((profile, scores, self._label(scored_facts(profile, scores))))
         return out

@@ -9,6 +9,7 @@ import orjson
 
 from sxp.adapters.rules_file import load_ruleset
 from sxp.config import Settings
+from sxp.domain.cards import SIGNAL_FIELDS
 from sxp.pipeline.cards_parallel import (
     MIN_PARALLEL_PROFILES,
     card_scorer,
@@ -21,7 +22,7 @@ from ..profile_rows import profile_rows
 
 def test_workers_give_what_the_process_gives_in_order() -> None:
     ruleset = load_ruleset(Settings())
-    rows = profile_rows(3000)
+    rows = [tuple(r[f] for f in SIGNAL_FIELDS) for r in profile_rows(3000)]
     chunks = [rows[i:i + 250] for i in range(0, len(rows), 250)]
     with card_scorer(ruleset, 0) as score:
         here = list(score(iter(chunks)))
@@ -32,7 +33,7 @@ def test_workers_give_what_the_process_gives_in_order() -> None:
     # one COPY row and one staged line per profile, in order
     assert [len(c.copy_rows.splitlines()) for c in here] == [len(c) for c in chunks]
     staged = gzip.decompress(b"".join(c.staged for c in here)).splitlines()
-    assert [orjson.loads(line)["profile_id"] for line in staged] == [r["profile_id"] for r in rows]
+    assert [orjson.loads(line)["profile_id"] for line in staged] == [r[0] for r in rows]
     labels = {labeling.labels.get("execution_label")
               for _profile, _scores, labeling in score_rows(ruleset, rows)}
     assert len(labels) >= 3  # the rules decide differently across the rows

@@ -9,22 +9,25 @@ from typing import Any
 import orjson
 
 from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
+from sxp.domain.cards import SIGNAL_FIELDS
 from sxp.pipeline.cards_parallel import score_rows
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _rows() -> list[dict[str, Any]]:
+def _rows() -> list[tuple[Any, ...]]:
     tricky = {"display_name": 'Zoë "Q" O\'Neil \\ tab\there', "bio": "two\nlines\r, \\N and ;|",
               "location": "Austin,\tTX \\", "handle": "tab\there\\back\nline"}
     plain = {"display_name": None, "bio": None, "location": None, "handle": "plain"}
-    return [{"profile_id": i, "platform": "x", "content_hash": f"h{i}", "scraped_at": WHEN,
+    rows = [{"profile_id": i, "platform": "x", "content_hash": f"h{i}", "scraped_at": WHEN,
              "bio_url": "https://biz.example.com", "is_verified": False, "followers": 1200,
              "following": 10, "posts": 40, "likes": 300, "account_created_at": None,
              "bio_has_contact": False, **values}
             for i, values in enumerate([tricky, plain, tricky])]
+    return [tuple(row[f] for f in SIGNAL_FIELDS) for row in rows]
 
 
 def _written(conn: Any) -> list[tuple[Any, ...]]:
@@ -56,3 +59,12 @@ def test_encoded_rows_equal_what_the_row_writer_writes(app: App) -> None:
     assert ours == reference
     assert ours[0][2] == "tab\there\\back\nline"
     assert repo.card_copy_rows([], ruleset.version) == b""
+
+
+def test_stale_profiles_are_read_in_the_order_of_the_card_signals(app: App) -> None:
+    """The cards step builds each profile from a row tuple: the query's columns must be the
+    fields of `ProfileSignals`, in order."""
+    with app.connect() as conn, conn.cursor() as cur:
+        cur.execute(query("cards", "stale_profiles") + " LIMIT 0", {"source_file_id": None})
+        assert cur.description is not None
+        assert tuple(column.name for column in cur.description) == SIGNAL_FIELDS
