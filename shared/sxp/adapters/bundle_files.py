@@ -1,10 +1,10 @@
 """Lead Card Batch files: write a bundle to the object store; stream one back for checking.
 
 Bytes are deterministic for the same records: records in the given order, one compact JSON
-object per line, gzip with mtime 0 and no file name, manifest with sorted keys. The records
-come in blocks (`RecordBlock`, up to `MEMBER_RECORDS` each): a block is one gzip member,
-compressed where its records were encoded (on worker processes for a large batch: both
-cores), and each member's bytes depend only on its lines.
+object per line, gzip with mtime 0 and no file name, manifest with sorted keys. The records'
+gzip is a series of members of `MEMBER_RECORDS` lines each, compressed on a thread pool
+(zlib lets go of the GIL) while the next lines are built: both cores, and each member's bytes
+depend only on its lines.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import gzip
 import hashlib
 import os
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ NDJSON = "application/x-ndjson"
 _CHUNK = 1 << 20
 GZIP_LEVEL = 6
 MEMBER_RECORDS = 2000
+COMPRESS_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -67,37 +69,12 @@ def record_line(record: LeadCardRecord) -> RecordLine:
             record.labels.execution_label or "unlabeled", record.enrichment.status)
 
 
-@dataclass(frozen=True)
-class RecordBlock:
-    """Consecutive records as the records file holds them (one gzip member, or the plain
-    lines), with what the manifest counts of them."""
-
-    body: bytes
-    count: int
-    labels: Counter[str]
-    statuses: Counter[str]
-
-
-def record_block(lines: Iterable[RecordLine], gzip_records: bool) -> RecordBlock:
-    labels: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
-    body = []
-    for line, label, status in lines:
-        body.append(line)
-        labels[label] += 1
-        statuses[status] += 1
-    text = b"".join(body)
-    return RecordBlock(gzip.compress(text, GZIP_LEVEL, mtime=0) if gzip_records else text,
-                       len(body), labels, statuses)
-
-
-def write_bundle(store: ObjectStore, records: Iterable[RecordBlock], *, batch_id: str,
+def write_bundle(store: ObjectStore, records: Iterable[RecordLine], *, batch_id: str,
                  env: str, created_at: datetime, folder: str, gzip_records: bool = True,
                  rejected: list[tuple[int, str]] | None = None,
                  sidecars: SidecarBuilder | None = None) -> WrittenBundle:
-    """Stream the records' blocks (encoded with `gzip_records`) to a temp file and upload it;
-    then the sidecars (built once the records are counted), then the manifest describing
-    them all."""
+    """Stream records to a temp file and upload it; then the sidecars (built once the records
+    are counted), then the manifest describing them all."""
     name = RECORDS_FILE if gzip_records else RECORDS_FILE.removesuffix(".gz")
     fd, tmp = tempfile.mkstemp(prefix="sxp-export-", suffix=f"-{name}")
     path = Path(tmp)
@@ -133,21 +110,50 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def _write_records(raw: IO[bytes], blocks: Iterable[RecordBlock],
+def _write_records(raw: IO[bytes], records: Iterable[RecordLine],
                    gzip_records: bool) -> tuple[Counter[str], Counter[str], int]:
     labels: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     count = 0
-    written = False
-    for block in blocks:
-        raw.write(block.body)
-        labels.update(block.labels)
-        statuses.update(block.statuses)
-        count += block.count
-        written = True
-    if not written and gzip_records:  # an empty records file is still a gzip file
-        raw.write(gzip.compress(b"", GZIP_LEVEL, mtime=0))
+    out = _GzipMembers(raw) if gzip_records else None
+    emit = raw.write if out is None else out.write
+    buffer: list[bytes] = []
+    try:
+        for line, label, status in records:
+            buffer.append(line)
+            labels[label] += 1
+            statuses[status] += 1
+            count += 1
+            if len(buffer) >= MEMBER_RECORDS:
+                emit(b"".join(buffer))
+                buffer.clear()
+        if buffer or count == 0:  # an empty records file is still a gzip file
+            emit(b"".join(buffer))
+    finally:
+        if out is not None:
+            out.close()
     return labels, statuses, count
+
+
+class _GzipMembers:
+    """Writes each block as a gzip member, compressed on threads, in order."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.pool = ThreadPoolExecutor(COMPRESS_THREADS, thread_name_prefix="sxp-gzip")
+        self.pending: deque[Future[bytes]] = deque()
+
+    def write(self, block: bytes) -> None:
+        self.pending.append(self.pool.submit(gzip.compress, block, GZIP_LEVEL, mtime=0))
+        while len(self.pending) > 2 * COMPRESS_THREADS:
+            self.raw.write(self.pending.popleft().result())
+
+    def close(self) -> None:
+        try:
+            while self.pending:
+                self.raw.write(self.pending.popleft().result())
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def file_sha256(path: Path) -> tuple[str, int]:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import orjson
 
 from sxp import __version__
-from sxp.adapters.bundle_files import RecordBlock, Sidecar, WrittenBundle, write_bundle
+from sxp.adapters.bundle_files import RecordLine, Sidecar, WrittenBundle, write_bundle
 from sxp.adapters.postgres import consumers, deliveries, queue, suppressions
 from sxp.adapters.postgres import exports as repo
 from sxp.adapters.postgres.audit import record_event
@@ -141,23 +141,22 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
-    def blocks(encoded: Iterable[repo.EncodedRows]) -> Iterator[RecordBlock]:
-        """The records' blocks; what was left out and the phones' checks kept for the sidecars
+    def lines(encoded: Iterable[repo.EncodedRows]) -> Iterator[RecordLine]:
+        """The records' lines; what was left out and the phones' checks kept for the sidecars
         and the publish; progress per chunk of the batch's cards."""
         done = 0
         for chunk in encoded:
             rejected.extend(chunk.rejected)
             phone_checks.extend(chunk.phone_checks)
-            yield chunk.block
-            done += chunk.block.count + len(chunk.rejected)
+            yield from chunk.lines
+            done += len(chunk.lines) + len(chunk.rejected)
             report_progress(done, batch.card_count, "cards")
 
-    gzip_records = app.settings.export_gzip
-    with record_encoder(gzip_records, suppressed, export_workers(batch.card_count)) as encode:
-        written = write_bundle(app.store, blocks(encode(repo.iter_batch_rows(conn, batch))),
+    with record_encoder(suppressed, export_workers(batch.card_count)) as encode:
+        written = write_bundle(app.store, lines(encode(repo.iter_batch_rows(conn, batch))),
                                rejected=rejected, batch_id=batch.id, env=batch.env,
                                created_at=batch.created_at, folder=folder,
-                               gzip_records=gzip_records, sidecars=sidecars)
+                               gzip_records=app.settings.export_gzip, sidecars=sidecars)
     conn.commit()
     return written
 

@@ -1,10 +1,10 @@
-"""Encode an export batch's rows as blocks of records: on both cores for a large batch.
+"""Encode an export batch's rows as record lines: on both cores for a large batch.
 
-Building and validating a record (`exports.record_from_row`, pydantic), writing its JSON and
-compressing the lines is per card and most of the export's time, so a large batch hands
-chunks of rows to worker processes (`process_pool.ordered_map`) and gets each chunk back in
-order as the bytes the records file holds; a small one encodes in process. Either way the
-blocks are the same, in the same order, so the bundle's bytes are too.
+Building and validating a record (`exports.record_from_row`, pydantic) and writing its JSON
+is pure Python per card and most of the export's time, so a large batch hands chunks of rows
+to worker processes (`process_pool.ordered_map`) and gets the lines back in order; a small
+one encodes in process. Either way the lines are the same, in the same order, so the bundle's
+bytes are too.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ Rows = list[dict[str, Any]]
 Encoder = Callable[[Iterable[Rows]], Iterator[EncodedRows]]
 MIN_PARALLEL_RECORDS = 20_000
 
-_worker_options: dict[str, Any] = {}  # the export's gzip setting and suppression list
+_worker_filter: PointFilter | None = None  # the export's suppression list, in a worker
 
 
-def _start_worker(gzip_records: bool, suppressed: PointFilter | None) -> None:
-    _worker_options.update(gzip_records=gzip_records, suppressed=suppressed)
+def _start_worker(suppressed: PointFilter | None) -> None:
+    global _worker_filter
+    _worker_filter = suppressed
 
 
 def _encode_in_worker(rows: Rows) -> EncodedRows:
-    return encode_rows(rows, **_worker_options)
+    return encode_rows(rows, suppressed=_worker_filter)
 
 
 def worker_count(records: int) -> int:
@@ -38,20 +39,17 @@ def worker_count(records: int) -> int:
 
 
 @contextmanager
-def record_encoder(gzip_records: bool, suppressed: PointFilter | None, workers: int
-                   ) -> Iterator[Encoder]:
-    """A function from chunks of batch rows to their blocks of records (compressed with
-    `gzip_records`), in order: on `workers` processes, or in this one when 0. `suppressed`
-    must pickle for workers."""
+def record_encoder(suppressed: PointFilter | None, workers: int) -> Iterator[Encoder]:
+    """A function from chunks of batch rows to their encoded lines, in order: on `workers`
+    processes, or in this one when 0. `suppressed` must pickle for workers."""
     if workers == 0:
         def in_process(chunks: Iterable[Rows]) -> Iterator[EncodedRows]:
-            return (encode_rows(rows, gzip_records=gzip_records, suppressed=suppressed)
-                    for rows in chunks)
+            return (encode_rows(rows, suppressed=suppressed) for rows in chunks)
 
         yield in_process
         return
     from sxp.pipeline.process_pool import ordered_map
 
     with ordered_map(_encode_in_worker, workers, initializer=_start_worker,
-                     initargs=(gzip_records, suppressed)) as on_workers:
+                     initargs=(suppressed,)) as on_workers:
         yield on_workers

@@ -1,6 +1,6 @@
-"""The records file is gzip in members, a block of records each: it reads back as the
-records' lines in order with any gzip reader (here Python's and the `gzip` tool), and the same
-records give the same bytes."""
+"""The records file is gzip in members compressed on threads: it reads back as the records'
+lines in order with any gzip reader (here Python's and the `gzip` tool), and the same records
+give the same bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sxp.adapters.bundle_files import MEMBER_RECORDS, record_block, record_line, write_bundle
+from sxp.adapters import bundle_files
+from sxp.adapters.bundle_files import MEMBER_RECORDS, record_line, write_bundle
 from sxp.adapters.objectstore.localdir import LocalDirObjectStore
 from sxp.domain.bundle import LeadCardRecord
 
@@ -31,13 +32,10 @@ def _record(card_id: int) -> LeadCardRecord:
         "provenance": {"profile_id": card_id, "profile_hash": "h", "card_created_at": NOW}})
 
 
-def _bundle(tmp_path: Path, name: str, count: int, block: int = MEMBER_RECORDS) -> bytes:
+def _bundle(tmp_path: Path, name: str, count: int) -> bytes:
     store = LocalDirObjectStore(tmp_path / name, "bucket")
-    blocks = (record_block([record_line(_record(i))
-                            for i in range(start, min(start + block, count + 1))], True)
-              for start in range(1, count + 1, block))
-    written = write_bundle(store, blocks, batch_id="xb-1", env="test", created_at=NOW,
-                           folder="out/")
+    written = write_bundle(store, (record_line(_record(i)) for i in range(1, count + 1)),
+                           batch_id="xb-1", env="test", created_at=NOW, folder="out/")
     assert written.manifest.record_count == count
     return store.get_bytes(written.records_key)
 
@@ -54,7 +52,9 @@ def test_members_read_back_as_the_records_in_order(tmp_path: Path, count: int) -
                           check=True).stdout == gzip.decompress(body)
 
 
-def test_a_large_file_is_several_members(tmp_path: Path) -> None:
-    body = _bundle(tmp_path, "c", 35, block=10)
+def test_a_large_file_is_several_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    monkeypatch.setattr(bundle_files, "MEMBER_RECORDS", 10)
+    body = _bundle(tmp_path, "c", 35)
     assert body.count(b"\x1f\x8b\x08") >= 4  # a header per member
     assert len(gzip.decompress(body).splitlines()) == 35

@@ -19,7 +19,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from sxp.adapters.bundle_files import MEMBER_RECORDS, RecordBlock, record_block, record_line
+from sxp.adapters.bundle_files import MEMBER_RECORDS, RecordLine, record_line
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
@@ -163,37 +163,35 @@ def iter_batch_rows(conn: Conn, batch: ExportBatch, fetch_size: int = MEMBER_REC
 class EncodedRows:
     """A chunk of a batch's rows as the records file holds them."""
 
-    block: RecordBlock
-    rejected: list[tuple[int, str]]  # (card id, reason without values): not in `block`
+    lines: list[RecordLine]
+    rejected: list[tuple[int, str]]  # (card id, reason without values): not in `lines`
     phone_checks: list[PhoneCheck]
 
 
-def encode_rows(rows: list[dict[str, Any]], *, gzip_records: bool = True,
-                suppressed: PointFilter | None = None) -> EncodedRows:
-    """The rows as one block of Lead Card record lines (pure: worker processes run it).
+def encode_rows(rows: list[dict[str, Any]], *, suppressed: PointFilter | None = None
+                ) -> EncodedRows:
+    """Each row as a Lead Card record line (pure: worker processes run it).
 
     A card whose data does not make a valid record is left out and named in `rejected`;
     `publish_batch` takes it out of the batch. With `suppressed`, e-mails and phones it names
     are left out (a contact left with neither goes). Each record's phones come with when their
     DNC status was checked (the answer that gave them)."""
-    lines = []
-    rejected: list[tuple[int, str]] = []
-    phone_checks: list[PhoneCheck] = []
+    out = EncodedRows([], [], [])
     for row in rows:
         if suppressed is not None and row["contacts"]:
             row["contacts"] = _without_suppressed(row["contacts"], suppressed)
         try:
             record = record_from_row(row)
         except ValidationError as exc:
-            rejected.append((int(row["id"]), describe_validation_error(exc)))
+            out.rejected.append((int(row["id"]), describe_validation_error(exc)))
             continue
         if record.contact is not None:
             checked = _phone_checked_at(row["contacts"] or [])
-            phone_checks.extend(
+            out.phone_checks.extend(
                 PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
                 for i, phone in enumerate(record.contact.phones))
-        lines.append(record_line(record))
-    return EncodedRows(record_block(lines, gzip_records), rejected, phone_checks)
+        out.lines.append(record_line(record))
+    return out
 
 
 @dataclass(frozen=True)
