@@ -59,17 +59,9 @@ class Sidecar:
 
 
 SidecarBuilder = Callable[[int], list[Sidecar]]  # records written -> the sidecar files
-# one record as the records file holds it (compact JSON and a newline), with what the
-# manifest counts of it: its execution label and its enrichment status
-RecordLine = tuple[bytes, str, str]
 
 
-def record_line(record: LeadCardRecord) -> RecordLine:
-    return (record.model_dump_json().encode() + b"\n",
-            record.labels.execution_label or "unlabeled", record.enrichment.status)
-
-
-def write_bundle(store: ObjectStore, records: Iterable[RecordLine], *, batch_id: str,
+def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch_id: str,
                  env: str, created_at: datetime, folder: str, gzip_records: bool = True,
                  rejected: list[tuple[int, str]] | None = None,
                  sidecars: SidecarBuilder | None = None) -> WrittenBundle:
@@ -110,7 +102,7 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def _write_records(raw: IO[bytes], records: Iterable[RecordLine],
+def _write_records(raw: IO[bytes], records: Iterable[LeadCardRecord],
                    gzip_records: bool) -> tuple[Counter[str], Counter[str], int]:
     labels: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -119,10 +111,10 @@ def _write_records(raw: IO[bytes], records: Iterable[RecordLine],
     emit = raw.write if out is None else out.write
     buffer: list[bytes] = []
     try:
-        for line, label, status in records:
-            buffer.append(line)
-            labels[label] += 1
-            statuses[status] += 1
+        for record in records:
+            buffer.append(record.model_dump_json().encode() + b"\n")
+            labels[record.labels.execution_label or "unlabeled"] += 1
+            statuses[record.enrichment.status] += 1
             count += 1
             if len(buffer) >= MEMBER_RECORDS:
                 emit(b"".join(buffer))

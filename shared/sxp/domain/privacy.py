@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
 
 from sxp.domain.normalize import normalize_handle
 from sxp.domain.quality import RowRejected
@@ -48,21 +47,6 @@ def normalized_subject(kind: str, value: str) -> str:
 def keyed_hash(key: bytes, kind: str, normalized: str) -> str:
     """HMAC-SHA256 of `kind:normalized` under the privacy key, hex."""
     return hmac.new(key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True)
-class SuppressedPoints:
-    """Whether an e-mail or a phone is on the suppression list: its keyed hash is one of
-    `hashes`. A value, so worker processes get it whole; the key never shows in a repr."""
-
-    key: bytes = field(repr=False)
-    hashes: frozenset[str]
-
-    def __call__(self, kind: str, value: str) -> bool:
-        try:
-            return keyed_hash(self.key, kind, normalized_subject(kind, value)) in self.hashes
-        except ValueError:
-            return False
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:

@@ -14,9 +14,11 @@ same order.
 from __future__ import annotations
 
 import gzip
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 import orjson
@@ -120,8 +122,20 @@ def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
 
         yield in_process
         return
-    from sxp.pipeline.process_pool import ordered_map
+    from sxp.pipeline.ingest_parallel import parser_context
 
-    with ordered_map(_encode_in_worker, workers, initializer=_start_worker,
-                     initargs=(ruleset,)) as on_workers:
+    pool = parser_context().Pool(workers, initializer=_start_worker, initargs=(ruleset,))
+    try:
+        def on_workers(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
+            pending: deque[AsyncResult[CardChunk]] = deque()
+            for rows in chunks:
+                pending.append(pool.apply_async(_encode_in_worker, (rows,)))
+                if len(pending) > workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+
         yield on_workers
+    finally:
+        pool.terminate()
+        pool.join()

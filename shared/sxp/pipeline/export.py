@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 
 from sxp import __version__
-from sxp.adapters.bundle_files import RecordLine, Sidecar, WrittenBundle, write_bundle
+from sxp.adapters.bundle_files import Sidecar, WrittenBundle, write_bundle
 from sxp.adapters.postgres import consumers, deliveries, queue, suppressions
 from sxp.adapters.postgres import exports as repo
 from sxp.adapters.postgres.audit import record_event
@@ -42,14 +43,15 @@ from sxp.domain.handoff import (
     Producer,
     dnc_status,
 )
-from sxp.domain.privacy import SuppressedPoints
+from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.logs import get_logger
 from sxp.pipeline.deliver import schedule_attempt
-from sxp.pipeline.export_records import record_encoder
-from sxp.pipeline.export_records import worker_count as export_workers
 from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of, report_progress
 
 log = get_logger("export")
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -116,7 +118,8 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
     phone_checks: list[repo.PhoneCheck] = []
-    suppressed = _suppressed_points(app, conn)
+    records = repo.iter_batch_records(conn, batch, rejected, phone_checks=phone_checks,
+                                      suppressed=_suppressed_points(app, conn))
     max_age = app.ruleset().dnc.max_age_days
     previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
     versions = repo.batch_versions(conn, batch.id)
@@ -141,30 +144,38 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
-    def lines(encoded: Iterable[repo.EncodedRows]) -> Iterator[RecordLine]:
-        """The records' lines; what was left out and the phones' checks kept for the sidecars
-        and the publish; progress per chunk of the batch's cards."""
-        done = 0
-        for chunk in encoded:
-            rejected.extend(chunk.rejected)
-            phone_checks.extend(chunk.phone_checks)
-            yield from chunk.lines
-            done += len(chunk.lines) + len(chunk.rejected)
-            report_progress(done, batch.card_count, "cards")
-
-    with record_encoder(suppressed, export_workers(batch.card_count)) as encode:
-        written = write_bundle(app.store, lines(encode(repo.iter_batch_rows(conn, batch))),
-                               rejected=rejected, batch_id=batch.id, env=batch.env,
-                               created_at=batch.created_at, folder=folder,
-                               gzip_records=app.settings.export_gzip, sidecars=sidecars)
+    written = write_bundle(app.store, _reporting(records, batch.card_count), rejected=rejected,
+                           batch_id=batch.id, env=batch.env, created_at=batch.created_at,
+                           folder=folder,
+                           gzip_records=app.settings.export_gzip, sidecars=sidecars)
     conn.commit()
     return written
 
 
-def _suppressed_points(app: App, conn: repo.Conn) -> SuppressedPoints | None:
+def _reporting(records: Iterable[T], total: int, every: int = 1000) -> Iterator[T]:
+    """The records, reporting every `every` how many of the batch's cards have passed."""
+    done = 0
+    for done, record in enumerate(records, 1):
+        if done % every == 0:
+            report_progress(done, total, "cards")
+        yield record
+    report_progress(done, total, "cards")
+
+
+def _suppressed_points(app: App, conn: repo.Conn) -> repo.PointFilter | None:
     """Whether an e-mail or phone is on the suppression list (None: no contact point is)."""
     hashes = suppressions.hashes_of(conn, ("email", "phone"))
-    return SuppressedPoints(app.privacy_key(), frozenset(hashes)) if hashes else None
+    if not hashes:
+        return None
+    key = app.privacy_key()
+
+    def suppressed(kind: str, value: str) -> bool:
+        try:
+            return keyed_hash(key, kind, normalized_subject(kind, value)) in hashes
+        except ValueError:
+            return False
+
+    return suppressed
 
 
 def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch, written: WrittenBundle,

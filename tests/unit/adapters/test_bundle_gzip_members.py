@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from sxp.adapters import bundle_files
-from sxp.adapters.bundle_files import MEMBER_RECORDS, record_line, write_bundle
+from sxp.adapters.bundle_files import MEMBER_RECORDS, write_bundle
 from sxp.adapters.objectstore.localdir import LocalDirObjectStore
 from sxp.domain.bundle import LeadCardRecord
 
@@ -34,8 +34,8 @@ def _record(card_id: int) -> LeadCardRecord:
 
 def _bundle(tmp_path: Path, name: str, count: int) -> bytes:
     store = LocalDirObjectStore(tmp_path / name, "bucket")
-    written = write_bundle(store, (record_line(_record(i)) for i in range(1, count + 1)),
-                           batch_id="xb-1", env="test", created_at=NOW, folder="out/")
+    written = write_bundle(store, (_record(i) for i in range(1, count + 1)), batch_id="xb-1",
+                           env="test", created_at=NOW, folder="out/")
     assert written.manifest.record_count == count
     return store.get_bytes(written.records_key)
 

@@ -19,7 +19,6 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from sxp.adapters.bundle_files import MEMBER_RECORDS, RecordLine, record_line
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
@@ -147,51 +146,35 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
                        created_at)
 
 
-def iter_batch_rows(conn: Conn, batch: ExportBatch, fetch_size: int = MEMBER_RECORDS
-                    ) -> Iterator[list[dict[str, Any]]]:
-    """The batch's cards as rows for `encode_rows`, in chunks (server-side cursor, card id
-    order; a chunk per gzip member of the records file)."""
+def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int, str]],
+                       fetch_size: int = 2000, *, suppressed: PointFilter | None = None,
+                       phone_checks: list[PhoneCheck] | None = None
+                       ) -> Iterator[LeadCardRecord]:
+    """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
+
+    A card whose data does not make a valid record is skipped and added to `rejected` as
+    (card id, reason without values); `publish_batch` takes it out of the batch. With
+    `suppressed`, e-mails and phones it names are left out (a contact left with neither goes).
+    With `phone_checks`, each record's phones are added to it with when their DNC status was
+    checked (the answer that gave them)."""
     with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
         cur.itersize = fetch_size
         cur.execute(query("exports", "batch_records"),
                     {"batch_id": batch.id, "include_contact": batch.include_contact})
-        while rows := cur.fetchmany(fetch_size):
-            yield rows
-
-
-@dataclass(frozen=True)
-class EncodedRows:
-    """A chunk of a batch's rows as the records file holds them."""
-
-    lines: list[RecordLine]
-    rejected: list[tuple[int, str]]  # (card id, reason without values): not in `lines`
-    phone_checks: list[PhoneCheck]
-
-
-def encode_rows(rows: list[dict[str, Any]], *, suppressed: PointFilter | None = None
-                ) -> EncodedRows:
-    """Each row as a Lead Card record line (pure: worker processes run it).
-
-    A card whose data does not make a valid record is left out and named in `rejected`;
-    `publish_batch` takes it out of the batch. With `suppressed`, e-mails and phones it names
-    are left out (a contact left with neither goes). Each record's phones come with when their
-    DNC status was checked (the answer that gave them)."""
-    out = EncodedRows([], [], [])
-    for row in rows:
-        if suppressed is not None and row["contacts"]:
-            row["contacts"] = _without_suppressed(row["contacts"], suppressed)
-        try:
-            record = record_from_row(row)
-        except ValidationError as exc:
-            out.rejected.append((int(row["id"]), describe_validation_error(exc)))
-            continue
-        if record.contact is not None:
-            checked = _phone_checked_at(row["contacts"] or [])
-            out.phone_checks.extend(
-                PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
-                for i, phone in enumerate(record.contact.phones))
-        out.lines.append(record_line(record))
-    return out
+        for row in cur:
+            if suppressed is not None and row["contacts"]:
+                row["contacts"] = _without_suppressed(row["contacts"], suppressed)
+            try:
+                record = record_from_row(row)
+            except ValidationError as exc:
+                rejected.append((int(row["id"]), describe_validation_error(exc)))
+                continue
+            if phone_checks is not None and record.contact is not None:
+                checked = _phone_checked_at(row["contacts"] or [])
+                phone_checks.extend(
+                    PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
+                    for i, phone in enumerate(record.contact.phones))
+            yield record
 
 
 @dataclass(frozen=True)
