@@ -247,8 +247,10 @@ def report(rows: int, elapsed: float, meter: Meter, counts: dict[str, Any],
               f"{cost.parser_cpu:8.1f} {cost.postgres_cpu:9.1f}")
     waiting = meter.provider_wait_s
     net = elapsed - waiting
-    print(f"end to end {elapsed:.1f} s; provider's own waiting {waiting:.1f} s; without it "
-          f"{net:.1f} s = {rows / net:,.0f} rows/s; {counts}")
+    between = elapsed - sum(cost.wall for cost in meter.steps.values())
+    print(f"end to end {elapsed:.1f} s ({between:.1f} s of it outside jobs: the scan, the run's"
+          f" own queries, the loop between jobs); provider's own waiting {waiting:.1f} s;"
+          f" without it {net:.1f} s = {rows / net:,.0f} rows/s; {counts}")
     if copy_s:
         ratio = copy_s / net
         print(f"ratio end-to-end rows/s (provider waiting excluded) / raw COPY rows/s: "
