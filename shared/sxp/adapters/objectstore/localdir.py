@@ -12,8 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import orjson
+
 from sxp.adapters.objectstore.base import ExpirationRule, ObjectInfo, check_folder
 from sxp.errors import StoreError
+
+KEPT_ETAG_BYTES = 8 << 20  # hashing less than this again costs a few milliseconds
+ETAG_INDEX = ".sxp-etags.json"
+FileStamp = tuple[int, int, int, int]  # inode, size, mtime and ctime (ns): a change moves one
 
 
 class LocalDirObjectStore:
@@ -21,14 +27,18 @@ class LocalDirObjectStore:
 
     Objects written through the store are hashed as they are written; files dropped into the
     folder by hand are hashed when first listed. Either way the ETag is remembered per file
-    size and modification time, so listing a big inbox again does not read it again.
+    (its inode, size, modification and change times), so listing a big inbox again does not
+    read it again; the ETags of big objects (`KEPT_ETAG_BYTES` and more) are also kept in the
+    bucket's `.sxp-etags.json`, so the next process (the next `sxp run`) does not read them
+    again either.
     """
 
     def __init__(self, root: Path, bucket: str) -> None:
         self.bucket = bucket
         self._base = (root / bucket).resolve()
         self._base.mkdir(parents=True, exist_ok=True)
-        self._etags: dict[Path, tuple[int, int, str]] = {}
+        self._etags: dict[Path, tuple[FileStamp, str]] = {}
+        self._kept: dict[str, tuple[FileStamp, str]] | None = None  # `ETAG_INDEX`, read lazily
 
     def _path(self, key: str) -> Path:
         path = (self._base / key).resolve()
@@ -42,7 +52,7 @@ class LocalDirObjectStore:
         start = self._path(folder) if folder else self._base
         for dirpath, _dirs, files in os.walk(start):
             for name in files:
-                if name.startswith(".sxp-tmp"):
+                if name.startswith(".sxp-tmp") or name == ETAG_INDEX:
                     continue
                 key = Path(dirpath, name).relative_to(self._base).as_posix()
                 if key.startswith(prefix):
@@ -57,10 +67,11 @@ class LocalDirObjectStore:
         if not path.is_file():
             return None
         stat = path.stat()
-        known = self._etags.get(path)
+        stamp = _stamp(stat)
         modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-        if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
-            return ObjectInfo(key, known[2], stat.st_size, modified)
+        known = self._etags.get(path) or self._kept_etags().get(key)
+        if known is not None and known[0] == stamp:
+            return ObjectInfo(key, known[1], stat.st_size, modified)
         digest = hashlib.md5(usedforsecurity=False)
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -69,8 +80,30 @@ class LocalDirObjectStore:
                           modified)
 
     def _remember(self, path: Path, stat: os.stat_result, etag: str) -> str:
-        self._etags[path] = (stat.st_size, stat.st_mtime_ns, etag)
+        self._etags[path] = (_stamp(stat), etag)
+        if stat.st_size >= KEPT_ETAG_BYTES:
+            kept = self._kept_etags()
+            kept[path.relative_to(self._base).as_posix()] = (_stamp(stat), etag)
+            self._write_kept(kept)
         return etag
+
+    def _kept_etags(self) -> dict[str, tuple[FileStamp, str]]:
+        if self._kept is None:
+            try:
+                raw = orjson.loads((self._base / ETAG_INDEX).read_bytes())
+                self._kept = {k: (tuple(v[0]), v[1]) for k, v in raw.items()}
+            except (OSError, ValueError, TypeError, IndexError, AttributeError):
+                self._kept = {}  # none yet, or unreadable: hashed again, and written anew
+        return self._kept
+
+    def _write_kept(self, kept: dict[str, tuple[FileStamp, str]]) -> None:
+        """Replace the index at once (a reader sees the old or the new one; two writers at
+        once lose an entry, which is hashed again)."""
+        live = {k: v for k, v in kept.items() if (self._base / k).is_file()}
+        fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=self._base)
+        with os.fdopen(fd, "wb") as out:
+            out.write(orjson.dumps(live))
+        os.replace(tmp, self._base / ETAG_INDEX)
 
     def open_read(self, key: str) -> BinaryIO:
         path = self._path(key)
@@ -127,7 +160,7 @@ class LocalDirObjectStore:
         known = self._etags.pop(src, None)
         os.replace(src, dst)
         if known is not None:
-            self._remember(dst, dst.stat(), known[2])
+            self._remember(dst, dst.stat(), known[1])
 
     def delete(self, key: str) -> None:
         path = self._path(key)
@@ -200,3 +233,7 @@ class _Hashing:
     def write(self, data: bytes) -> int:
         self._digest.update(data)
         return self._out.write(data)
+
+
+def _stamp(stat: os.stat_result) -> FileStamp:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)

@@ -6,7 +6,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from sxp.adapters.objectstore.localdir import LocalDirObjectStore
+import orjson
+
+from sxp.adapters.objectstore.localdir import ETAG_INDEX, KEPT_ETAG_BYTES, LocalDirObjectStore
 
 
 def _md5(data: bytes) -> str:
@@ -37,3 +39,26 @@ def test_files_changed_by_hand_get_a_new_etag(tmp_path: Path) -> None:
     dropped.write_bytes(b"username\nthree\n")
     assert LocalDirObjectStore(tmp_path, "b").head("inbox/new.csv").etag == (  # type: ignore[union-attr]
         _md5(b"username\nthree\n"))
+
+
+def test_a_big_objects_etag_outlives_the_store_and_follows_the_file(tmp_path: Path) -> None:
+    """The next process (a new store on the same folder) gets a big object's ETag from the
+    bucket's index, not by reading it again; the index never lists itself, and a change to the
+    file (any write moves its change time) makes it hashed again."""
+    big = b"x" * KEPT_ETAG_BYTES
+    first = LocalDirObjectStore(tmp_path, "b")
+    etag = first.put_bytes("inbox/big.jsonl", big)
+    first.put_bytes("inbox/small.jsonl", b"y")
+    kept = orjson.loads((tmp_path / "b" / ETAG_INDEX).read_bytes())
+    assert list(kept) == ["inbox/big.jsonl"] and kept["inbox/big.jsonl"][1] == etag
+
+    again = LocalDirObjectStore(tmp_path, "b")
+    assert [(i.key, i.etag) for i in again.list("")] == [
+        ("inbox/big.jsonl", _md5(big)), ("inbox/small.jsonl", _md5(b"y"))]
+    with (tmp_path / "b" / "inbox" / "big.jsonl").open("ab") as out:
+        out.write(b"z")
+    info = LocalDirObjectStore(tmp_path, "b").head("inbox/big.jsonl")
+    assert info is not None and info.etag == _md5(big + b"z")
+    (tmp_path / "b" / ETAG_INDEX).write_bytes(b"not json")  # unreadable: hashed again
+    info = LocalDirObjectStore(tmp_path, "b").head("inbox/big.jsonl")
+    assert info is not None and info.etag == _md5(big + b"z")
