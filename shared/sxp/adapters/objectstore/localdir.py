@@ -100,10 +100,15 @@ class LocalDirObjectStore:
         """Replace the index at once (a reader sees the old or the new one; two writers at
         once lose an entry, which is hashed again)."""
         live = {k: v for k, v in kept.items() if (self._base / k).is_file()}
-        fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=self._base)
-        with os.fdopen(fd, "wb") as out:
-            out.write(orjson.dumps(live))
-        os.replace(tmp, self._base / ETAG_INDEX)
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".sxp-tmp", dir=self._base)
+            with os.fdopen(fd, "wb") as out:
+                out.write(orjson.dumps(live))
+            os.replace(tmp, self._base / ETAG_INDEX)
+        except OSError:  # a read-only folder lists all the same, hashing as it goes
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def open_read(self, key: str) -> BinaryIO:
         path = self._path(key)
