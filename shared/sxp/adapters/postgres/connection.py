@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, LiteralString
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 DictConnection = psycopg.Connection[dict[str, Any]]
@@ -20,6 +24,7 @@ def connection_factory(uri: str, role: str | None = None) -> ConnectionFactory:
 
     def connect() -> DictConnection:
         conn = psycopg.connect(uri, row_factory=dict_row)
+        set_json_loads(json_loads, conn)
         if role:
             conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
             conn.commit()
@@ -34,6 +39,7 @@ def connection_pool(uri: str, role: str | None = None, *, max_size: int = 8) -> 
     use `conn.transaction()`. Opened at once, closed with the App."""
 
     def configure(conn: psycopg.Connection[Any]) -> None:
+        set_json_loads(json_loads, conn)
         if role:
             conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
             conn.commit()
@@ -41,6 +47,24 @@ def connection_pool(uri: str, role: str | None = None, *, max_size: int = 8) -> 
 
     return ConnectionPool(uri, kwargs={"row_factory": dict_row}, configure=configure,
                           min_size=1, max_size=max_size, open=True, name="sxp")
+
+
+# a run of 19 digits or more: an integer orjson could only read as a float (beyond 64 bits)
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def json_loads(data: str | bytes) -> Any:
+    """A json or jsonb value as Python, as the standard library reads it, but with orjson's
+    parser where that gives the same value (fetching 200,000 rows with one small jsonb array
+    took 1.6 s instead of 2.2-2.9). Values with a run of 19 digits (an integer orjson would
+    read as a float) or that orjson refuses (1e400) go to `json.loads`."""
+    raw = data.encode() if isinstance(data, str) else data  # psycopg passes bytes
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
 
 
 class AutocommitStatements:
