@@ -118,43 +118,69 @@ def readiness_tier(score: float) -> str:
 
 
 def score_card(p: ProfileSignals) -> CardScores:
-    """Readiness, base confidence, the signals behind them and the enrichment inputs."""
-    components = signal_components(p)
-    readiness_score = round(sum([READINESS_WEIGHTS[k] * v for k, v in components.items()]), 4)
+    """Readiness, base confidence, the signals behind them and the enrichment inputs.
+
+    `signal_components` and the weights, written out for the cards step (a million cards a
+    run): the same float operations in the same order, without the dicts in between
+    (tests/unit/domain/test_card_scoring.py holds it to the formulas to the byte)."""
+    followers = p.followers or 0
+    posts = p.posts or 0
+    bio_length = len((p.bio or "").strip())
+    age_days = _age_days(p)
+    followers_c = min(1.0, math.log10(1 + max(followers, 0)) / 6)
+    posts_c = min(1.0, math.log10(1 + max(posts, 0)) / 4)
+    verified = 1.0 if p.is_verified else 0.0
+    bio_length_c = min(1.0, bio_length / 160)
+    bio_link = 1.0 if (p.bio_url or "").strip() else 0.0
+    location = 1.0 if (p.location or "").strip() else 0.0
+    contact = 1.0 if p.bio_has_contact else 0.0
+    age_c = min(1.0, age_days / 1095) if age_days is not None else 0.0
+    engagement = min(1.0, math.log10(1 + max((p.likes or 0) / max(followers, 1), 0)) / 2)
+    w = _READINESS_W
+    readiness_score = round(sum([
+        w[0] * followers_c, w[1] * posts_c, w[2] * verified, w[3] * bio_length_c,
+        w[4] * bio_link, w[5] * location, w[6] * contact, w[7] * age_c, w[8] * engagement]), 4)
     inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
-    identity = {
-        "person_name": 1.0 if inputs["first_name"] and inputs["last_name"] else 0.0,
-        "us_location": 1.0 if inputs["city"] and inputs["state"] else 0.0,
-        "domain": 1.0 if inputs["domain"] else 0.0,
-        "verified": components["verified"],
-        "account_age": components["account_age"],
-        "active": 1.0 if (p.posts or 0) > 0 and (p.followers or 0) > 0 else 0.0,
-    }
-    base_confidence = round(sum([CONFIDENCE_WEIGHTS[k] * v for k, v in identity.items()]), 4)
+    person = 1.0 if inputs["first_name"] and inputs["last_name"] else 0.0
+    us_place = 1.0 if inputs["city"] and inputs["state"] else 0.0
+    domain = 1.0 if inputs["domain"] else 0.0
+    active = 1.0 if posts > 0 and followers > 0 else 0.0
+    w = _CONFIDENCE_W
+    base_confidence = round(sum([w[0] * person, w[1] * us_place, w[2] * domain, w[3] * verified,
+                                 w[4] * age_c, w[5] * active]), 4)
+    age_r = _round4(age_c)
     signals: dict[str, Any] = {
         "followers": p.followers, "posts": p.posts, "likes": p.likes,
-        "verified": p.is_verified, "bio_length": len((p.bio or "").strip()),
-        "bio_link": bool(components["bio_link"]), "location_present": bool(components["location"]),
-        "bio_has_contact": p.bio_has_contact, "account_age_days": _age_days(p),
-        "engagement_ratio": round((p.likes or 0) / max(p.followers or 0, 1), 4),
-        "readiness_components": _rounded(components, _GRADED_READINESS),
-        "confidence_components": _rounded(identity, _GRADED_CONFIDENCE),
+        "verified": p.is_verified, "bio_length": bio_length, "bio_link": bool(bio_link),
+        "location_present": bool(location), "bio_has_contact": p.bio_has_contact,
+        "account_age_days": age_days,
+        "engagement_ratio": round((p.likes or 0) / max(followers, 1), 4),
+        "readiness_components": {
+            "followers": _round4(followers_c), "posts": _round4(posts_c), "verified": verified,
+            "bio_length": _round4(bio_length_c), "bio_link": bio_link, "location": location,
+            "bio_has_contact": contact, "account_age": age_r, "engagement": _round4(engagement)},
+        "confidence_components": {
+            "person_name": person, "us_location": us_place, "domain": domain,
+            "verified": verified, "account_age": age_r, "active": active},
     }
     return CardScores(readiness=readiness_tier(readiness_score), readiness_score=readiness_score,
                       base_confidence=base_confidence, signals=signals, enrich_inputs=inputs)
 
 
-# the components that can be other than 0 or 1 (which round to themselves)
-_GRADED_READINESS = ("followers", "posts", "bio_length", "account_age", "engagement")
-_GRADED_CONFIDENCE = ("account_age",)
+# the weights in the order `score_card` writes the terms out (the order of the dicts' keys,
+# in which `signal_components` gives the components and the sums add them)
+_READINESS_ORDER = ("followers", "posts", "verified", "bio_length", "bio_link", "location",
+                    "bio_has_contact", "account_age", "engagement")
+_CONFIDENCE_ORDER = ("person_name", "us_location", "domain", "verified", "account_age", "active")
+assert tuple(READINESS_WEIGHTS) == _READINESS_ORDER
+assert tuple(CONFIDENCE_WEIGHTS) == _CONFIDENCE_ORDER
+_READINESS_W = tuple(READINESS_WEIGHTS.values())
+_CONFIDENCE_W = tuple(CONFIDENCE_WEIGHTS.values())
 
 
-def _rounded(components: dict[str, float], graded: tuple[str, ...]) -> dict[str, float]:
-    """The components to 4 decimals, in their order."""
-    out = dict(components)
-    for name in graded:
-        out[name] = round(out[name], 4)
-    return out
+def _round4(value: float) -> float:
+    """`round(value, 4)`; 0 and 1 (most components) are their own rounding."""
+    return value if value == 0.0 or value == 1.0 else round(value, 4)
 
 
 def scored_facts(profile: ProfileSignals, scores: CardScores) -> dict[str, Any]:

@@ -78,6 +78,8 @@ _CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readine
 # COPY's text format: a backslash, a tab, a newline or a carriage return in a value is escaped
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+_NEEDS_ESCAPE_BUT_TAB = re.compile(r"[\\\n\r]").search
+_LABEL_COLUMNS = ("persona", "tribe", "audience_pool", "execution_label")
 
 
 def _copy_field(value: object) -> str:
@@ -91,19 +93,39 @@ def _copy_field(value: object) -> str:
 def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
                    ruleset_version: str) -> bytes:
     """Cards scored and labeled under `ruleset_version` as `tmp_cards` rows in COPY's text
-    format (pure: worker processes encode them, `copy_card_rows` sends them)."""
+    format (pure: worker processes encode them, `copy_card_rows` sends them).
+
+    Each value is escaped as `_copy_field` escapes it. A card's text values are checked
+    together (joined by tabs: a clean join has exactly its own tabs and none of the other
+    characters), and escaped one by one only when the check finds something; labels and the
+    version are the ruleset's few values, escaped once each."""
     lines = []
+    constants: dict[str | None, str] = {}
+    scores_text: dict[float, str] = {}  # 4-decimal scores: few values, each written once
+    version = _copy_field(ruleset_version)
     for profile, scores, labeling in cards:
+        texts: tuple[str, ...] = (
+            profile.platform, profile.handle, profile.content_hash, scores.readiness,
+            orjson.dumps(scores.signals).decode(), orjson.dumps(scores.enrich_inputs).decode(),
+            orjson.dumps(labeling.rules_fired).decode())
+        joined = "\t".join(texts)
+        if joined.count("\t") != 6 or _NEEDS_ESCAPE_BUT_TAB(joined):
+            texts = tuple(map(_copy_field, texts))
+        platform, handle, content_hash, readiness, signals, inputs, fired = texts
         labels = labeling.labels
-        values = (profile.profile_id, profile.platform, profile.handle, profile.content_hash,
-                  scores.readiness, scores.readiness_score, scores.base_confidence,
-                  orjson.dumps(scores.signals).decode(),
-                  orjson.dumps(scores.enrich_inputs).decode(),
-                  labels.get("persona"), labels.get("tribe"), labels.get("audience_pool"),
-                  labels.get("execution_label"), ruleset_version,
-                  orjson.dumps(labeling.rules_fired).decode(),
-                  f"{profile.content_hash}@{ruleset_version}")
-        lines.append("\t".join(map(_copy_field, values)))
+        persona, tribe, pool, execution = (
+            constants.get(value) or constants.setdefault(value, _copy_field(value))
+            for value in map(labels.get, _LABEL_COLUMNS))
+        readiness_score = scores_text.get(scores.readiness_score)
+        if readiness_score is None:
+            readiness_score = scores_text[scores.readiness_score] = str(scores.readiness_score)
+        confidence = scores_text.get(scores.base_confidence)
+        if confidence is None:
+            confidence = scores_text[scores.base_confidence] = str(scores.base_confidence)
+        lines.append(f"{profile.profile_id}\t{platform}\t{handle}\t{content_hash}\t{readiness}"
+                     f"\t{readiness_score}\t{confidence}\t{signals}\t{inputs}"
+                     f"\t{persona}\t{tribe}\t{pool}\t{execution}\t{version}\t{fired}"
+                     f"\t{content_hash}@{version}")
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 

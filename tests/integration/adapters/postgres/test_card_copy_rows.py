@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.domain.cards import SIGNAL_FIELDS
+from sxp.domain.rules import Ruleset
 from sxp.pipeline.cards_parallel import score_rows
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
@@ -36,8 +38,18 @@ def _written(conn: Any) -> list[tuple[Any, ...]]:
     return [tuple(r.values()) for r in rows]
 
 
-def test_encoded_rows_equal_what_the_row_writer_writes(app: App) -> None:
+def _tricky_ruleset(ruleset: Ruleset) -> Ruleset:
+    """The shipped rules with a version and label values COPY must escape, and no default."""
+    labels = [spec.model_copy(update={"default": None if spec.name == "tribe" else
+                                      f"{spec.default}\\\t\n\r"}) for spec in ruleset.labels]
+    return ruleset.model_copy(update={"version": "v\\1\t", "labels": labels})
+
+
+@pytest.mark.parametrize("tricky_rules", [False, True])
+def test_encoded_rows_equal_what_the_row_writer_writes(app: App, tricky_rules: bool) -> None:
     ruleset = load_ruleset(app.settings)
+    if tricky_rules:
+        ruleset = _tricky_ruleset(ruleset)
     cards = score_rows(ruleset, _rows())
     with app.connect() as conn, conn.transaction():
         repo.start_card_copy(conn)
