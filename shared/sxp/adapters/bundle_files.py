@@ -1,8 +1,9 @@
 """Lead Card Batch files: write a bundle to the object store; stream one back for checking.
 
 Bytes are deterministic for the same records: records in the given order, one compact JSON
-object per line, gzip with mtime 0 and no file name, manifest with sorted keys. The records'
-gzip is a series of members of `MEMBER_RECORDS` lines each, compressed on a thread pool
+object per line (`RecordLines`, made in this process or on workers: `export_parallel`), gzip
+with mtime 0 and no file name, manifest with sorted keys. The records' gzip is a series of
+members of `MEMBER_RECORDS` lines each, however the lines arrive, compressed on a thread pool
 (zlib lets go of the GIL) while the next lines are built: both cores, and each member's bytes
 depend only on its lines.
 """
@@ -30,6 +31,7 @@ from sxp.domain.bundle import (
     LeadCardRecord,
     Manifest,
     ManifestFile,
+    RecordLines,
 )
 
 NDJSON = "application/x-ndjson"
@@ -61,7 +63,15 @@ class Sidecar:
 SidecarBuilder = Callable[[int], list[Sidecar]]  # records written -> the sidecar files
 
 
-def write_bundle(store: ObjectStore, records: Iterable[LeadCardRecord], *, batch_id: str,
+def record_lines(records: Iterable[LeadCardRecord]) -> list[RecordLines]:
+    """Records in this process, as `write_bundle` takes them."""
+    lines = RecordLines()
+    for record in records:
+        lines.add(record)
+    return [lines]
+
+
+def write_bundle(store: ObjectStore, records: Iterable[RecordLines], *, batch_id: str,
                  env: str, created_at: datetime, folder: str, gzip_records: bool = True,
                  rejected: list[tuple[int, str]] | None = None,
                  sidecars: SidecarBuilder | None = None) -> WrittenBundle:
@@ -102,7 +112,7 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def _write_records(raw: IO[bytes], records: Iterable[LeadCardRecord],
+def _write_records(raw: IO[bytes], records: Iterable[RecordLines],
                    gzip_records: bool) -> tuple[Counter[str], Counter[str], int]:
     labels: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -111,14 +121,17 @@ def _write_records(raw: IO[bytes], records: Iterable[LeadCardRecord],
     emit = raw.write if out is None else out.write
     buffer: list[bytes] = []
     try:
-        for record in records:
-            buffer.append(record.model_dump_json().encode() + b"\n")
-            labels[record.labels.execution_label or "unlabeled"] += 1
-            statuses[record.enrichment.status] += 1
-            count += 1
-            if len(buffer) >= MEMBER_RECORDS:
-                emit(b"".join(buffer))
+        for block in records:  # members of MEMBER_RECORDS lines, however the blocks come
+            labels.update(block.labels)
+            statuses.update(block.statuses)
+            count += len(block.lines)
+            lines = block.lines
+            while len(buffer) + len(lines) >= MEMBER_RECORDS:
+                take = MEMBER_RECORDS - len(buffer)
+                emit(b"".join(buffer + lines[:take]))
                 buffer.clear()
+                lines = lines[take:]
+            buffer.extend(lines)
         if buffer or count == 0:  # an empty records file is still a gzip file
             emit(b"".join(buffer))
     finally:

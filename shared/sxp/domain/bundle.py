@@ -7,6 +7,8 @@ A bundle is `lead_cards.jsonl.gz` (one `LeadCardRecord` per line) plus `manifest
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -111,6 +113,21 @@ class LeadCardRecord(_Strict):
     business: Business | None = None
     dnc: bool | None = Field(None, description="true when any phone is on a do-not-call list")
     provenance: Provenance
+
+
+@dataclass
+class RecordLines:
+    """Records as the records file holds them, in order: one compact JSON object per line,
+    with how many carry each execution label and enrichment status (the manifest's counts)."""
+
+    lines: list[bytes] = field(default_factory=list)
+    labels: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: LeadCardRecord) -> None:
+        self.lines.append(record.model_dump_json().encode() + b"\n")
+        self.labels[record.labels.execution_label or "unlabeled"] += 1
+        self.statuses[record.enrichment.status] += 1
 
 
 class ManifestFile(_Strict):

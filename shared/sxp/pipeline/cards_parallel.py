@@ -6,19 +6,17 @@ most of the step's time, so a large step hands chunks of profile rows to worker 
 in order. A worker returns each chunk as the step writes it — rows for `tmp_cards` in COPY's
 text format and the staged lines as a gzip member — so only bytes cross between processes
 (pickling the cards themselves cost half as much as scoring them) and the step's own process
-is left with the database work. Small steps (a drop of a few thousand) score in process:
-starting workers would cost more than it saves. Either way the bytes are the same, in the
-same order.
+is left with the database work (`worker_pool`). Small steps (a drop of a few thousand) score
+in process: starting workers would cost more than it saves. Either way the bytes are the
+same, in the same order.
 """
 
 from __future__ import annotations
 
 import gzip
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult
 from typing import Any
 
 import orjson
@@ -27,6 +25,7 @@ from sxp.adapters.postgres.cards import card_copy_rows
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Labeling, Ruleset
+from sxp.pipeline import worker_pool
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
 ProfileRows = list[tuple[Any, ...]]  # each in `SIGNAL_FIELDS` order (as Tier 1 is read)
@@ -103,17 +102,13 @@ def _encode_in_worker(rows: ProfileRows) -> CardChunk:
 
 def worker_count(profiles: int) -> int:
     """Worker processes for a step of `profiles` (0: score in this process)."""
-    from sxp.pipeline.ingest_parallel import worker_count as cores
-
-    return cores() if profiles >= MIN_PARALLEL_PROFILES and cores() > 1 else 0
+    return worker_pool.worker_count(profiles, MIN_PARALLEL_PROFILES)
 
 
 @contextmanager
 def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
     """A function from chunks of profile rows to chunks of encoded cards, in order: on
-    `workers` processes, or in this one when 0. The chunks are read on the caller's thread,
-    a few ahead of the one it gets back (so one connection serves the reads and the writes,
-    and memory holds a few chunks, never the step)."""
+    `workers` processes (`worker_pool`), or in this one when 0."""
     if workers == 0:
         encoder = CardEncoder(ruleset)
 
@@ -122,20 +117,8 @@ def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
 
         yield in_process
         return
-    from sxp.pipeline.ingest_parallel import parser_context
-
-    pool = parser_context().Pool(workers, initializer=_start_worker, initargs=(ruleset,))
-    try:
+    with worker_pool.worker_pool(workers, _start_worker, (ruleset,)) as pool:
         def on_workers(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
-            pending: deque[AsyncResult[CardChunk]] = deque()
-            for rows in chunks:
-                pending.append(pool.apply_async(_encode_in_worker, (rows,)))
-                if len(pending) > workers:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
+            return worker_pool.map_in_order(pool, _encode_in_worker, chunks, workers)
 
         yield on_workers
-    finally:
-        pool.terminate()
-        pool.join()

@@ -17,10 +17,9 @@ identical. Nothing is written for a consumer with nothing to receive.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import orjson
 
@@ -32,6 +31,7 @@ from sxp.adapters.postgres.audit import record_event
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
+from sxp.domain.bundle import RecordLines
 from sxp.domain.handoff import (
     DNC_CONTENT_TYPE,
     DNC_FILE,
@@ -46,11 +46,10 @@ from sxp.domain.handoff import (
 from sxp.domain.privacy import keyed_hash, normalized_subject
 from sxp.logs import get_logger
 from sxp.pipeline.deliver import schedule_attempt
+from sxp.pipeline.export_parallel import Encoder, record_encoder, worker_count
 from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of, report_progress
 
 log = get_logger("export")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,8 +117,7 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
     phone_checks: list[repo.PhoneCheck] = []
-    records = repo.iter_batch_records(conn, batch, rejected, phone_checks=phone_checks,
-                                      suppressed=_suppressed_points(app, conn))
+    rows = repo.iter_batch_rows(conn, batch, suppressed=_suppressed_points(app, conn))
     max_age = app.ruleset().dnc.max_age_days
     previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
     versions = repo.batch_versions(conn, batch.id)
@@ -144,22 +142,23 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
-    written = write_bundle(app.store, _reporting(records, batch.card_count), rejected=rejected,
-                           batch_id=batch.id, env=batch.env, created_at=batch.created_at,
-                           folder=folder,
-                           gzip_records=app.settings.export_gzip, sidecars=sidecars)
+    def record_blocks(encode: Encoder) -> Iterator[RecordLines]:
+        done = 0
+        for chunk in encode(rows):
+            rejected.extend(chunk.rejected)
+            phone_checks.extend(chunk.phone_checks)
+            done += len(chunk.records.lines) + len(chunk.rejected)
+            report_progress(done, batch.card_count, "cards")
+            yield chunk.records
+        report_progress(done, batch.card_count, "cards")  # the last, even of none
+
+    with record_encoder(worker_count(batch.card_count)) as encode:
+        written = write_bundle(app.store, record_blocks(encode), rejected=rejected,
+                               batch_id=batch.id, env=batch.env, created_at=batch.created_at,
+                               folder=folder, gzip_records=app.settings.export_gzip,
+                               sidecars=sidecars)
     conn.commit()
     return written
-
-
-def _reporting(records: Iterable[T], total: int, every: int = 1000) -> Iterator[T]:
-    """The records, reporting every `every` how many of the batch's cards have passed."""
-    done = 0
-    for done, record in enumerate(records, 1):
-        if done % every == 0:
-            report_progress(done, total, "cards")
-        yield record
-    report_progress(done, total, "cards")
 
 
 def _suppressed_points(app: App, conn: repo.Conn) -> repo.PointFilter | None:

@@ -22,7 +22,12 @@ from pydantic import ValidationError
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
-from sxp.domain.bundle import LeadCardRecord, Profile, describe_validation_error
+from sxp.domain.bundle import (
+    LeadCardRecord,
+    Profile,
+    RecordLines,
+    describe_validation_error,
+)
 from sxp.domain.handoff import CardVersion, IndexEntry
 
 Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
@@ -30,6 +35,7 @@ PointFilter = Callable[[str, str], bool]  # (kind, e-mail or phone) -> suppresse
 READY_STATES = ("enriched", "not_found", "ineligible")
 EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
 HANDOFF_LOCK_KEY = 0x5358_4853  # card writers hold it shared (see migration 068)
+FETCH_ROWS = 2000  # rows per fetch of a batch's records, and per chunk a worker encodes
 
 
 @dataclass(frozen=True)
@@ -146,35 +152,53 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
                        created_at)
 
 
-def iter_batch_records(conn: Conn, batch: ExportBatch, rejected: list[tuple[int, str]],
-                       fetch_size: int = 2000, *, suppressed: PointFilter | None = None,
-                       phone_checks: list[PhoneCheck] | None = None
-                       ) -> Iterator[LeadCardRecord]:
-    """Stream the batch's cards as Lead Card records (server-side cursor, card id order).
-
-    A card whose data does not make a valid record is skipped and added to `rejected` as
-    (card id, reason without values); `publish_batch` takes it out of the batch. With
-    `suppressed`, e-mails and phones it names are left out (a contact left with neither goes).
-    With `phone_checks`, each record's phones are added to it with when their DNC status was
-    checked (the answer that gave them)."""
+def iter_batch_rows(conn: Conn, batch: ExportBatch, *, suppressed: PointFilter | None = None
+                    ) -> Iterator[list[dict[str, Any]]]:
+    """Stream the batch's cards as rows for `encode_record_rows`, in chunks of `FETCH_ROWS`
+    (server-side cursor, card id order). With `suppressed`, e-mails and phones it names are
+    left out (a contact left with neither goes)."""
+    fetch_size = FETCH_ROWS
     with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
         cur.itersize = fetch_size
         cur.execute(query("exports", "batch_records"),
                     {"batch_id": batch.id, "include_contact": batch.include_contact})
-        for row in cur:
-            if suppressed is not None and row["contacts"]:
-                row["contacts"] = _without_suppressed(row["contacts"], suppressed)
-            try:
-                record = record_from_row(row)
-            except ValidationError as exc:
-                rejected.append((int(row["id"]), describe_validation_error(exc)))
-                continue
-            if phone_checks is not None and record.contact is not None:
-                checked = _phone_checked_at(row["contacts"] or [])
-                phone_checks.extend(
-                    PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
-                    for i, phone in enumerate(record.contact.phones))
-            yield record
+        while rows := cur.fetchmany(fetch_size):
+            if suppressed is not None:
+                for row in rows:
+                    if row["contacts"]:
+                        row["contacts"] = _without_suppressed(row["contacts"], suppressed)
+            yield rows
+
+
+@dataclass
+class EncodedRecords:
+    """A chunk of the batch's rows as the records file takes them."""
+
+    records: RecordLines
+    rejected: list[tuple[int, str]]  # (card id, reason without values): left out
+    phone_checks: list[PhoneCheck]  # each record's phones, with when their DNC was checked
+
+
+def encode_record_rows(rows: list[dict[str, Any]]) -> EncodedRecords:
+    """The rows as Lead Card records, one JSON line each (pure: the export's workers run it).
+
+    A row whose data does not make a valid record is left out and named in `rejected`;
+    `publish_batch` takes its card out of the batch. Each record's phones are listed with when
+    their DNC status was checked (the answer that gave them)."""
+    out = EncodedRecords(RecordLines(), [], [])
+    for row in rows:
+        try:
+            record = record_from_row(row)
+        except ValidationError as exc:
+            out.rejected.append((int(row["id"]), describe_validation_error(exc)))
+            continue
+        if record.contact is not None:
+            checked = _phone_checked_at(row["contacts"] or [])
+            out.phone_checks.extend(
+                PhoneCheck(record.card_id, i, phone.dnc, checked.get(phone.number))
+                for i, phone in enumerate(record.contact.phones))
+        out.records.add(record)
+    return out
 
 
 @dataclass(frozen=True)
