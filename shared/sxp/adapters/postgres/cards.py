@@ -138,15 +138,15 @@ def copy_card_rows(conn: psycopg.Connection[Any], rows: bytes) -> None:
 
 def apply_card_copy(conn: psycopg.Connection[Any], *, reenrich_on_input_change: bool,
                     reenrich_min_age_s: float, verdicts: Verdicts | None = None) -> int:
-    """Send the cards of changed profiles that the re-enrichment rule reopens (and refused
-    ones) back to the gate, then insert new cards and refresh changed ones from tmp_cards, each
-    waiting one with the gate decision `verdicts` gives (none: fresh, for the next gate pass);
-    returns cards written."""
-    conn.execute(query("cards", "reopen_enrichment"),
-                 {"on_input_change": reenrich_on_input_change, "min_age_s": reenrich_min_age_s})
+    """Insert new cards and refresh changed ones from tmp_cards, each waiting one with the gate
+    decision `verdicts` gives (none: fresh, for the next gate pass); a changed card that was
+    refused, or that the re-enrichment rule reopens, goes back to the gate with it. Returns
+    cards written."""
     verdicts = verdicts or NO_VERDICTS
     upsert = sql.SQL(query("cards", "upsert_cards")).format(verdict=verdicts.sql)
-    return int(conn.execute(upsert, verdicts.params).rowcount)
+    params = {**verdicts.params, "on_input_change": reenrich_on_input_change,
+              "min_age_s": reenrich_min_age_s}
+    return int(conn.execute(upsert, params).rowcount)
 
 
 # -- label ---------------------------------------------------------------------------------

@@ -16,8 +16,12 @@ ORDER BY p.id
 -- cards come labeled (under the rules file's version of the cards step): the label step
 -- finds them current. The verdict is the gate's decision the builder stores (NULL: fresh, the
 -- next gate pass decides; `budget_exhausted`: eligible and waiting; else the reason it is
--- refused), for new cards and for waiting ones refreshed (`reopen_enrichment` has made a
--- changed refused card, or one to look up again, waiting)
+-- refused), for new cards and for waiting ones refreshed. A changed card goes back to the gate
+-- (and takes the verdict) when it waits, or was refused; an enriched or not-found one when the
+-- rules file's re-enrichment rule says so (its new inputs differ from those of its lookup, and
+-- the lookup is older than the window); otherwise the stored answer stands. Deciding this in
+-- the conflict's update, from the stored row, costs nothing more per card: a separate update
+-- joining tmp_cards to lead_cards was planned as a scan of all the cards, once per chunk.
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
     readiness_score, base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,
     execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at, enrich_state,
@@ -33,32 +37,24 @@ ON CONFLICT (profile_id) DO UPDATE SET
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
     base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
     -- derived from the profile, always current; the inputs of the card's lookup are kept in
-    -- lookup_inputs, and `reopen_enrichment` decides whether it is looked up again
+    -- lookup_inputs, and the enrich_state below decides whether it is looked up again
     enrich_inputs = EXCLUDED.enrich_inputs,
     persona = EXCLUDED.persona, tribe = EXCLUDED.tribe, audience_pool = EXCLUDED.audience_pool,
     execution_label = EXCLUDED.execution_label, ruleset_version = EXCLUDED.ruleset_version,
     rules_fired = EXCLUDED.rules_fired, labeled_hash = EXCLUDED.labeled_hash,
     labeled_at = now(),
-    enrich_state = CASE WHEN c.enrich_state = 'new' THEN EXCLUDED.enrich_state
-                        ELSE c.enrich_state END,
-    enrich_reason = CASE WHEN c.enrich_state = 'new' THEN EXCLUDED.enrich_reason
-                         ELSE c.enrich_reason END,
+    enrich_state = CASE WHEN c.enrich_state IN ('new', 'ineligible')
+                             OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
+                                 AND EXCLUDED.enrich_inputs IS DISTINCT FROM c.lookup_inputs
+                                 AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s))
+                        THEN EXCLUDED.enrich_state ELSE c.enrich_state END,
+    enrich_reason = CASE WHEN c.enrich_state IN ('new', 'ineligible')
+                              OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
+                                  AND EXCLUDED.enrich_inputs IS DISTINCT FROM c.lookup_inputs
+                                  AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s))
+                         THEN EXCLUDED.enrich_reason ELSE c.enrich_reason END,
     updated_at = now()
 WHERE c.profile_hash IS DISTINCT FROM EXCLUDED.profile_hash
-
--- name: reopen_enrichment
--- Before the refresh: cards whose profile changed (tmp_cards) go back to the gate: an
--- ineligible one always; an enriched or not-found one when the rules file's re-enrichment
--- rule says so (its new inputs differ from those of its lookup, and the lookup is older than
--- the window). Otherwise the stored answer stands. The refresh then decides them afresh.
-UPDATE execution.lead_cards c
-SET enrich_state = 'new', enrich_reason = NULL, updated_at = now()
-FROM tmp_cards t
-WHERE c.profile_id = t.profile_id AND c.profile_hash IS DISTINCT FROM t.profile_hash
-  AND (c.enrich_state = 'ineligible'
-       OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
-           AND t.enrich_inputs IS DISTINCT FROM c.lookup_inputs
-           AND c.enriched_at < now() - make_interval(secs => %(min_age_s)s)))
 
 -- name: reopen_stale_dnc
 -- Enriched cards of an enrichable label whose phones' do-not-call status is older than the
