@@ -34,6 +34,10 @@ from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_prog
 
 log = get_logger("cards")
 CHUNK_PROFILES = 5000  # profiles scored, copied and written together
+# a step that writes at least this many cards, and a tenth of the table (autovacuum's rule),
+# refreshes the planner's statistics before it commits, so the steps after it plan for the
+# table as it is now rather than as autovacuum last saw it
+STATISTICS_MIN_CARDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             staged = written = 0
             verdicts: gate_cards.Verdicts | None = None
             total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
+            cards_before = repo.card_count_estimate(conn)
             with (open(part, "wb") as out,  # gzip members, one per chunk
                   card_scorer(ruleset, worker_count(total)) as score):
                 rows = repo.iter_stale_profiles(conn, chunk_profiles,
@@ -82,6 +87,8 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
                     out.write(chunk.staged)
                     staged += chunk.count
                     report_progress(staged, total, "profiles")
+            if statistics_stale(written, cards_before):
+                repo.refresh_card_statistics(conn)
             if staged:
                 # written before the commit: a crash between the two re-stages the same cards
                 app.store.put_file(key, Path(part), content_type="application/gzip")
@@ -93,6 +100,12 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
     log.info("cards built", extra={"source_file_id": source_file_id, "cards": written,
                                    "staged": staged})
     return CardsResult(cards_written=written, stage_key=key if staged else None)
+
+
+def statistics_stale(written: int, cards_before: int) -> bool:
+    """Whether writing `written` cards to a table of `cards_before` (as the planner knew it)
+    leaves its statistics stale."""
+    return written >= STATISTICS_MIN_CARDS and written * 10 >= cards_before
 
 
 def _verdicts(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset) -> gate_cards.Verdicts:

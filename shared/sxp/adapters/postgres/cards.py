@@ -60,6 +60,18 @@ def _count(conn: psycopg.Connection[Any], statement: LiteralString,
     return int(row["n"]) if row else 0
 
 
+def card_count_estimate(conn: psycopg.Connection[Any]) -> int:
+    """How many cards the planner believes lead_cards holds (0 before its first ANALYZE)."""
+    row = conn.execute("SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class"
+                       " WHERE oid = 'execution.lead_cards'::regclass").fetchone()
+    return int(row["n"]) if row else 0
+
+
+def refresh_card_statistics(conn: psycopg.Connection[Any]) -> None:
+    """ANALYZE lead_cards (migration 088: the step's role may, through one function)."""
+    conn.execute("SELECT execution.refresh_card_statistics()")
+
+
 def start_card_copy(conn: psycopg.Connection[Any]) -> None:
     conn.execute(
         # keep the key: without it the cards step at 1M took 95 s instead of 51 (Postgres 86 s
