@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass, field
 
 from sxp.domain.normalize import normalize_handle
 from sxp.domain.quality import RowRejected
@@ -47,6 +48,22 @@ def normalized_subject(kind: str, value: str) -> str:
 def keyed_hash(key: bytes, kind: str, normalized: str) -> str:
     """HMAC-SHA256 of `kind:normalized` under the privacy key, hex."""
     return hmac.new(key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class SuppressedPoints:
+    """Whether an e-mail or phone is on the suppression list: called as (kind, value). A value
+    (picklable, so the export's workers filter the contacts they read), with its key and
+    hashes kept out of its repr."""
+
+    key: bytes = field(repr=False)
+    hashes: frozenset[str] = field(repr=False)
+
+    def __call__(self, kind: str, value: str) -> bool:
+        try:
+            return keyed_hash(self.key, kind, normalized_subject(kind, value)) in self.hashes
+        except ValueError:
+            return False
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:

@@ -43,10 +43,10 @@ from sxp.domain.handoff import (
     Producer,
     dnc_status,
 )
-from sxp.domain.privacy import keyed_hash, normalized_subject
+from sxp.domain.privacy import SuppressedPoints
 from sxp.logs import get_logger
 from sxp.pipeline.deliver import schedule_attempt
-from sxp.pipeline.export_parallel import Encoder, record_encoder, worker_count
+from sxp.pipeline.export_parallel import Encoder, SliceSource, record_encoder, worker_count
 from sxp.pipeline.jobs import ExportPayload, check_lease, payload_of, report_progress
 
 log = get_logger("export")
@@ -117,7 +117,8 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     folder = batch.manifest_key.rsplit("/", 1)[0] + "/"
     rejected: list[tuple[int, str]] = []
     phone_checks: list[repo.PhoneCheck] = []
-    rows = repo.iter_batch_rows(conn, batch, suppressed=_suppressed_points(app, conn))
+    source = SliceSource(conn, app.database_uri, app.settings.db_role,
+                         _suppressed_points(app, conn))
     max_age = app.ruleset().dnc.max_age_days
     previous_sha = repo.manifest_sha256_of(conn, batch.previous_batch_id)
     versions = repo.batch_versions(conn, batch.id)
@@ -142,9 +143,9 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 
-    def record_blocks(encode: Encoder) -> Iterator[RecordLines]:
+    def record_blocks(encode: Encoder, slices: list[repo.BatchSlice]) -> Iterator[RecordLines]:
         done = 0
-        for chunk in encode(rows):
+        for chunk in encode(slices):
             rejected.extend(chunk.rejected)
             phone_checks.extend(chunk.phone_checks)
             done += len(chunk.records.lines) + len(chunk.rejected)
@@ -152,8 +153,9 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
             yield chunk.records
         report_progress(done, batch.card_count, "cards")  # the last, even of none
 
-    with record_encoder(worker_count(batch.card_count)) as encode:
-        written = write_bundle(app.store, record_blocks(encode), rejected=rejected,
+    with (repo.reading_batch(conn, batch) as slices,
+          record_encoder(source, worker_count(batch.card_count)) as encode):
+        written = write_bundle(app.store, record_blocks(encode, slices), rejected=rejected,
                                batch_id=batch.id, env=batch.env, created_at=batch.created_at,
                                folder=folder, gzip_records=app.settings.export_gzip,
                                sidecars=sidecars)
@@ -161,20 +163,10 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
     return written
 
 
-def _suppressed_points(app: App, conn: repo.Conn) -> repo.PointFilter | None:
+def _suppressed_points(app: App, conn: repo.Conn) -> SuppressedPoints | None:
     """Whether an e-mail or phone is on the suppression list (None: no contact point is)."""
     hashes = suppressions.hashes_of(conn, ("email", "phone"))
-    if not hashes:
-        return None
-    key = app.privacy_key()
-
-    def suppressed(kind: str, value: str) -> bool:
-        try:
-            return keyed_hash(key, kind, normalized_subject(kind, value)) in hashes
-        except ValueError:
-            return False
-
-    return suppressed
+    return SuppressedPoints(app.privacy_key(), frozenset(hashes)) if hashes else None
 
 
 def publish_export_batch(conn: repo.Conn, batch: repo.ExportBatch, written: WrittenBundle,

@@ -30,14 +30,20 @@ def worker_count(items: int, min_parallel: int) -> int:
 @contextmanager
 def worker_pool(workers: int, initializer: Callable[..., None] | None = None,
                 initargs: tuple[Any, ...] = ()) -> Iterator[Pool]:
-    """`workers` processes from the parser forkserver, stopped on the way out."""
+    """`workers` processes from the parser forkserver, stopped on the way out: let finish
+    (their exit finalizers run: the export's close their connections) when the work is done,
+    killed when it failed."""
     from sxp.pipeline.ingest_parallel import parser_context
 
     pool = parser_context().Pool(workers, initializer=initializer, initargs=initargs)
     try:
         yield pool
-    finally:
+    except BaseException:
         pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
         pool.join()
 
 

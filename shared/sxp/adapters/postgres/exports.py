@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
@@ -35,7 +36,7 @@ PointFilter = Callable[[str, str], bool]  # (kind, e-mail or phone) -> suppresse
 READY_STATES = ("enriched", "not_found", "ineligible")
 EXPORT_LOCK_KEY = 0x5358_5040  # one exporter at a time per database
 HANDOFF_LOCK_KEY = 0x5358_4853  # card writers hold it shared (see migration 068)
-FETCH_ROWS = 2000  # rows per fetch of a batch's records, and per chunk a worker encodes
+FETCH_ROWS = 2000  # records per slice of a batch: one fetch, one chunk a worker encodes
 
 
 @dataclass(frozen=True)
@@ -152,22 +153,58 @@ def claim_batch(conn: Conn, consumer: Consumer, *, batch_id: str, env: str, mani
                        created_at)
 
 
-def iter_batch_rows(conn: Conn, batch: ExportBatch, *, suppressed: PointFilter | None = None
-                    ) -> Iterator[list[dict[str, Any]]]:
-    """Stream the batch's cards as rows for `encode_record_rows`, in chunks of `FETCH_ROWS`
-    (server-side cursor, card id order). With `suppressed`, e-mails and phones it names are
-    left out (a contact left with neither goes)."""
-    fetch_size = FETCH_ROWS
-    with conn.transaction(), conn.cursor(name=f"export_{batch.id}") as cur:
-        cur.itersize = fetch_size
-        cur.execute(query("exports", "batch_records"),
-                    {"batch_id": batch.id, "include_contact": batch.include_contact})
-        while rows := cur.fetchmany(fetch_size):
-            if suppressed is not None:
-                for row in rows:
-                    if row["contacts"]:
-                        row["contacts"] = _without_suppressed(row["contacts"], suppressed)
-            yield rows
+@dataclass(frozen=True)
+class BatchSlice:
+    """A run of a batch's records, by card id (both ends included): what one fetch reads and
+    one worker encodes."""
+
+    batch_id: str
+    include_contact: bool
+    first_card: int
+    last_card: int
+
+
+@contextlib.contextmanager
+def reading_batch(conn: Conn, batch: ExportBatch) -> Iterator[list[BatchSlice]]:
+    """A repeatable-read transaction over the batch, for as long as its records are read (on
+    this connection, or on others that take its snapshot, `export_snapshot`), and the batch's
+    records as slices of `FETCH_ROWS` cards in card id order."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        ids = [r["card_id"] for r in conn.execute(query("exports", "batch_record_ids"),
+                                                  {"batch_id": batch.id})]
+        yield [BatchSlice(batch.id, batch.include_contact, ids[i],
+                          ids[min(i + FETCH_ROWS, len(ids)) - 1])
+               for i in range(0, len(ids), FETCH_ROWS)]
+
+
+def export_snapshot(conn: Conn) -> str:
+    """The snapshot of the connection's open transaction (`reading_batch`), for another
+    session to read the batch as this one does, while this transaction lasts."""
+    row = conn.execute("SELECT pg_export_snapshot() AS snapshot").fetchone()
+    assert row is not None
+    return str(row["snapshot"])
+
+
+def read_slice(conn: Conn, part: BatchSlice, *, snapshot: str | None = None,
+               suppressed: PointFilter | None = None) -> list[dict[str, Any]]:
+    """One slice's rows for `encode_record_rows`: in the caller's transaction, or with
+    `snapshot` in one of its own that sees what the exporting one sees. With `suppressed`,
+    e-mails and phones it names are left out (a contact left with neither goes)."""
+    params = {"batch_id": part.batch_id, "include_contact": part.include_contact,
+              "first_card": part.first_card, "last_card": part.last_card}
+    if snapshot is None:
+        rows = conn.execute(query("exports", "batch_records"), params).fetchall()
+    else:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            rows = conn.execute(query("exports", "batch_records"), params).fetchall()
+    if suppressed is not None:
+        for row in rows:
+            if row["contacts"]:
+                row["contacts"] = _without_suppressed(row["contacts"], suppressed)
+    return rows
 
 
 @dataclass

@@ -1,6 +1,7 @@
 -- Export batches (execution.export_batches), the cards they take and the records of them.
 
 -- name: batch_records
+-- one slice of the batch's records (card ids from first to last), as the records file takes them
 SELECT lc.id, lc.profile_id, lc.platform, lc.handle, lc.profile_hash, lc.readiness,
        lc.readiness_score, lc.base_confidence, lc.persona, lc.tribe, lc.audience_pool,
        lc.execution_label, lc.ruleset_version, lc.rules_fired, lc.labeled_at, lc.enrich_state,
@@ -27,7 +28,14 @@ LEFT JOIN LATERAL (
         ORDER BY b.confidence DESC NULLS LAST, b.id) AS businesses
     FROM contact.businesses b WHERE b.card_id = lc.id AND %(include_contact)s) bz ON true
 WHERE bc.batch_id = %(batch_id)s AND bc.action = 'record'
+  AND bc.card_id BETWEEN %(first_card)s AND %(last_card)s
 ORDER BY bc.card_id
+
+-- name: batch_record_ids
+-- the batch's records in card id order (`batch_records` reads them a slice at a time)
+SELECT card_id FROM execution.batch_cards
+WHERE batch_id = %(batch_id)s AND action = 'record'
+ORDER BY card_id
 
 -- name: claim_cards
 -- The consumer's next span of the handoff sequence: up to `limit` places after its cursor and
