@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -105,11 +106,14 @@ def _name_case(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=8192)
 def us_location(location: str | None) -> tuple[str, str, str | None] | None:
     """(city, two-letter state, zip or None) for a US city location, else None.
 
     A bare two-letter code needs a comma before it or capitals (`Austin TX`), so that
-    `living in la` is not read as Louisiana.
+    `living in la` is not read as Louisiana. Remembered for the last 8,192 texts: a pool's
+    locations are mostly the same few thousand cities, written the same few ways (the cards
+    step parses one per profile).
     """
     if not location:
         return None
