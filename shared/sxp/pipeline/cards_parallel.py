@@ -97,7 +97,8 @@ def _start_worker(ruleset: Ruleset) -> None:
 
 def _encode_in_worker(rows: ProfileRows) -> CardChunk:
     assert _worker_encoder is not None, "worker started without its ruleset"
-    return _worker_encoder.encode(rows)
+    with worker_pool.collection_paused():
+        return _worker_encoder.encode(rows)
 
 
 def worker_count(profiles: int) -> int:

@@ -89,6 +89,7 @@ def _encode_in_worker(part: repo.BatchSlice) -> repo.EncodedRecords:
     if _worker_conn is None:  # one connection per worker, closed as the worker exits
         _worker_conn = connection_factory(reader.database_uri, reader.role)()
         util.Finalize(None, _worker_conn.close, exitpriority=10)
-    rows = repo.read_slice(_worker_conn, part, snapshot=reader.snapshot,
-                           suppressed=reader.suppressed)
-    return repo.encode_record_rows(rows)
+    with worker_pool.collection_paused():
+        rows = repo.read_slice(_worker_conn, part, snapshot=reader.snapshot,
+                               suppressed=reader.suppressed)
+        return repo.encode_record_rows(rows)

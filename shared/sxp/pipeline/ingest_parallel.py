@@ -12,7 +12,6 @@ submits the chunks in block order, so the result equals the in-process path; at 
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections import deque
@@ -36,6 +35,7 @@ from sxp.pipeline.ingest_rows import (
     process_records,
 )
 from sxp.pipeline.jobs import check_lease
+from sxp.pipeline.worker_pool import collection_paused
 
 BLOCK_BYTES = 4 << 20  # about 12,000 rows of 330 bytes per block
 # files smaller than this are parsed in-process (starting workers costs more than it saves)
@@ -100,8 +100,7 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
     """Worker side: one block of JSONL lines -> COPY chunk, normalized lines (written to
     `normalized_path` when there are any), rejects. On the native path when it is built and
     `native` is set, otherwise in Python; both give the same result."""
-    gc.disable()  # a block's objects all live until it is done: collecting them is wasted work
-    try:
+    with collection_paused():  # a block's objects all live until it is done
         module = load_native() if native else None
         fallback: list[int] = []
         if module is not None:
@@ -118,8 +117,6 @@ def process_block(first_line: int, block: bytes, max_row_bytes: int, platform_hi
                             default_scraped_at, writer, sink)
             writer.flush()
             chunk, normalized = collect.chunk, bytes(sink.normalized)
-    finally:
-        gc.enable()
     if normalized:
         with open(normalized_path, "wb") as out:
             out.write(normalized)
