@@ -67,6 +67,8 @@ def record_encoder(source: SliceSource, workers: int) -> Iterator[Encoder]:
 
 @dataclass(frozen=True)
 class _WorkerReader:
+    """What a worker reads its slices with (handed over once, as the worker starts)."""
+
     database_uri: str = field(repr=False)
     role: str | None
     snapshot: str

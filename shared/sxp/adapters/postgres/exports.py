@@ -168,7 +168,8 @@ class BatchSlice:
 def reading_batch(conn: Conn, batch: ExportBatch) -> Iterator[list[BatchSlice]]:
     """A repeatable-read transaction over the batch, for as long as its records are read (on
     this connection, or on others that take its snapshot, `export_snapshot`), and the batch's
-    records as slices of `FETCH_ROWS` cards in card id order."""
+    records as slices of `FETCH_ROWS` cards in card id order. Call it on an idle connection:
+    the isolation level is set by the transaction's first statement."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         ids = [r["card_id"] for r in conn.execute(query("exports", "batch_record_ids"),
