@@ -1,7 +1,7 @@
 """A large batch's records are read and encoded on worker processes: the same lines, cards left
 out and phone checks as in process, chunk for chunk, read under the exporting transaction's
-snapshot, suppressed contact points left out; the bundle they make verifies; the workers close
-their connections."""
+snapshot, suppressed contact points left out; the bundle they make verifies; no worker's
+connection outlives the pool."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_workers_see_the_batch_as_the_exporting_transaction_does(
     assert not any(b"changed_meanwhile" in line for line in lines)
 
 
-def test_workers_close_their_connections(app: App, seed: Seed,
+def test_no_worker_connection_outlives_the_pool(app: App, seed: Seed,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     seed(6)
     monkeypatch.setattr(exports_repo, "FETCH_ROWS", 2)
