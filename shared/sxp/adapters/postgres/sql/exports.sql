@@ -43,24 +43,10 @@ ORDER BY card_id
 -- and does not hold in this version becomes a record; a ready card it holds but no longer
 -- wants, a withdrawal; an erased card it was ever given, an `erased` withdrawal; the rest
 -- only move the cursor.
-WITH bound AS (
+WITH first_cards AS MATERIALIZED (
     -- each side stops at `limit` places by its index: a batch costs its span, not the rest
-    -- of the sequence
-    SELECT max(seq) AS seq_to FROM (
-        SELECT seq FROM (
-            (SELECT handoff_seq AS seq FROM execution.lead_cards
-             WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
-             ORDER BY handoff_seq LIMIT %(limit)s)
-            UNION ALL
-            (SELECT handoff_seq FROM execution.card_tombstones
-             WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
-             ORDER BY handoff_seq LIMIT %(limit)s)
-        ) places ORDER BY seq LIMIT %(limit)s) first_places
-), span AS MATERIALIZED (
-    -- what the consumer holds, probed card by card (not a scan of all it holds)
-    SELECT lc.id, lc.version,
-           (SELECT cc.version FROM execution.consumer_cards cc
-            WHERE cc.consumer_id = %(consumer_id)s AND cc.card_id = lc.id) AS held,
+    -- of the sequence; the cards' side is read once, for the bound and for the span
+    SELECT lc.id, lc.version, lc.handoff_seq,
            coalesce(
              ((%(labels)s::text[] IS NULL AND lc.execution_label IS DISTINCT FROM 'hold')
                OR lc.execution_label = ANY(%(labels)s::text[]))
@@ -69,7 +55,23 @@ WITH bound AS (
            lc.labeled_at IS NOT NULL AND lc.export_error IS NULL
            AND lc.enrich_state IN ('enriched', 'not_found', 'ineligible') AS ready
     FROM execution.lead_cards lc
-    WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= (SELECT seq_to FROM bound)
+    WHERE lc.handoff_seq > %(cursor)s AND lc.handoff_seq <= %(watermark)s
+    ORDER BY lc.handoff_seq LIMIT %(limit)s
+), bound AS (
+    SELECT max(seq) AS seq_to FROM (
+        SELECT seq FROM (
+            SELECT handoff_seq AS seq FROM first_cards
+            UNION ALL
+            (SELECT handoff_seq FROM execution.card_tombstones
+             WHERE handoff_seq > %(cursor)s AND handoff_seq <= %(watermark)s
+             ORDER BY handoff_seq LIMIT %(limit)s)
+        ) places ORDER BY seq LIMIT %(limit)s) first_places
+), span AS MATERIALIZED (
+    -- what the consumer holds, probed card by card (not a scan of all it holds)
+    SELECT f.id, f.version, f.wanted, f.ready,
+           (SELECT cc.version FROM execution.consumer_cards cc
+            WHERE cc.consumer_id = %(consumer_id)s AND cc.card_id = f.id) AS held
+    FROM first_cards f WHERE f.handoff_seq <= (SELECT seq_to FROM bound)
 ), gone AS (
     SELECT t.card_id, t.version, cc.version AS held
     FROM execution.card_tombstones t
