@@ -69,8 +69,6 @@ def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str,
         pytest.fail("the native extension is not built (make builds it)")
     if kind == "native_two_savepoints":
         monkeypatch.setattr(profiles, "SAVEPOINTS_PER_INGEST", 2)
-    _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]], make_filter(),
-           tuple_fields)
     chunks = [
         _new(0, 10),                                      # new keys only
         [*_new(10, 15), _profile("e2", "E2 new", 12)],    # an earlier file's key, changed
@@ -80,12 +78,21 @@ def test_chunks_land_the_same_whichever_way_tier1_is_asked(app: App, kind: str,
         [_profile("n7", "N7", 9), *_new(25, 30),          # this file's key, older, unchanged
          _profile("n8", "N8", 10), _profile("e1", "E1", 5)],  # both exactly as Tier 1 has them
     ]
-    before = _xid(app)
-    result = _merge(app, THIS, chunks, make_filter(), tuple_fields)
-    # one transaction id for the ingest, one per savepoint that wrote, one for each _xid()
-    subtransactions = _xid(app) - before - 2
-    assert subtransactions == {"native": 3, "native_two_savepoints": 2,
-                               "native_filter_only": 3}.get(kind, 0)
+    expected = {"native": 3, "native_two_savepoints": 2, "native_filter_only": 3}.get(kind, 0)
+    for attempt in range(3):  # the counter is global: another session may take an id meanwhile
+        if attempt:  # (an autoanalyze does); then Tier 1 is emptied, refilled and measured again
+            with app.connect() as conn:
+                conn.execute("DELETE FROM social.raw_social_profiles")
+                conn.commit()
+        _merge(app, EARLIER, [[_profile(f"e{i}", f"E{i}", 5) for i in range(5)]],
+               make_filter(), tuple_fields)
+        before = _xid(app)
+        result = _merge(app, THIS, chunks, make_filter(), tuple_fields)
+        # one transaction id for the ingest, one per savepoint that wrote, one for each _xid()
+        subtransactions = _xid(app) - before - 2
+        if subtransactions == expected:
+            break
+    assert subtransactions == expected
     with app.connect() as conn:
         rows = conn.execute("SELECT handle, display_name, source_file_id, first_seen, last_seen"
                             " FROM social.raw_social_profiles").fetchall()
