@@ -1,6 +1,8 @@
 """The compiled ruleset gives exactly the labels and rules fired of the reference engine
 (`rules.label`), on the shipped rules file and on a ruleset that exercises every operator,
-both label modes, priority ties and labels that test earlier labels."""
+both label modes, priority ties, labels that test earlier (and later) labels, keywords on
+texts that are not ASCII (where ignoring case is more than lowering) and rules file text that
+must stay a value."""
 
 from __future__ import annotations
 
@@ -16,11 +18,16 @@ from ..profile_rows import profile_rows
 
 FIELDS: dict[str, list[Any]] = {
     "bio": [None, "", "Realtor in Austin", "personal TRAINER  and coach", "just vibes",
-            "lash   tech", "owner of roofco.com", 42],
+            "lash   tech", "owner of roofco.com", 42, "REALTOR", "realtors", "xrealtor",
+            "lash\u00a0tech", "lash\ttech", "\u212aw caf\u00e9 owner", "CAF\u00c9 OWNER",
+            "caf\u00e9owner", "re\u0131ltor \u017ftraße", "\u0130nk stra\u00dfe shop",
+            "pilates_studio", "co-founder", "CO-FOUNDER!", "cofounder", "ﬁtness ﬂow",
+            "p\u0131lates", "\u017ftra!", "KILT", "a kilt", "k\u0131lt"],
     "followers": [None, 0, 5, 999, 1000, 250_000, "many", 3.5],
     "platform": [None, "x", "tiktok", "threads"],
     "is_verified": [None, True, False],
     "tags": [None, [], ["a"], "a"],
+    "after": [None, "", "given"],
     "has_person_name": [None, True, False],
     "readiness_score": [None, 0.0, 0.35, 0.9, 1.0],
 }
@@ -48,6 +55,8 @@ SYNTHETIC = {
          "set": {"best": "ne"}, "priority": 2},
         {"id": "r.exists", "when": {"field": "tags", "op": "exists"},
          "set": {"first": "tags"}},
+        {"id": "r.self", "when": {"field": "first", "op": "eq", "value": "none"},
+         "set": {"first": "self", "after": "self"}},
         {"id": "r.missing", "when": {"field": "tags", "op": "exists", "value": False},
          "set": {"after": "no_tags"}},
         {"id": "r.gt", "when": {"field": "readiness_score", "op": "gt", "value": 0.35},
@@ -56,6 +65,21 @@ SYNTHETIC = {
          "set": {"best": "low"}, "priority": 9},
         {"id": "r.chain", "when": {"field": "first", "op": "in", "value": ["kw", "big"]},
          "set": {"after": "chained"}},
+        {"id": "r.unicode", "when": {"field": "bio", "op": "contains_any",
+                                     "value": ["café owner", "straße", "kw shop", "fitness",
+                                               "k\u0131lt"]},
+         "set": {"first": "unicode", "after": "unicode"}},
+        {"id": "r.ascii", "when": {"field": "bio", "op": "contains_any",
+                                   "value": ["co-founder", "realtor", "pilates", "stra"]},
+         "set": {"after": "ascii"}, "priority": 4},
+        {"id": "r.label_words", "when": {"field": "first", "op": "contains_any",
+                                         "value": ["KW", "tags"]},
+         "set": {"after": "label_words"}},
+        {"id": "r.later_label", "when": {"field": "after", "op": "exists"},
+         "set": {"first": "after_known"}},
+        {"id": "'), __import__('os').system('false'), (\"", "priority": 1,
+         "when": {"field": "platform", "op": "gt", "value": "tiktok"},
+         "set": {"best": "\"'; raise SystemExit  # "}},
     ],
     "gate": {"enrichable_labels": ["kw"]},
 }
