@@ -31,6 +31,7 @@ profile's scrape time, so the same profile always gives the same card.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,14 @@ class ProfileSignals:
     likes: int | None = None
     account_created_at: datetime | None = None
     bio_has_contact: bool = False
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ProfileSignals:
+        """`ProfileSignals(*row)` for a full row in `SIGNAL_FIELDS` order, without the frozen
+        `__init__`'s setattr per field (the cards step builds a million of them)."""
+        profile = object.__new__(cls)
+        profile.__dict__.update(zip(SIGNAL_FIELDS, row, strict=True))
+        return profile
 
 
 # the order of a profile row as the cards step reads it from Tier 1 (a tuple, not a dict)
@@ -183,10 +192,28 @@ def _round4(value: float) -> float:
     return value if value == 0.0 or value == 1.0 else round(value, 4)
 
 
-def scored_facts(profile: ProfileSignals, scores: CardScores) -> dict[str, Any]:
+def scored_facts(p: ProfileSignals, scores: CardScores) -> dict[str, Any]:
     """The facts of a card just scored: what `label_facts` gives for the rows it is stored as
-    (so the cards step labels the cards it builds, and the label step finds them current)."""
-    return label_facts(vars(profile), vars(scores))
+    (so the cards step labels the cards it builds, and the label step finds them current).
+    `label_facts(vars(p), vars(scores))`, read from the attributes (tests hold it to that)."""
+    inputs = scores.enrich_inputs
+    signals = scores.signals
+    return {
+        "platform": p.platform, "handle": p.handle, "display_name": p.display_name,
+        "bio": p.bio, "bio_url": p.bio_url, "location": p.location,
+        "is_verified": bool(p.is_verified), "followers": p.followers,
+        "following": p.following, "posts": p.posts, "likes": p.likes,
+        "bio_has_contact": bool(p.bio_has_contact),
+        "account_age_days": signals.get("account_age_days"),
+        "engagement_ratio": signals.get("engagement_ratio"),
+        "readiness": scores.readiness,
+        "readiness_score": float(scores.readiness_score or 0),
+        "base_confidence": float(scores.base_confidence or 0),
+        "has_person_name": bool(inputs.get("first_name") and inputs.get("last_name")),
+        "has_us_location": bool(inputs.get("city") and inputs.get("state")),
+        "has_domain": bool(inputs.get("domain")),
+        "us_state": inputs.get("state"), "city": inputs.get("city"),
+    }
 
 
 def label_facts(profile: dict[str, Any], card: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,8 @@ _HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "coach",
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "md", "phd", "dds", "cpa", "esq", "rn"})
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*$")
 _SEPARATORS = re.compile(r"\s*(?:[|•·/]|\s[-–—]\s|,).*$")
+# a character every separator has: without one, `_SEPARATORS` cannot match (a cheaper search)
+_SEPARATOR_CHARS = re.compile(r"[|•·/,\-–—]").search
 _COUNTRY_SUFFIX = re.compile(
     r"[,\s]+(?:usa|u\.s\.a\.?|us|u\.s\.?|united states(?: of america)?)$", re.IGNORECASE)
 _ZIP = re.compile(r"[,\s]+(\d{5})(?:-\d{4})?$")
@@ -73,7 +75,9 @@ def person_name(display_name: str | None) -> tuple[str, str] | None:
     """(first, last) when the display name looks like a person's name, else None."""
     if not display_name:
         return None
-    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", display_name).strip())
+    text = unicodedata.normalize("NFKC", display_name).strip()
+    if _SEPARATOR_CHARS(text):
+        text = _SEPARATORS.sub("", text)
     # emoji and other symbols separate a name from decoration: keep the first segment
     marked = text.translate(_ASCII_MARKS) if text.isascii() else "".join(
         "|" if _is_mark(ch) else ch for ch in text)
@@ -168,7 +172,9 @@ def company_domain(bio_url: str | None, bio: str | None) -> str | None:
         domain = _clean_host(host)
         if domain:
             return domain
-    for match in _DOMAIN_IN_TEXT.finditer(bio or ""):
+    if not bio or "." not in bio:  # every domain `_DOMAIN_IN_TEXT` finds has a dot
+        return None
+    for match in _DOMAIN_IN_TEXT.finditer(bio):
         domain = _clean_host(match.group(1))
         if domain:
             return domain

@@ -57,7 +57,7 @@ class CardEncoder:
         """Each stale profile row as its card: the profile, its scores, its labels."""
         out = []
         for row in rows:
-            profile = ProfileSignals(*row)
+            profile = ProfileSignals.from_row(row)
             scores = score_card(profile)
             out.append((profile, scores, self._label(scored_facts(profile, scores))))
         return out

@@ -9,11 +9,13 @@ import pytest
 from sxp.domain.cards import (
     CONFIDENCE_WEIGHTS,
     READINESS_WEIGHTS,
+    SIGNAL_FIELDS,
     CardScores,
     ProfileSignals,
     label_facts,
     readiness_tier,
     score_card,
+    scored_facts,
     signal_components,
 )
 from sxp.domain.enrichability import derive_inputs
@@ -126,3 +128,16 @@ def test_cards_of_drawn_profiles_are_the_documented_formula_to_the_byte() -> Non
         card, documented = score_card(p), _documented_card(p)
         assert card == documented
         assert orjson.dumps(vars(card)) == orjson.dumps(vars(documented))  # key order too
+
+
+def test_a_profile_from_its_row_is_the_profile_and_its_facts_are_the_stored_cards() -> None:
+    for row in profile_rows(3000):
+        built = ProfileSignals(**row)
+        from_row = ProfileSignals.from_row(tuple(row[name] for name in SIGNAL_FIELDS))
+        assert from_row == built and vars(from_row) == vars(built)
+        card = score_card(built)
+        facts = scored_facts(from_row, card)
+        reference = label_facts(vars(built), vars(card))
+        assert facts == reference and list(facts) == list(reference)
+    with pytest.raises(ValueError):
+        ProfileSignals.from_row((1, "x", "synthetic", "h", SCRAPED))  # a row cut short

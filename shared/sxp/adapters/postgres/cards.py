@@ -84,14 +84,15 @@ def start_card_copy(conn: psycopg.Connection[Any]) -> None:
         " ON COMMIT DROP")
 
 
-_CARD_COLUMNS = ("profile_id, platform, handle, profile_hash, readiness, readiness_score,"
-                 " base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,"
-                 " execution_label, ruleset_version, rules_fired, labeled_hash")
+# the order `card_copy_rows` writes a row's values in: each card's seven free texts together
+# (checked for escapes at once), after the numbers and the ruleset's few values
+_CARD_COLUMNS = ("profile_id, readiness_score, base_confidence, persona, tribe, audience_pool,"
+                 " execution_label, ruleset_version, platform, handle, profile_hash, readiness,"
+                 " signals, enrich_inputs, rules_fired, labeled_hash")
 # COPY's text format: a backslash, a tab, a newline or a carriage return in a value is escaped
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 _NEEDS_ESCAPE_BUT_TAB = re.compile(r"[\\\n\r]").search
-_LABEL_COLUMNS = ("persona", "tribe", "audience_pool", "execution_label")
 
 
 def _copy_field(value: object) -> str:
@@ -112,32 +113,34 @@ def card_copy_rows(cards: Iterable[tuple[ProfileSignals, CardScores, Labeling]],
     characters), and escaped one by one only when the check finds something; labels and the
     version are the ruleset's few values, escaped once each."""
     lines = []
-    constants: dict[str | None, str] = {}
+    label_texts: dict[tuple[str | None, ...], str] = {}  # the ruleset's few label tuples
     scores_text: dict[float, str] = {}  # 4-decimal scores: few values, each written once
     version = _copy_field(ruleset_version)
+    dumps = orjson.dumps
     for profile, scores, labeling in cards:
         texts: tuple[str, ...] = (
             profile.platform, profile.handle, profile.content_hash, scores.readiness,
-            orjson.dumps(scores.signals).decode(), orjson.dumps(scores.enrich_inputs).decode(),
-            orjson.dumps(labeling.rules_fired).decode())
+            dumps(scores.signals).decode(), dumps(scores.enrich_inputs).decode(),
+            dumps(labeling.rules_fired).decode())
         joined = "\t".join(texts)
+        content_hash = profile.content_hash
         if joined.count("\t") != 6 or _NEEDS_ESCAPE_BUT_TAB(joined):
             texts = tuple(map(_copy_field, texts))
-        platform, handle, content_hash, readiness, signals, inputs, fired = texts
+            joined, content_hash = "\t".join(texts), texts[2]
         labels = labeling.labels
-        persona, tribe, pool, execution = (
-            constants.get(value) or constants.setdefault(value, _copy_field(value))
-            for value in map(labels.get, _LABEL_COLUMNS))
+        key = (labels.get("persona"), labels.get("tribe"), labels.get("audience_pool"),
+               labels.get("execution_label"))
+        label_text = label_texts.get(key)
+        if label_text is None:
+            label_text = label_texts[key] = "\t".join(map(_copy_field, key))
         readiness_score = scores_text.get(scores.readiness_score)
         if readiness_score is None:
             readiness_score = scores_text[scores.readiness_score] = str(scores.readiness_score)
         confidence = scores_text.get(scores.base_confidence)
         if confidence is None:
             confidence = scores_text[scores.base_confidence] = str(scores.base_confidence)
-        lines.append(f"{profile.profile_id}\t{platform}\t{handle}\t{content_hash}\t{readiness}"
-                     f"\t{readiness_score}\t{confidence}\t{signals}\t{inputs}"
-                     f"\t{persona}\t{tribe}\t{pool}\t{execution}\t{version}\t{fired}"
-                     f"\t{content_hash}@{version}")
+        lines.append(f"{profile.profile_id}\t{readiness_score}\t{confidence}\t{label_text}"
+                     f"\t{version}\t{joined}\t{content_hash}@{version}")
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
