@@ -7,7 +7,7 @@ A batch is `reserved` by the gate, `running` while the enrich step calls provide
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -77,10 +77,16 @@ class CardOutcome:
 
 
 def set_card_outcomes(conn: Conn, outcomes: Sequence[CardOutcome]) -> None:
-    """Each card's outcome, in the given order (the batch's card order: locks taken as a
-    card-by-card writer takes them), pipelined in one round trip."""
-    with conn.cursor() as cur:
-        cur.executemany(query("batches", "set_card_outcome"), [asdict(o) for o in outcomes])
+    """Each card's outcome (one per card), by one statement, after the cards are locked in
+    id order (as the other writers of cards lock theirs)."""
+    if not outcomes:
+        return
+    card_ids = [o.card_id for o in outcomes]
+    conn.execute(query("batches", "lock_cards"), {"card_ids": card_ids})
+    conn.execute(query("batches", "set_card_outcomes"), {
+        "card_ids": card_ids, "states": [o.state for o in outcomes],
+        "reasons": [o.reason for o in outcomes], "dnc": [o.dnc for o in outcomes],
+        "phones_checked": [o.phones_checked for o in outcomes]})
 
 
 def close_done(conn: Conn, batch_id: str, *, spent: int, enriched: int, not_found: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.providers.base import LookupResponse, LookupResult
 
 
@@ -91,44 +92,29 @@ def clear_cards(conn: psycopg.Connection[Any], card_ids: Sequence[int]) -> None:
     conn.execute("DELETE FROM contact.businesses WHERE card_id = ANY(%s::bigint[])", (ids,))
 
 
-_UPSERT_CONTACT = (
-    "INSERT INTO contact.contacts (card_id, provider, provider_record_id, call_id,"
-    " fetched_at, confidence, first_name, last_name, emails, phones)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (card_id, provider) DO UPDATE SET"
-    " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
-    " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
-    " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
-    " emails = EXCLUDED.emails, phones = EXCLUDED.phones")
-_UPSERT_BUSINESS = (
-    "INSERT INTO contact.businesses (card_id, provider, provider_record_id, call_id,"
-    " fetched_at, confidence, name, domain, industry, employee_count, city, state)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (card_id, provider) DO UPDATE SET"
-    " provider_record_id = EXCLUDED.provider_record_id, call_id = EXCLUDED.call_id,"
-    " fetched_at = EXCLUDED.fetched_at, confidence = EXCLUDED.confidence,"
-    " name = EXCLUDED.name, domain = EXCLUDED.domain, industry = EXCLUDED.industry,"
-    " employee_count = EXCLUDED.employee_count, city = EXCLUDED.city,"
-    " state = EXCLUDED.state")
-
-
 def upsert_results(conn: psycopg.Connection[Any],
                    answers: Sequence[tuple[LookupResult, str, int]], *,
                    fetched_at: datetime) -> None:
     """Write each (result, provider, call id)'s person and business (idempotent on
-    (card_id, provider)), in order, pipelined: one round trip for the lot, not one per card."""
-    people = [(r.card_id, provider, p.provider_record_id, call_id, fetched_at, p.confidence,
-               p.first_name, p.last_name, Jsonb([e.model_dump() for e in p.emails]),
-               Jsonb([ph.model_dump() for ph in p.phones]))
-              for r, provider, call_id in answers if (p := r.person) is not None]
-    firms = [(r.card_id, provider, b.provider_record_id, call_id, fetched_at, b.confidence,
-              b.name, b.domain, b.industry, b.employee_count, b.city, b.state)
-             for r, provider, call_id in answers if (b := r.business) is not None]
-    with conn.cursor() as cur:
-        if people:
-            cur.executemany(_UPSERT_CONTACT, people)
-        if firms:
-            cur.executemany(_UPSERT_BUSINESS, firms)
+    (card_id, provider)), in order, one statement for each table (the rows as one JSON
+    document): a pair given twice keeps its last answer, as writing them one after another
+    would."""
+    people: dict[tuple[int, str], dict[str, Any]] = {}
+    firms: dict[tuple[int, str], dict[str, Any]] = {}
+    for r, provider, call_id in answers:
+        key = {"card_id": r.card_id, "provider": provider, "call_id": call_id}
+        if (p := r.person) is not None:
+            people[r.card_id, provider] = {**key, **p.model_dump(
+                include={"provider_record_id", "confidence", "first_name", "last_name",
+                         "emails", "phones"})}
+        if (b := r.business) is not None:
+            firms[r.card_id, provider] = {**key, **b.model_dump()}
+    if people:
+        conn.execute(query("contacts", "upsert_contacts"),
+                     {"fetched_at": fetched_at, "rows": Jsonb(list(people.values()))})
+    if firms:
+        conn.execute(query("contacts", "upsert_businesses"),
+                     {"fetched_at": fetched_at, "rows": Jsonb(list(firms.values()))})
 
 
 def clear_answers_before(conn: psycopg.Connection[Any], before: datetime) -> int:
