@@ -18,7 +18,9 @@ local comparisons instead of a walk over the models or a call per condition:
 A keyword test (`contains_any`) of ASCII keywords on an ASCII text searches the text lowered
 with the same pattern matching case: the same answer (for ASCII characters, ignoring case is
 matching the lowered letter, and lowering changes no character's class or the length), at half
-the cost of the case-ignoring search. The text is lowered once per card, for all its tests.
+the cost of the case-ignoring search; and only when the lowered text holds the first part of
+one of the keywords (a substring test), as every match does. The text is lowered once per
+card, for all its tests.
 
 A comparison (`gt`, `gte`, `lt`, `lte`) whose operands cannot be compared is false, as in the
 reference: inline when the fact is a plain int or float and the value a number, else through
@@ -181,6 +183,25 @@ class _LabelerWriter:
         if not read_once or not all(word.isascii() for word in words):
             return f"({v} is not None and {search}(str({v})) is not None)"
         self._lowered.add(v)
-        matching_case = self.constant(re.compile(pattern.pattern).search)
-        return (f"({v}s is not None and ({matching_case}({v}l) if {v}l is not None"
-                f" else {search}({v}s)) is not None)")
+        matching_case = f"{self.constant(re.compile(pattern.pattern).search)}({v}l) is not None"
+        firsts = _first_parts(words)
+        if firsts:  # the pattern matches only where some keyword's first part is
+            present = " or ".join(f"{self.constant(part)} in {v}l" for part in firsts)
+            matching_case = f"(({present}) and {matching_case})"
+        return (f"({v}s is not None and ({matching_case} if {v}l is not None"
+                f" else {search}({v}s) is not None))")
+
+
+def _first_parts(words: tuple[str, ...]) -> list[str]:
+    """The first part of each keyword as `keyword_pattern` matches it (casefolded), without
+    those holding another (where the longer is, the shorter is): a text in which none is found
+    cannot match. Empty when a keyword has no part (its pattern needs no text at all)."""
+    parts = [word.casefold().split() for word in words]
+    if not all(parts):
+        return []
+    firsts = sorted({p[0] for p in parts}, key=len)
+    kept: list[str] = []
+    for part in firsts:
+        if not any(shorter in part for shorter in kept):
+            kept.append(part)
+    return kept

@@ -35,7 +35,9 @@ SYNTHETIC = {
     "version": "test-ops",
     "labels": [{"name": "first", "mode": "first_match", "default": "none"},
                {"name": "best", "mode": "priority"},
-               {"name": "after", "mode": "first_match", "default": "d"}],
+               {"name": "after", "mode": "first_match", "default": "d"},
+               {"name": "blank", "mode": "first_match", "default": "d"},
+               {"name": "empty", "mode": "first_match", "default": "d"}],
     "rules": [
         {"id": "r.kw", "when": {"field": "bio", "op": "contains_any",
                                 "value": ["realtor", "personal trainer", "lash tech"]},
@@ -55,6 +57,11 @@ SYNTHETIC = {
          "set": {"best": "ne"}, "priority": 2},
         {"id": "r.exists", "when": {"field": "tags", "op": "exists"},
          "set": {"first": "tags"}},
+        {"id": "r.blank", "when": {"field": "bio", "op": "contains_any",
+                                   "value": ["  ", "xyzzy"]},  # a keyword of no word
+         "set": {"blank": "blank"}},
+        {"id": "r.empty", "when": {"field": "bio", "op": "contains_any", "value": []},
+         "set": {"empty": "empty"}},
         {"id": "r.self", "when": {"field": "first", "op": "eq", "value": "none"},
          "set": {"first": "self", "after": "self"}},
         {"id": "r.missing", "when": {"field": "tags", "op": "exists", "value": False},
