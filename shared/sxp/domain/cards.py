@@ -172,8 +172,12 @@ def score_card(p: ProfileSignals) -> CardScores:
             "person_name": person, "us_location": us_place, "domain": domain,
             "verified": verified, "account_age": age_r, "active": active},
     }
-    return CardScores(readiness=readiness_tier(readiness_score), readiness_score=readiness_score,
-                      base_confidence=base_confidence, signals=signals, enrich_inputs=inputs)
+    # `CardScores(...)` without the frozen __init__'s setattr per field (a million cards)
+    scores = object.__new__(CardScores)
+    scores.__dict__.update(readiness=readiness_tier(readiness_score),
+                           readiness_score=readiness_score, base_confidence=base_confidence,
+                           signals=signals, enrich_inputs=inputs)
+    return scores
 
 
 # the weights in the order `score_card` writes the terms out (the order of the dicts' keys,
