@@ -28,7 +28,7 @@ from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
 from sxp.domain.rules import Ruleset
 from sxp.logs import get_logger
-from sxp.pipeline.cards_parallel import card_scorer, worker_count
+from sxp.pipeline.cards_parallel import ProfileSource, card_scorer, worker_count
 from sxp.pipeline.gate import gate_basis, provider_chain
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
@@ -70,13 +70,13 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             repo.start_card_copy(conn)
             staged = written = 0
             verdicts: gate_cards.Verdicts | None = None
-            total = repo.count_stale_profiles(conn, source_file_id=source_file_id)
+            ranges = repo.stale_ranges(conn, chunk_profiles, source_file_id=source_file_id)
+            total = sum(r.count for r in ranges)
             cards_before = repo.card_count_estimate(conn)
+            source = ProfileSource(conn, app.database_uri, app.settings.db_role)
             with (open(part, "wb") as out,  # gzip members, one per chunk
-                  card_scorer(ruleset, worker_count(total)) as score):
-                rows = repo.iter_stale_profiles(conn, chunk_profiles,
-                                                source_file_id=source_file_id)
-                for chunk in score(rows):
+                  card_scorer(ruleset, source, worker_count(total)) as score):
+                for chunk in score(ranges):
                     check_lease()
                     if verdicts is None:  # one basis for the whole step
                         verdicts = _verdicts(app, conn, ruleset)

@@ -1,14 +1,16 @@
-"""Score, label and encode the cards step's profiles on both cores.
+"""Read, score, label and encode the cards step's profiles on both cores.
 
 Scoring (`score_card`) and labeling (the rules file) are pure Python per profile and take
-most of the step's time, so a large step hands chunks of profile rows to worker processes
-(the ingest parsers' forkserver, `ingest_parallel.parser_context`) and gets the chunks back
-in order. A worker returns each chunk as the step writes it — rows for `tmp_cards` in COPY's
-text format and the staged lines as a gzip member — so only bytes cross between processes
-(pickling the cards themselves cost half as much as scoring them) and the step's own process
-is left with the database work (`worker_pool`). Small steps (a drop of a few thousand) score
-in process: starting workers would cost more than it saves. Either way the bytes are the
-same, in the same order.
+most of the step's time, so a large step hands runs of stale profiles (`cards.ProfileRange`)
+to worker processes (the ingest parsers' forkserver, `ingest_parallel.parser_context`) and
+gets the chunks back in order. A worker reads its run's profiles itself, on its own
+connection (the step's role) in a transaction that takes the step's snapshot, so it sees them
+exactly as the step does; the step's process fetching and pickling a million rows across cost
+it as much as the upsert. A worker returns each chunk as the step writes it — rows for
+`tmp_cards` in COPY's text format and the staged lines as a gzip member — so only bytes come
+back (`worker_pool`). Small steps (a drop of a few thousand) read and score in process:
+starting workers would cost more than it saves. Either way the bytes are the same, in the
+same order.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing import util
 from typing import Any
 
 import orjson
+import psycopg
 
-from sxp.adapters.postgres.cards import card_copy_rows
+from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres.cards import ProfileRange, card_copy_rows
+from sxp.adapters.postgres.connection import DictConnection, connection_factory
+from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import Labeling, Ruleset
@@ -43,7 +50,17 @@ class CardChunk:
     staged: bytes  # the staged JSONL lines, one gzip member (members concatenate to one file)
 
 
-Scorer = Callable[[Iterable[ProfileRows]], Iterator[CardChunk]]
+Scorer = Callable[[Iterable[ProfileRange]], Iterator[CardChunk]]
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    """Where the stale profiles are read: the step's connection (in its transaction), and
+    what a worker needs to read them as it does (the database, the role)."""
+
+    conn: psycopg.Connection[Any]
+    database_uri: str = field(repr=False)
+    role: str | None
 
 
 class CardEncoder:
@@ -87,39 +104,61 @@ def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
         }) + b"\n"
 
 
+@dataclass(frozen=True)
+class _WorkerSetup:
+    """What a worker scores and reads with (handed over once, as the worker starts)."""
+
+    ruleset: Ruleset
+    database_uri: str = field(repr=False)
+    role: str | None
+    snapshot: str
+
+
+_worker_setup: _WorkerSetup | None = None
 _worker_encoder: CardEncoder | None = None
+_worker_conn: DictConnection | None = None
 
 
-def _start_worker(ruleset: Ruleset) -> None:
-    global _worker_encoder
-    _worker_encoder = CardEncoder(ruleset)
+def _start_worker(setup: _WorkerSetup) -> None:
+    global _worker_setup, _worker_encoder
+    _worker_setup, _worker_encoder = setup, CardEncoder(setup.ruleset)
 
 
-def _encode_in_worker(rows: ProfileRows) -> CardChunk:
-    assert _worker_encoder is not None, "worker started without its ruleset"
+def _encode_in_worker(part: ProfileRange) -> CardChunk:
+    global _worker_conn
+    setup, encoder = _worker_setup, _worker_encoder
+    assert setup is not None and encoder is not None, "worker started without its setup"
+    if _worker_conn is None:  # one connection per worker, closed as the worker exits
+        _worker_conn = connection_factory(setup.database_uri, setup.role)()
+        util.Finalize(None, _worker_conn.close, exitpriority=10)
     with worker_pool.collection_paused():
-        return _worker_encoder.encode(rows)
+        rows = repo.read_stale_profiles(_worker_conn, part, snapshot=setup.snapshot)
+        return encoder.encode(rows)
 
 
 def worker_count(profiles: int) -> int:
-    """Worker processes for a step of `profiles` (0: score in this process)."""
+    """Worker processes for a step of `profiles` (0: read and score in this process)."""
     return worker_pool.worker_count(profiles, MIN_PARALLEL_PROFILES)
 
 
 @contextmanager
-def card_scorer(ruleset: Ruleset, workers: int) -> Iterator[Scorer]:
-    """A function from chunks of profile rows to chunks of encoded cards, in order: on
-    `workers` processes (`worker_pool`), or in this one when 0."""
+def card_scorer(ruleset: Ruleset, source: ProfileSource, workers: int) -> Iterator[Scorer]:
+    """A function from runs of stale profiles (read in the step's transaction on
+    `source.conn`) to their encoded cards, in order: on `workers` processes, or in this one
+    when 0."""
     if workers == 0:
         encoder = CardEncoder(ruleset)
 
-        def in_process(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
-            return (encoder.encode(rows) for rows in chunks)
+        def in_process(parts: Iterable[ProfileRange]) -> Iterator[CardChunk]:
+            return (encoder.encode(repo.read_stale_profiles(source.conn, part))
+                    for part in parts)
 
         yield in_process
         return
-    with worker_pool.worker_pool(workers, _start_worker, (ruleset,)) as pool:
-        def on_workers(chunks: Iterable[ProfileRows]) -> Iterator[CardChunk]:
-            return worker_pool.map_in_order(pool, _encode_in_worker, chunks, workers)
+    setup = _WorkerSetup(ruleset, source.database_uri, source.role,
+                         export_snapshot(source.conn))
+    with worker_pool.worker_pool(workers, _start_worker, (setup,)) as pool:
+        def on_workers(parts: Iterable[ProfileRange]) -> Iterator[CardChunk]:
+            return worker_pool.map_in_order(pool, _encode_in_worker, parts, workers)
 
         yield on_workers

@@ -4,7 +4,7 @@ Reading a batch's rows (psycopg making a million dicts, their jsonb decoded) and
 each as a Lead Card record and writing its JSON line (pydantic) took most of the export's
 time, on one core. A large batch is read a slice at a time (`exports.BatchSlice`) by worker
 processes (`worker_pool`), each on its own connection, in a transaction that takes the
-exporting one's snapshot (`exports.export_snapshot`): they see the batch exactly as the
+exporting one's snapshot (`snapshots.export_snapshot`): they see the batch exactly as the
 exporting transaction does. They return the records' lines, the cards left out and the
 phones' DNC checks, in order; this process writes the file. Small batches are read and
 encoded in process. Either way the records file has the same bytes (`bundle_files` cuts its
@@ -20,6 +20,7 @@ from multiprocessing import util
 
 from sxp.adapters.postgres import exports as repo
 from sxp.adapters.postgres.connection import DictConnection, connection_factory
+from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.privacy import SuppressedPoints
 from sxp.pipeline import worker_pool
 
@@ -56,7 +57,7 @@ def record_encoder(source: SliceSource, workers: int) -> Iterator[Encoder]:
 
         yield in_process
         return
-    reader = _WorkerReader(source.database_uri, source.role, repo.export_snapshot(source.conn),
+    reader = _WorkerReader(source.database_uri, source.role, export_snapshot(source.conn),
                            source.suppressed)
     with worker_pool.worker_pool(workers, _start_worker, (reader,)) as pool:
         def on_workers(slices: Iterable[repo.BatchSlice]) -> Iterator[repo.EncodedRecords]:

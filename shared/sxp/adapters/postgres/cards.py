@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import orjson
@@ -17,6 +18,7 @@ from psycopg.rows import tuple_row
 
 from sxp.adapters.postgres.gate_cards import NO_VERDICTS, Verdicts
 from sxp.adapters.postgres.named_sql import query
+from sxp.adapters.postgres.snapshots import reading_as
 from sxp.domain.cards import CardScores, ProfileSignals
 from sxp.domain.rules import Labeling
 
@@ -32,25 +34,49 @@ def hold_profiles(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROFILES_LOCK,))
 
 
-def iter_stale_profiles(conn: psycopg.Connection[Any], chunk: int = 5000, *,
-                        source_file_id: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
-    """Tier 1 profiles with no card or a card built from older content (of one source file's
-    changes, when given), in chunks of rows: tuples of the fields of `ProfileSignals`, in
-    their order (`SIGNAL_FIELDS`; smaller to read and to hand to a worker than dicts).
+@dataclass(frozen=True)
+class ProfileRange:
+    """A run of the stale profiles, by id (both ends included): what one chunk of the cards
+    step reads, scores and writes."""
 
-    Uses a server-side cursor: call inside the caller's transaction.
-    """
-    with conn.cursor(name="sxp_stale_profiles", row_factory=tuple_row) as cur:
+    source_file_id: int | None
+    first_id: int
+    last_id: int
+    count: int
+
+
+def stale_ranges(conn: psycopg.Connection[Any], chunk: int = 5000, *,
+                 source_file_id: int | None = None) -> list[ProfileRange]:
+    """The stale profiles (with no card, or a card built from older content; of one source
+    file's changes, when given) as runs of `chunk` ids in id order. Only the ids are read,
+    through a server-side cursor: call inside the caller's transaction."""
+    ranges = []
+    with conn.cursor(name="sxp_stale_profile_ids", row_factory=tuple_row) as cur:
         cur.itersize = chunk
-        cur.execute(query("cards", "stale_profiles"), {"source_file_id": source_file_id})
+        cur.execute(query("cards", "stale_profile_ids"), {"source_file_id": source_file_id})
         while rows := cur.fetchmany(chunk):
-            yield rows
+            ranges.append(ProfileRange(source_file_id, rows[0][0], rows[-1][0], len(rows)))
+    return ranges
 
 
-def count_stale_profiles(conn: psycopg.Connection[Any], *,
-                         source_file_id: int | None = None) -> int:
-    """How many profiles `iter_stale_profiles` will give (a progress total)."""
-    return _count(conn, query("cards", "stale_profiles"), {"source_file_id": source_file_id})
+def read_stale_profiles(conn: psycopg.Connection[Any], part: ProfileRange, *,
+                        snapshot: str | None = None) -> list[tuple[Any, ...]]:
+    """The stale profiles of `part` as tuples of the fields of `ProfileSignals`, in their
+    order (`SIGNAL_FIELDS`; smaller to read and hand on than dicts): in the caller's
+    transaction, or with `snapshot` in one of its own that sees what the step's transaction
+    saw when it exported it (`snapshots.export_snapshot`)."""
+    params = {"source_file_id": part.source_file_id, "first_id": part.first_id,
+              "last_id": part.last_id}
+    if snapshot is None:
+        return _stale_profiles(conn, params)
+    with reading_as(conn, snapshot):
+        return _stale_profiles(conn, params)
+
+
+def _stale_profiles(conn: psycopg.Connection[Any],
+                    params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        return cur.execute(query("cards", "stale_profiles"), params).fetchall()
 
 
 def _count(conn: psycopg.Connection[Any], statement: LiteralString,

@@ -16,13 +16,13 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
+from sxp.adapters.postgres.snapshots import reading_as
 from sxp.domain.bundle import (
     LeadCardRecord,
     Profile,
@@ -167,7 +167,7 @@ class BatchSlice:
 @contextlib.contextmanager
 def reading_batch(conn: Conn, batch: ExportBatch) -> Iterator[list[BatchSlice]]:
     """A repeatable-read transaction over the batch, for as long as its records are read (on
-    this connection, or on others that take its snapshot, `export_snapshot`), and the batch's
+    this connection, or on others that take its snapshot: `snapshots`), and the batch's
     records as slices of `FETCH_ROWS` cards in card id order. Call it on an idle connection:
     the isolation level is set by the transaction's first statement."""
     with conn.transaction():
@@ -177,14 +177,6 @@ def reading_batch(conn: Conn, batch: ExportBatch) -> Iterator[list[BatchSlice]]:
         yield [BatchSlice(batch.id, batch.include_contact, ids[i],
                           ids[min(i + FETCH_ROWS, len(ids)) - 1])
                for i in range(0, len(ids), FETCH_ROWS)]
-
-
-def export_snapshot(conn: Conn) -> str:
-    """The snapshot of the connection's open transaction (`reading_batch`), for another
-    session to read the batch as this one does, while this transaction lasts."""
-    row = conn.execute("SELECT pg_export_snapshot() AS snapshot").fetchone()
-    assert row is not None
-    return str(row["snapshot"])
 
 
 def read_slice(conn: Conn, part: BatchSlice, *, snapshot: str | None = None,
@@ -197,9 +189,7 @@ def read_slice(conn: Conn, part: BatchSlice, *, snapshot: str | None = None,
     if snapshot is None:
         rows = conn.execute(query("exports", "batch_records"), params).fetchall()
     else:
-        with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        with reading_as(conn, snapshot):
             rows = conn.execute(query("exports", "batch_records"), params).fetchall()
     if suppressed is not None:
         for row in rows:

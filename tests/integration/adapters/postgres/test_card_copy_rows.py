@@ -77,6 +77,7 @@ def test_stale_profiles_are_read_in_the_order_of_the_card_signals(app: App) -> N
     """The cards step builds each profile from a row tuple: the query's columns must be the
     fields of `ProfileSignals`, in order."""
     with app.connect() as conn, conn.cursor() as cur:
-        cur.execute(query("cards", "stale_profiles") + " LIMIT 0", {"source_file_id": None})
+        cur.execute(query("cards", "stale_profiles") + " LIMIT 0",
+                    {"source_file_id": None, "first_id": 0, "last_id": 0})
         assert cur.description is not None
         assert tuple(column.name for column in cur.description) == SIGNAL_FIELDS

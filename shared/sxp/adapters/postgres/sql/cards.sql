@@ -1,8 +1,18 @@
 -- Lead cards (execution.lead_cards): built from Tier 1, labeled, gated.
 
--- name: stale_profiles
+-- name: stale_profile_ids
 -- every stale profile, or (with a source file) those the file changed: a file's changes name
 -- it (`source_file_id`), so its cards job reads them by index, not the whole pool
+SELECT p.id
+FROM social.raw_social_profiles p
+LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
+WHERE (c.id IS NULL OR c.profile_hash <> p.content_hash)
+  AND (%(source_file_id)s::bigint IS NULL OR p.source_file_id = %(source_file_id)s::bigint)
+ORDER BY p.id
+
+-- name: stale_profiles
+-- the stale profiles (as `stale_profile_ids` finds them) with ids from first to last, each
+-- with the fields of a card's signals (`SIGNAL_FIELDS`, in order)
 SELECT p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,
        p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.following, p.posts, p.likes,
        p.account_created_at, p.bio_has_contact
@@ -10,6 +20,7 @@ FROM social.raw_social_profiles p
 LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
 WHERE (c.id IS NULL OR c.profile_hash <> p.content_hash)
   AND (%(source_file_id)s::bigint IS NULL OR p.source_file_id = %(source_file_id)s::bigint)
+  AND p.id BETWEEN %(first_id)s AND %(last_id)s
 ORDER BY p.id
 
 -- name: upsert_cards
