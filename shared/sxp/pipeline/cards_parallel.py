@@ -19,7 +19,6 @@ import gzip
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import util
 from typing import Any
 
 import orjson
@@ -27,7 +26,7 @@ import psycopg
 
 from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.cards import ProfileRange, card_copy_rows
-from sxp.adapters.postgres.connection import DictConnection, connection_factory
+from sxp.adapters.postgres.connection import process_connection
 from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
 from sxp.domain.rule_compiler import compile_ruleset
@@ -116,7 +115,6 @@ class _WorkerSetup:
 
 _worker_setup: _WorkerSetup | None = None
 _worker_encoder: CardEncoder | None = None
-_worker_conn: DictConnection | None = None
 
 
 def _start_worker(setup: _WorkerSetup) -> None:
@@ -125,14 +123,11 @@ def _start_worker(setup: _WorkerSetup) -> None:
 
 
 def _encode_in_worker(part: ProfileRange) -> CardChunk:
-    global _worker_conn
     setup, encoder = _worker_setup, _worker_encoder
     assert setup is not None and encoder is not None, "worker started without its setup"
-    if _worker_conn is None:  # one connection per worker, closed as the worker exits
-        _worker_conn = connection_factory(setup.database_uri, setup.role)()
-        util.Finalize(None, _worker_conn.close, exitpriority=10)
+    conn = process_connection(setup.database_uri, setup.role)
     with worker_pool.collection_paused():
-        rows = repo.read_stale_profiles(_worker_conn, part, snapshot=setup.snapshot)
+        rows = repo.read_stale_profiles(conn, part, snapshot=setup.snapshot)
         return encoder.encode(rows)
 
 

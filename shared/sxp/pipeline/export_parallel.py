@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import util
 
 from sxp.adapters.postgres import exports as repo
-from sxp.adapters.postgres.connection import DictConnection, connection_factory
+from sxp.adapters.postgres.connection import process_connection
 from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.privacy import SuppressedPoints
 from sxp.pipeline import worker_pool
@@ -77,7 +76,6 @@ class _WorkerReader:
 
 
 _worker_reader: _WorkerReader | None = None
-_worker_conn: DictConnection | None = None
 
 
 def _start_worker(reader: _WorkerReader) -> None:
@@ -86,13 +84,10 @@ def _start_worker(reader: _WorkerReader) -> None:
 
 
 def _encode_in_worker(part: repo.BatchSlice) -> repo.EncodedRecords:
-    global _worker_conn
     reader = _worker_reader
     assert reader is not None, "worker started without its reader"
-    if _worker_conn is None:  # one connection per worker, closed as the worker exits
-        _worker_conn = connection_factory(reader.database_uri, reader.role)()
-        util.Finalize(None, _worker_conn.close, exitpriority=10)
+    conn = process_connection(reader.database_uri, reader.role)
     with worker_pool.collection_paused():
-        rows = repo.read_slice(_worker_conn, part, snapshot=reader.snapshot,
+        rows = repo.read_slice(conn, part, snapshot=reader.snapshot,
                                suppressed=reader.suppressed)
         return repo.encode_record_rows(rows)

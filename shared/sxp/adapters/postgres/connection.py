@@ -33,6 +33,21 @@ def connection_factory(uri: str, role: str | None = None) -> ConnectionFactory:
     return connect
 
 
+_process_connections: dict[tuple[str, str | None], DictConnection] = {}
+
+
+def process_connection(uri: str, role: str | None = None) -> DictConnection:
+    """This process's one connection to `uri` as `role`, opened on first use and closed as the
+    process exits (a worker process of `worker_pool`, which lets its workers finish)."""
+    from multiprocessing import util
+
+    conn = _process_connections.get((uri, role))
+    if conn is None:
+        conn = _process_connections[uri, role] = connection_factory(uri, role)()
+        util.Finalize(None, conn.close, exitpriority=10)
+    return conn
+
+
 def connection_pool(uri: str, role: str | None = None, *, max_size: int = 8) -> ConnectionPool:
     """A pool of autocommit connections switched to `role`, for a service that answers many
     short requests (the API): a read is one round trip, and writes that must commit together
