@@ -58,6 +58,8 @@ def test_workers_give_what_the_process_gives_in_order(app: App,
     assert [c.count for c in here] == [r.count for r in ranges]
     staged = gzip.decompress(b"".join(c.staged for c in here)).splitlines()
     assert [orjson.loads(line)["profile_id"] for line in staged] == ids
+    rows = b"".join(c.copy_rows for c in here).splitlines()
+    assert len({row.split(b"\t")[3] for row in rows}) >= 3  # personas differ across them
     assert MIN_PARALLEL_PROFILES > 300  # the step itself would score these in process
 
 
