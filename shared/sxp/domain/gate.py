@@ -75,18 +75,37 @@ class GatePlan:
 
 def ineligible_reason(card: GateCard, policy: GatePolicy, providers: Sequence[str]) -> str | None:
     """Why no provider of the waterfall may enrich the card, or None when one may."""
-    if card.execution_label is None:
+    return refusal(card.execution_label, card.readiness_score, card.base_confidence,
+                   card.enrich_inputs, policy, providers)
+
+
+def refusal(execution_label: str | None, readiness_score: float, base_confidence: float,
+            enrich_inputs: dict[str, Any], policy: GatePolicy,
+            providers: Sequence[str]) -> str | None:
+    """`ineligible_reason` of a card with these values (no `GateCard` built for it)."""
+    if execution_label is None:
         return UNLABELED
-    if card.execution_label not in policy.enrichable_labels:
-        return f"label_{card.execution_label}"
-    if card.readiness_score < policy.min_readiness_score:
+    if execution_label not in policy.enrichable_labels:
+        return f"label_{execution_label}"
+    if readiness_score < policy.min_readiness_score:
         return LOW_READINESS
-    if card.base_confidence < policy.min_base_confidence:
+    if base_confidence < policy.min_base_confidence:
         return LOW_CONFIDENCE
-    missing = [missing_for(card.enrich_inputs, p) for p in providers]
+    missing = [missing_for(enrich_inputs, p) for p in providers]
     if any(not m for m in missing):
         return None
     return missing[0][0]
+
+
+def built_decision(execution_label: str | None, readiness_score: float,
+                   base_confidence: float, enrich_inputs: dict[str, Any], policy: GatePolicy,
+                   providers: Sequence[str]) -> tuple[str, str]:
+    """The `(enrich_state, enrich_reason)` a card with these values is built with when the
+    gate's basis is known: refused (`ineligible` and why), or eligible and waiting for a pass
+    to buy it (`new`, `budget_exhausted`), as a gate pass would leave it."""
+    reason = refusal(execution_label, readiness_score, base_confidence, enrich_inputs, policy,
+                     providers)
+    return ("new", BUDGET_EXHAUSTED) if reason is None else ("ineligible", reason)
 
 
 def lookup_costs(card: GateCard, providers: Sequence[str], prices: PerProvider

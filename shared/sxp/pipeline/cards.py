@@ -26,9 +26,15 @@ from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import gate_cards, queue
 from sxp.adapters.postgres.queue import Job
 from sxp.bootstrap import App
-from sxp.domain.rules import Ruleset
+from sxp.domain.rules import ReenrichPolicy, Ruleset
 from sxp.logs import get_logger
-from sxp.pipeline.cards_parallel import ProfileSource, card_scorer, worker_count
+from sxp.pipeline.cards_parallel import (
+    CardBuild,
+    CardChunk,
+    ProfileSource,
+    card_scorer,
+    worker_count,
+)
 from sxp.pipeline.gate import gate_basis, provider_chain
 from sxp.pipeline.jobs import CardsPayload, check_lease, payload_of, report_progress
 
@@ -69,21 +75,16 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             repo.hold_profiles(conn)
             repo.start_card_copy(conn)
             staged = written = 0
-            verdicts: gate_cards.Verdicts | None = None
             ranges = repo.stale_ranges(conn, chunk_profiles, source_file_id=source_file_id)
             total = sum(r.count for r in ranges)
             cards_before = repo.card_count_estimate(conn)
             source = ProfileSource(conn, app.database_uri, app.settings.db_role)
+            build = _card_build(app, conn, ruleset) if ranges else CardBuild("")
             with (open(part, "wb") as out,  # gzip members, one per chunk
-                  card_scorer(ruleset, source, worker_count(total)) as score):
+                  card_scorer(ruleset, build, source, worker_count(total)) as score):
                 for chunk in score(ranges):
                     check_lease()
-                    if verdicts is None:  # one basis for the whole step
-                        verdicts = _verdicts(app, conn, ruleset)
-                    repo.copy_card_rows(conn, chunk.copy_rows)
-                    written += repo.apply_card_copy(
-                        conn, reenrich_on_input_change=policy.on_input_change,
-                        reenrich_min_age_s=policy.min_age_days * 86400, verdicts=verdicts)
+                    written += write_chunk(conn, chunk, policy)
                     out.write(chunk.staged)
                     staged += chunk.count
                     report_progress(staged, total, "profiles")
@@ -108,14 +109,36 @@ def statistics_stale(written: int, cards_before: int) -> bool:
     return written >= STATISTICS_MIN_CARDS and written * 10 >= cards_before
 
 
-def _verdicts(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset) -> gate_cards.Verdicts:
+def write_chunk(conn: psycopg.Connection[Any], chunk: CardChunk, policy: ReenrichPolicy) -> int:
+    """A chunk's new cards copied into lead_cards, its changed ones upserted. A card another
+    step built meanwhile for one of the new profiles fails the copy: then the chunk's new
+    cards are upserted too (the savepoint undoes the copy), as the rows of a changed card."""
+    written = 0
+    upserted = [chunk.changed_cards]
+    if chunk.new_cards:
+        try:
+            with conn.transaction():
+                written += repo.copy_new_cards(conn, chunk.new_cards)
+        except psycopg.errors.UniqueViolation:
+            log.info("cards built meanwhile by another step: upserting the chunk's new cards")
+            upserted.append(chunk.new_cards)
+    rows = b"".join(upserted)
+    if rows:
+        repo.copy_card_rows(conn, rows)
+        written += repo.apply_card_copy(conn, reenrich_on_input_change=policy.on_input_change,
+                                        reenrich_min_age_s=policy.min_age_days * 86400)
+    return written
+
+
+def _card_build(app: App, conn: psycopg.Connection[Any], ruleset: Ruleset) -> CardBuild:
     """The cards are written with the gate's decision when they are judged under the basis
     the gate passes record (this step's rules file and provider chain), so no pass rewrites a
     million fresh cards only to decide them; under another basis they are left fresh."""
+    labeled_at = repo.transaction_time(conn)
     chain = provider_chain(app.settings.enrich_provider)
     if not gate_cards.adopt_basis(conn, gate_basis(ruleset, chain)):
-        return gate_cards.NO_VERDICTS
-    return gate_cards.verdicts(ruleset.gate, chain)
+        return CardBuild(labeled_at)
+    return CardBuild(labeled_at, ruleset.gate, chain)
 
 
 def run_job(app: App, job: Job) -> None:

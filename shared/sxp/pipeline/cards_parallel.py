@@ -8,7 +8,10 @@ connection (the step's role) in a transaction that takes the step's snapshot, so
 exactly as the step does; the step's process fetching and pickling a million rows across cost
 it as much as the upsert. A worker returns each chunk as the step writes it — rows for
 `tmp_cards` in COPY's text format and the staged lines as a gzip member — so only bytes come
-back (`worker_pool`). Small steps (a drop of a few thousand) read and score in process:
+back (`worker_pool`). A chunk's cards of profiles that had none and those refreshed come
+back apart: the step copies the first straight into lead_cards and upserts the others. Each
+card carries the gate's decision under the step's basis (`CardBuild`, `gate.built_decision`),
+so Postgres computes none of it. Small steps (a drop of a few thousand) read and score in process:
 starting workers would cost more than it saves. Either way the bytes are the same, in the
 same order.
 """
@@ -25,16 +28,18 @@ import orjson
 import psycopg
 
 from sxp.adapters.postgres import cards as repo
-from sxp.adapters.postgres.cards import ProfileRange, card_copy_rows
+from sxp.adapters.postgres.cards import FRESH, BuiltCard, ProfileRange, card_copy_rows
 from sxp.adapters.postgres.connection import process_connection
 from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
+from sxp.domain.gate import built_decision
 from sxp.domain.rule_compiler import compile_ruleset
-from sxp.domain.rules import Labeling, Ruleset
+from sxp.domain.rules import GatePolicy, Labeling, Ruleset
 from sxp.pipeline import worker_pool
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
-ProfileRows = list[tuple[Any, ...]]  # each in `SIGNAL_FIELDS` order (as Tier 1 is read)
+ProfileRows = list[tuple[Any, ...]]  # each in `SIGNAL_FIELDS` order
+StaleRows = list[tuple[Any, ...]]  # each as `ProfileRows`' then whether it has a card (as read)
 MIN_PARALLEL_PROFILES = 40_000
 CARDS_STAGE_VERSION = "sxp.lead_card_stage.v1"
 STAGE_GZIP_LEVEL = 1
@@ -45,7 +50,8 @@ class CardChunk:
     """One chunk of cards as the step writes them."""
 
     count: int
-    copy_rows: bytes  # `tmp_cards` rows, COPY text format
+    new_cards: bytes  # cards of profiles that had none, `card_copy_rows`' COPY text format
+    changed_cards: bytes  # cards refreshed, the same format
     staged: bytes  # the staged JSONL lines, one gzip member (members concatenate to one file)
 
 
@@ -62,11 +68,30 @@ class ProfileSource:
     role: str | None
 
 
-class CardEncoder:
-    """Scores, labels (the rules file compiled once, `rule_compiler`) and encodes chunks."""
+@dataclass(frozen=True)
+class CardBuild:
+    """What one step writes every card with: the time it labels them (its transaction's,
+    `cards.transaction_time`), and the gate policy and provider chain its cards are decided
+    under (none: the gate's basis is another, and the cards are left `FRESH` for a pass)."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
-        self.ruleset = ruleset
+    labeled_at: str
+    gate: GatePolicy | None = None
+    providers: tuple[str, ...] = ()
+
+    def decision(self, scores: CardScores, labeling: Labeling) -> tuple[str, str | None]:
+        if self.gate is None:
+            return FRESH
+        return built_decision(labeling.labels.get("execution_label"), scores.readiness_score,
+                              scores.base_confidence, scores.enrich_inputs, self.gate,
+                              self.providers)
+
+
+class CardEncoder:
+    """Scores, labels (the rules file compiled once, `rule_compiler`), decides and encodes
+    chunks."""
+
+    def __init__(self, ruleset: Ruleset, build: CardBuild) -> None:
+        self.ruleset, self.build = ruleset, build
         self._label = compile_ruleset(ruleset)
 
     def score(self, rows: ProfileRows) -> list[ScoredCard]:
@@ -78,17 +103,25 @@ class CardEncoder:
             out.append((profile, scores, self._label(scored_facts(profile, scores))))
         return out
 
-    def encode(self, rows: ProfileRows) -> CardChunk:
+    def encode(self, rows: StaleRows) -> CardChunk:
         """The chunk's cards as the step writes them."""
-        cards = self.score(rows)
+        cards = self.score([row[:-1] for row in rows])
+        decision = self.build.decision
+        new: list[BuiltCard] = []
+        changed: list[BuiltCard] = []
+        for row, (profile, scores, labeling) in zip(rows, cards, strict=True):
+            (changed if row[-1] else new).append(
+                (profile, scores, labeling, decision(scores, labeling)))
         staged = gzip.compress(b"".join(_stage_lines(cards)), compresslevel=STAGE_GZIP_LEVEL,
                                mtime=0)
-        return CardChunk(len(cards), card_copy_rows(cards, self.ruleset.version), staged)
+        version, labeled_at = self.ruleset.version, self.build.labeled_at
+        return CardChunk(len(cards), card_copy_rows(new, version, labeled_at),
+                         card_copy_rows(changed, version, labeled_at), staged)
 
 
 def score_rows(ruleset: Ruleset, rows: ProfileRows) -> list[ScoredCard]:
     """Each stale profile row as its card, under `ruleset`."""
-    return CardEncoder(ruleset).score(rows)
+    return CardEncoder(ruleset, CardBuild("")).score(rows)
 
 
 def _stage_lines(cards: list[ScoredCard]) -> Iterator[bytes]:
@@ -108,6 +141,7 @@ class _WorkerSetup:
     """What a worker scores and reads with (handed over once, as the worker starts)."""
 
     ruleset: Ruleset
+    build: CardBuild
     database_uri: str = field(repr=False)
     role: str | None
     snapshot: str
@@ -119,7 +153,7 @@ _worker_encoder: CardEncoder | None = None
 
 def _start_worker(setup: _WorkerSetup) -> None:
     global _worker_setup, _worker_encoder
-    _worker_setup, _worker_encoder = setup, CardEncoder(setup.ruleset)
+    _worker_setup, _worker_encoder = setup, CardEncoder(setup.ruleset, setup.build)
 
 
 def _encode_in_worker(part: ProfileRange) -> CardChunk:
@@ -137,12 +171,13 @@ def worker_count(profiles: int) -> int:
 
 
 @contextmanager
-def card_scorer(ruleset: Ruleset, source: ProfileSource, workers: int) -> Iterator[Scorer]:
+def card_scorer(ruleset: Ruleset, build: CardBuild, source: ProfileSource,
+                workers: int) -> Iterator[Scorer]:
     """A function from runs of stale profiles (read in the step's transaction on
-    `source.conn`) to their encoded cards, in order: on `workers` processes, or in this one
-    when 0."""
+    `source.conn`) to their cards encoded as `build` says, in order: on `workers` processes,
+    or in this one when 0."""
     if workers == 0:
-        encoder = CardEncoder(ruleset)
+        encoder = CardEncoder(ruleset, build)
 
         def in_process(parts: Iterable[ProfileRange]) -> Iterator[CardChunk]:
             return (encoder.encode(repo.read_stale_profiles(source.conn, part))
@@ -150,7 +185,7 @@ def card_scorer(ruleset: Ruleset, source: ProfileSource, workers: int) -> Iterat
 
         yield in_process
         return
-    setup = _WorkerSetup(ruleset, source.database_uri, source.role,
+    setup = _WorkerSetup(ruleset, build, source.database_uri, source.role,
                          export_snapshot(source.conn))
     with worker_pool.worker_pool(workers, _start_worker, (setup,)) as pool:
         def on_workers(parts: Iterable[ProfileRange]) -> Iterator[CardChunk]:

@@ -9,7 +9,6 @@ as `enrich_inputs` always holds strings or nulls.
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -17,7 +16,7 @@ from psycopg import sql
 
 from sxp.adapters.postgres.named_sql import query
 from sxp.domain.enrichability import REASON_INPUTS, needs_of
-from sxp.domain.gate import BUDGET_EXHAUSTED, LOW_CONFIDENCE, LOW_READINESS, UNLABELED, GateCard
+from sxp.domain.gate import LOW_CONFIDENCE, LOW_READINESS, UNLABELED, GateCard
 from sxp.domain.rules import GatePolicy
 
 BASIS_LOCK = 0x5358_4742  # gate passes hold it alone; card builders deciding cards, shared
@@ -55,26 +54,6 @@ def reason_sql(providers: Sequence[str]) -> sql.Composable:
         " WHEN {can} THEN NULL ELSE {missing} END").format(
         unlabeled=sql.Literal(UNLABELED), low_readiness=sql.Literal(LOW_READINESS),
         low_confidence=sql.Literal(LOW_CONFIDENCE), can=can, missing=missing)
-
-
-@dataclass(frozen=True)
-class Verdicts:
-    """What a card builder stores as a card's gate decision: `sql` gives the `enrich_reason`
-    from the card's own columns (NULL: fresh, left to the gate; `budget_exhausted`: eligible,
-    waiting; anything else: the reason it is refused), with `params`."""
-
-    sql: sql.Composable
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-NO_VERDICTS = Verdicts(sql.SQL("NULL::text"))  # every card fresh: the next gate pass decides
-
-
-def verdicts(policy: GatePolicy, providers: Sequence[str]) -> Verdicts:
-    """Decide each card as a gate pass under `policy` and `providers` would."""
-    return Verdicts(sql.SQL("coalesce({}, {})").format(reason_sql(providers),
-                                                        sql.Literal(BUDGET_EXHAUSTED)),
-                    _params("", policy))
 
 
 def _statement(name: str, providers: Sequence[str]) -> sql.Composed:

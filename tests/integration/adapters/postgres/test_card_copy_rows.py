@@ -50,13 +50,16 @@ def test_encoded_rows_equal_what_the_row_writer_writes(app: App, tricky_rules: b
     ruleset = load_ruleset(app.settings)
     if tricky_rules:
         ruleset = _tricky_ruleset(ruleset)
-    cards = score_rows(ruleset, _rows())
+    decisions = [("new", None), ("ineligible", "label_\\hold\t"), ("new", "budget_exhausted")]
+    cards = [(*card, decision) for card, decision in zip(score_rows(ruleset, _rows()),
+                                                          decisions, strict=True)]
     with app.connect() as conn, conn.transaction():
+        labeled_at = repo.transaction_time(conn)
         repo.start_card_copy(conn)
-        repo.copy_card_rows(conn, repo.card_copy_rows(cards, ruleset.version))
+        repo.copy_card_rows(conn, repo.card_copy_rows(cards, ruleset.version, labeled_at))
         ours = _written(conn)
         with conn.cursor().copy("COPY tmp_cards FROM STDIN") as copy:  # the reference
-            for profile, scores, labeling in cards:
+            for profile, scores, labeling, (state, reason) in cards:
                 labels = labeling.labels
                 copy.write_row((
                     profile.profile_id, profile.platform, profile.handle, profile.content_hash,
@@ -66,18 +69,21 @@ def test_encoded_rows_equal_what_the_row_writer_writes(app: App, tricky_rules: b
                     labels.get("tribe"), labels.get("audience_pool"),
                     labels.get("execution_label"), ruleset.version,
                     orjson.dumps(labeling.rules_fired).decode(),
-                    f"{profile.content_hash}@{ruleset.version}"))
+                    f"{profile.content_hash}@{ruleset.version}", WHEN, state, reason))
         reference = _written(conn)
-    assert ours == reference
+        now = conn.execute("SELECT now() AS now").fetchone()["now"]
+    assert [row[:-3] for row in ours] == [row[:-3] for row in reference]
+    assert [row[-2:] for row in ours] == [row[-2:] for row in reference]
+    assert {row[-3] for row in ours} == {now}  # the transaction's time, read back exactly
     assert ours[0][2] == "tab\there\\back\nline"
-    assert repo.card_copy_rows([], ruleset.version) == b""
+    assert repo.card_copy_rows([], ruleset.version, labeled_at) == b""
 
 
 def test_stale_profiles_are_read_in_the_order_of_the_card_signals(app: App) -> None:
     """The cards step builds each profile from a row tuple: the query's columns must be the
-    fields of `ProfileSignals`, in order."""
+    fields of `ProfileSignals`, in order, and then whether the profile has a card."""
     with app.connect() as conn, conn.cursor() as cur:
         cur.execute(query("cards", "stale_profiles") + " LIMIT 0",
                     {"source_file_id": None, "first_id": 0, "last_id": 0})
         assert cur.description is not None
-        assert tuple(column.name for column in cur.description) == SIGNAL_FIELDS
+        assert tuple(column.name for column in cur.description) == (*SIGNAL_FIELDS, "has_card")

@@ -16,9 +16,16 @@ from sxp.adapters.postgres import cards as repo
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.domain.cards import SIGNAL_FIELDS
-from sxp.pipeline.cards_parallel import MIN_PARALLEL_PROFILES, ProfileSource, card_scorer
+from sxp.pipeline.cards_parallel import (
+    MIN_PARALLEL_PROFILES,
+    CardBuild,
+    ProfileSource,
+    card_scorer,
+)
 
 from .conftest import ProfileMaker
+
+BUILD = CardBuild("2026-11-01 00:00:00+00")
 
 
 def _source(app: App, conn: psycopg.Connection[Any]) -> ProfileSource:
@@ -40,7 +47,7 @@ def test_stale_ranges_cover_the_stale_profiles_in_runs(app: App,
             (ids[0], ids[9], 10), (ids[10], ids[19], 10), (ids[20], ids[24], 5)]
         rows = [row for part in ranges for row in repo.read_stale_profiles(conn, part)]
         assert [row[0] for row in rows] == ids
-        assert all(len(row) == len(SIGNAL_FIELDS) for row in rows)
+        assert all(len(row) == len(SIGNAL_FIELDS) + 1 and not row[-1] for row in rows)
         assert repo.stale_ranges(conn, 10, source_file_id=99) == []  # no file named 99
 
 
@@ -50,15 +57,16 @@ def test_workers_give_what_the_process_gives_in_order(app: App,
     ruleset = load_ruleset(app.settings)
     with app.connect() as conn, conn.transaction():
         ranges = repo.stale_ranges(conn, 40)
-        with card_scorer(ruleset, _source(app, conn), 0) as score:
+        with card_scorer(ruleset, BUILD, _source(app, conn), 0) as score:
             here = list(score(ranges))
-        with card_scorer(ruleset, _source(app, conn), 2) as score:
+        with card_scorer(ruleset, BUILD, _source(app, conn), 2) as score:
             there = list(score(ranges))
     assert there == here
     assert [c.count for c in here] == [r.count for r in ranges]
     staged = gzip.decompress(b"".join(c.staged for c in here)).splitlines()
     assert [orjson.loads(line)["profile_id"] for line in staged] == ids
-    rows = b"".join(c.copy_rows for c in here).splitlines()
+    rows = b"".join(c.new_cards for c in here).splitlines()
+    assert not any(c.changed_cards for c in here)
     assert len({row.split(b"\t")[3] for row in rows}) >= 3  # personas differ across them
     assert MIN_PARALLEL_PROFILES > 300  # the step itself would score these in process
 
@@ -70,13 +78,13 @@ def test_workers_read_the_profiles_as_the_step_saw_them(app: App,
     with app.connect() as conn, conn.transaction():
         ranges = repo.stale_ranges(conn, 10)
         before = _backends(conn)
-        with card_scorer(ruleset, _source(app, conn), 2) as score:
+        with card_scorer(ruleset, BUILD, _source(app, conn), 2) as score:
             with app.connect() as other:  # changed and committed after the snapshot
                 other.execute("UPDATE social.raw_social_profiles SET content_hash = 'changed'"
                               " WHERE id = %s", (ids[15],))
                 other.commit()
             chunks = list(score(ranges))
-        rows = b"".join(c.copy_rows for c in chunks)
+        rows = b"".join(c.new_cards for c in chunks)
         assert b"changed" not in rows and b"\thash-15\t" in rows
         deadline = time.monotonic() + 10
         while _backends(conn) > before and time.monotonic() < deadline:

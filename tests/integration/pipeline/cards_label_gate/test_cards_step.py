@@ -4,11 +4,13 @@ import gzip
 
 import orjson
 
+from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres import gate_cards
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.domain.gate import BUDGET_EXHAUSTED, GateCard, ineligible_reason
-from sxp.pipeline.cards import build_cards
+from sxp.pipeline.cards import build_cards, write_chunk
+from sxp.pipeline.cards_parallel import CardBuild, ProfileSource, card_scorer
 from sxp.pipeline.gate import gate, provider_chain
 
 from .conftest import ProfileMaker
@@ -166,3 +168,24 @@ def test_cards_written_chunk_by_chunk_are_those_written_at_once(
     assert build_cards(app).cards_written == 7  # one chunk
     assert content(_cards(app)) == content(cards)
     assert gzip.decompress(app.store.get_bytes(chunked.stage_key)).splitlines() == staged
+
+
+def test_new_cards_another_step_built_meanwhile_are_upserted(
+        app: App, make_profiles: ProfileMaker) -> None:
+    """A chunk's new cards go straight into lead_cards; when another step built some of them
+    after this one read its profiles, the copy fails in its savepoint and the chunk is
+    upserted instead: nothing lost, nothing doubled, the same cards rewritten by nobody."""
+    make_profiles(4)
+    ruleset = load_ruleset(app.settings)
+    policy = ruleset.reenrich
+    with app.connect() as conn, conn.transaction():
+        repo.start_card_copy(conn)
+        ranges = repo.stale_ranges(conn, 10)
+        source = ProfileSource(conn, app.database_uri, app.settings.db_role)
+        with card_scorer(ruleset, CardBuild(repo.transaction_time(conn)), source, 0) as score:
+            (chunk,) = list(score(ranges))
+        assert chunk.new_cards and not chunk.changed_cards
+        assert build_cards(app).cards_written == 4  # another step, committed meanwhile
+        theirs = _cards(app)
+        assert write_chunk(conn, chunk, policy) == 0  # the same content: nothing to refresh
+    assert _cards(app) == theirs

@@ -12,10 +12,10 @@ ORDER BY p.id
 
 -- name: stale_profiles
 -- the stale profiles (as `stale_profile_ids` finds them) with ids from first to last, each
--- with the fields of a card's signals (`SIGNAL_FIELDS`, in order)
+-- with the fields of a card's signals (`SIGNAL_FIELDS`, in order) and whether it has a card
 SELECT p.id AS profile_id, p.platform, p.handle, p.content_hash, p.scraped_at, p.display_name,
        p.bio, p.bio_url, p.location, p.is_verified, p.followers, p.following, p.posts, p.likes,
-       p.account_created_at, p.bio_has_contact
+       p.account_created_at, p.bio_has_contact, c.id IS NOT NULL AS has_card
 FROM social.raw_social_profiles p
 LEFT JOIN execution.lead_cards c ON c.profile_id = p.id
 WHERE (c.id IS NULL OR c.profile_hash <> p.content_hash)
@@ -25,24 +25,23 @@ ORDER BY p.id
 
 -- name: upsert_cards
 -- cards come labeled (under the rules file's version of the cards step): the label step
--- finds them current. The verdict is the gate's decision the builder stores (NULL: fresh, the
--- next gate pass decides; `budget_exhausted`: eligible and waiting; else the reason it is
--- refused), for new cards and for waiting ones refreshed. A changed card goes back to the gate
--- (and takes the verdict) when it waits, or was refused; an enriched or not-found one when the
--- rules file's re-enrichment rule says so (its new inputs differ from those of its lookup, and
--- the lookup is older than the window); otherwise the stored answer stands. Deciding this in
--- the conflict's update, from the stored row, costs nothing more per card: a separate update
--- joining tmp_cards to lead_cards was planned as a scan of all the cards, once per chunk.
+-- finds them current. Each comes with the gate's decision the builder stores (`FRESH`: the
+-- next gate pass decides; `budget_exhausted`: eligible and waiting; else `ineligible` and
+-- why), for new cards and for waiting ones refreshed. A changed card goes back to the gate
+-- (and takes the decision) when it waits, or was refused; an enriched or not-found one when
+-- the rules file's re-enrichment rule says so (its new inputs differ from those of its
+-- lookup, and the lookup is older than the window); otherwise the stored answer stands.
+-- Deciding this in the conflict's update, from the stored row, costs nothing more per card: a
+-- separate update joining tmp_cards to lead_cards was planned as a scan of all the cards,
+-- once per chunk. New cards usually skip this statement (`copy_new_cards`).
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
     readiness_score, base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,
     execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at, enrich_state,
     enrich_reason)
 SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
     signals, enrich_inputs, persona, tribe, audience_pool, execution_label, ruleset_version,
-    rules_fired, labeled_hash, now(),
-    CASE WHEN verdict IS NULL OR verdict = 'budget_exhausted' THEN 'new' ELSE 'ineligible' END,
-    verdict
-FROM (SELECT t.*, {verdict} AS verdict FROM tmp_cards t) decided ORDER BY profile_id
+    rules_fired, labeled_hash, labeled_at, enrich_state, enrich_reason
+FROM tmp_cards ORDER BY profile_id
 ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
@@ -53,7 +52,7 @@ ON CONFLICT (profile_id) DO UPDATE SET
     persona = EXCLUDED.persona, tribe = EXCLUDED.tribe, audience_pool = EXCLUDED.audience_pool,
     execution_label = EXCLUDED.execution_label, ruleset_version = EXCLUDED.ruleset_version,
     rules_fired = EXCLUDED.rules_fired, labeled_hash = EXCLUDED.labeled_hash,
-    labeled_at = now(),
+    labeled_at = EXCLUDED.labeled_at,
     enrich_state = CASE WHEN c.enrich_state IN ('new', 'ineligible')
                              OR (c.enrich_state IN ('enriched', 'not_found') AND %(on_input_change)s
                                  AND EXCLUDED.enrich_inputs IS DISTINCT FROM c.lookup_inputs
