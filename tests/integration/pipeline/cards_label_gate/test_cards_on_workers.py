@@ -53,13 +53,14 @@ def test_stale_ranges_cover_the_stale_profiles_in_runs(app: App,
 
 def test_workers_give_what_the_process_gives_in_order(app: App,
                                                       make_profiles: ProfileMaker) -> None:
-    ids = make_profiles(300)
+    ids = make_profiles(300) + make_profiles(20, start=400, posts=0, followers=2)  # hold
     ruleset = load_ruleset(app.settings)
+    build = CardBuild(BUILD.labeled_at, ruleset.gate, ("skiptrace",))  # decided, as the step
     with app.connect() as conn, conn.transaction():
         ranges = repo.stale_ranges(conn, 40)
-        with card_scorer(ruleset, BUILD, _source(app, conn), 0) as score:
+        with card_scorer(ruleset, build, _source(app, conn), 0) as score:
             here = list(score(ranges))
-        with card_scorer(ruleset, BUILD, _source(app, conn), 2) as score:
+        with card_scorer(ruleset, build, _source(app, conn), 2) as score:
             there = list(score(ranges))
     assert there == here
     assert [c.count for c in here] == [r.count for r in ranges]
@@ -68,6 +69,8 @@ def test_workers_give_what_the_process_gives_in_order(app: App,
     rows = b"".join(c.new_cards for c in here).splitlines()
     assert not any(c.changed_cards for c in here)
     assert len({row.split(b"\t")[3] for row in rows}) >= 3  # personas differ across them
+    assert {tuple(row.split(b"\t")[-2:]) for row in rows} == {  # and the decisions
+        (b"new", b"budget_exhausted"), (b"ineligible", b"label_hold")}
     assert MIN_PARALLEL_PROFILES > 300  # the step itself would score these in process
 
 

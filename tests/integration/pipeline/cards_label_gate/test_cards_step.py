@@ -80,6 +80,26 @@ def test_changed_profile_refreshes_its_card_only(app: App, make_profiles: Profil
     assert [orjson.loads(line)["profile_id"] for line in lines] == [ids[2]]
 
 
+def test_new_and_changed_profiles_in_one_chunk(app: App, make_profiles: ProfileMaker) -> None:
+    """A chunk holding both kinds: the new profiles' cards copied in, the changed one's
+    refreshed in place (its id kept), the unchanged ones untouched."""
+    ids = make_profiles(3)
+    build_cards(app)
+    before = {r["profile_id"]: r for r in _cards(app)}
+    with app.connect() as conn, conn.transaction():
+        conn.execute("UPDATE social.raw_social_profiles SET content_hash = 'changed'"
+                     " WHERE id = %s", (ids[1],))
+    ids += make_profiles(2, start=10)
+    assert build_cards(app).cards_written == 3
+    after = {r["profile_id"]: r for r in _cards(app)}
+    assert sorted(after) == sorted(ids)
+    assert after[ids[1]]["id"] == before[ids[1]]["id"]
+    assert after[ids[1]]["profile_hash"] == "changed"
+    assert after[ids[0]] == before[ids[0]] and after[ids[2]] == before[ids[2]]
+    assert [(c["enrich_state"], c["enrich_reason"]) for c in after.values()] == [
+        _gate_decision(app, c) for c in after.values()]
+
+
 def test_refresh_recomputes_inputs_and_the_reenrichment_rule_decides(
         app: App, make_profiles: ProfileMaker) -> None:
     ids = make_profiles(4)
