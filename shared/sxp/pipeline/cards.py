@@ -79,6 +79,7 @@ def build_cards(app: App, *, source_file_id: int | None = None, job: Job | None 
             total = sum(r.count for r in ranges)
             cards_before = repo.card_count_estimate(conn)
             source = ProfileSource(conn, app.database_uri, app.settings.db_role)
+            # nothing stale: no basis to adopt, and no card is built with this one
             build = _card_build(app, conn, ruleset) if ranges else CardBuild("")
             with (open(part, "wb") as out,  # gzip members, one per chunk
                   card_scorer(ruleset, build, source, worker_count(total)) as score):
