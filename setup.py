@@ -1,6 +1,7 @@
-"""The native ingest path (sxp/native/fastrows.c) as a C extension.
+"""The native ingest path (sxp/native/fastrows.c) and a lead card's numbers
+(sxp/native/fastcards.c) as C extensions.
 
-Where a C compiler is present the extension must build: a failed build fails the install
+Where a C compiler is present the extensions must build: a failed build fails the install
 (`SXP_NATIVE_REQUIRED=1` demands it even where no compiler is found, as the images do).
 Without a compiler sxp installs on its Python path, and `sxp status` says so.
 """
@@ -21,10 +22,21 @@ def _compiler_present() -> bool:
 
 REQUIRED = os.environ.get("SXP_NATIVE_REQUIRED") == "1" or _compiler_present()
 
-setup(ext_modules=[Extension(
-    "sxp.native._fastrows",
-    sources=["shared/sxp/native/fastrows.c"],
-    depends=sorted(str(p) for p in Path("shared/sxp/native").glob("*.h")),
-    extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"],
-    optional=not REQUIRED,
-)])
+FLAGS = ["-O2", "-std=c11", "-Wall", "-Wextra"]
+
+setup(ext_modules=[
+    Extension(
+        "sxp.native._fastrows",
+        sources=["shared/sxp/native/fastrows.c"],
+        depends=sorted(str(p) for p in Path("shared/sxp/native").glob("*.h")),
+        extra_compile_args=FLAGS,
+        optional=not REQUIRED,
+    ),
+    Extension(
+        "sxp.native._fastcards",
+        sources=["shared/sxp/native/fastcards.c"],
+        # each product and sum rounded as Python rounds it: never fused into one (an FMA)
+        extra_compile_args=[*FLAGS, "-ffp-contract=off"],
+        optional=not REQUIRED,
+    ),
+])

@@ -37,7 +37,8 @@ def test_aws_drop_run_verify_and_rerun_is_idempotent(cli: Any, app: App) -> None
     assert tiers["exported_cards"] > 0
     assert status["source_files"] == {"ingested": len(sample_files())}
     assert not status["dead_jobs"]
-    assert status["native_ingest"] == "in use"  # make builds the extension; status says so
+    assert status["native_ingest"] == "in use"  # make builds the extensions; status says so
+    assert status["native_cards"] == "in use"
     batches = status["enrichment_batches"]
     assert batches and set(batches) == {"done"}
     assert status["audit_events"]["enrichment"] == batches["done"]

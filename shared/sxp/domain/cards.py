@@ -24,14 +24,15 @@ Base confidence says how likely a lookup finds the right person or business:
                     + 0.10 account_age + 0.10 active   (active: posts > 0 and followers > 0)
 
 where person_name, us_location and domain are 1 when `sxp.domain.enrichability` derived them.
-Both scores are rounded to 4 decimals. Missing counts score 0. The age is measured at the
-profile's scrape time, so the same profile always gives the same card.
+Each sum adds its terms left to right in the order written, and both scores are rounded to 4
+decimals. Missing counts score 0. The age is measured at the profile's scrape time, so the same
+profile always gives the same card.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -126,12 +127,44 @@ def readiness_tier(score: float) -> str:
     return "partial" if score >= PARTIAL_AT else "thin"
 
 
-def score_card(p: ProfileSignals) -> CardScores:
+def score_card(p: ProfileSignals, numbers: CardNumbers | None = None) -> CardScores:
     """Readiness, base confidence, the signals behind them and the enrichment inputs.
 
+    The numbers come from `card_numbers` (or `numbers`, which gives the same: the cards
+    step's native twin, `sxp.native.card_numbers`)."""
+    inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
+    flags = identity_flags(inputs)
+    got = None if numbers is None else numbers(p, *flags)
+    readiness, readiness_score, base_confidence, signals = got or card_numbers(p, *flags)
+    # `CardScores(...)` without the frozen __init__'s setattr per field (a million cards)
+    scores = object.__new__(CardScores)
+    scores.__dict__.update(readiness=readiness, readiness_score=readiness_score,
+                           base_confidence=base_confidence, signals=signals,
+                           enrich_inputs=inputs)
+    return scores
+
+
+# what `card_numbers` gives: readiness, readiness_score, base_confidence, signals
+Numbers = tuple[str, float, float, dict[str, Any]]
+# `card_numbers`, or a twin that gives the same or None (then `card_numbers` is used)
+CardNumbers = Callable[[ProfileSignals, float, float, float], Numbers | None]
+
+
+def identity_flags(inputs: dict[str, Any]) -> tuple[float, float, float]:
+    """The confidence signals the enrichment inputs give: person name, US location, domain."""
+    return (1.0 if inputs["first_name"] and inputs["last_name"] else 0.0,
+            1.0 if inputs["city"] and inputs["state"] else 0.0,
+            1.0 if inputs["domain"] else 0.0)
+
+
+def card_numbers(p: ProfileSignals, person: float, us_place: float, domain: float) -> Numbers:
+    """The readiness tier, both scores and the signals, given the identity flags.
+
     `signal_components` and the weights, written out for the cards step (a million cards a
-    run): the same float operations in the same order, without the dicts in between
-    (tests/unit/domain/test_card_scoring.py holds it to the formulas to the byte)."""
+    run): the same float operations in the same order, without the dicts in between, the
+    weighted terms added left to right (so on every Python version; `sum` compensates from
+    3.12). tests/unit/domain/test_card_scoring.py holds it to the formulas to the byte, and
+    tests/unit/native/test_fastcards.py the native twin to it."""
     followers = p.followers or 0
     posts = p.posts or 0
     bio_length = len((p.bio or "").strip())
@@ -144,26 +177,23 @@ def score_card(p: ProfileSignals) -> CardScores:
     location = 1.0 if (p.location or "").strip() else 0.0
     contact = 1.0 if p.bio_has_contact else 0.0
     age_c = min(1.0, age_days / 1095) if age_days is not None else 0.0
-    engagement = min(1.0, math.log10(1 + max((p.likes or 0) / max(followers, 1), 0)) / 2)
+    ratio = (p.likes or 0) / max(followers, 1)
+    engagement = min(1.0, math.log10(1 + max(ratio, 0)) / 2)
     w = _READINESS_W
-    readiness_score = round(sum([
-        w[0] * followers_c, w[1] * posts_c, w[2] * verified, w[3] * bio_length_c,
-        w[4] * bio_link, w[5] * location, w[6] * contact, w[7] * age_c, w[8] * engagement]), 4)
-    inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
-    person = 1.0 if inputs["first_name"] and inputs["last_name"] else 0.0
-    us_place = 1.0 if inputs["city"] and inputs["state"] else 0.0
-    domain = 1.0 if inputs["domain"] else 0.0
+    readiness_score = round(
+        w[0] * followers_c + w[1] * posts_c + w[2] * verified + w[3] * bio_length_c
+        + w[4] * bio_link + w[5] * location + w[6] * contact + w[7] * age_c
+        + w[8] * engagement, 4)
     active = 1.0 if posts > 0 and followers > 0 else 0.0
     w = _CONFIDENCE_W
-    base_confidence = round(sum([w[0] * person, w[1] * us_place, w[2] * domain, w[3] * verified,
-                                 w[4] * age_c, w[5] * active]), 4)
+    base_confidence = round(w[0] * person + w[1] * us_place + w[2] * domain + w[3] * verified
+                            + w[4] * age_c + w[5] * active, 4)
     age_r = _round4(age_c)
     signals: dict[str, Any] = {
         "followers": p.followers, "posts": p.posts, "likes": p.likes,
         "verified": p.is_verified, "bio_length": bio_length, "bio_link": bool(bio_link),
         "location_present": bool(location), "bio_has_contact": p.bio_has_contact,
-        "account_age_days": age_days,
-        "engagement_ratio": round((p.likes or 0) / max(followers, 1), 4),
+        "account_age_days": age_days, "engagement_ratio": round(ratio, 4),
         "readiness_components": {
             "followers": _round4(followers_c), "posts": _round4(posts_c), "verified": verified,
             "bio_length": _round4(bio_length_c), "bio_link": bio_link, "location": location,
@@ -172,15 +202,10 @@ def score_card(p: ProfileSignals) -> CardScores:
             "person_name": person, "us_location": us_place, "domain": domain,
             "verified": verified, "account_age": age_r, "active": active},
     }
-    # `CardScores(...)` without the frozen __init__'s setattr per field (a million cards)
-    scores = object.__new__(CardScores)
-    scores.__dict__.update(readiness=readiness_tier(readiness_score),
-                           readiness_score=readiness_score, base_confidence=base_confidence,
-                           signals=signals, enrich_inputs=inputs)
-    return scores
+    return readiness_tier(readiness_score), readiness_score, base_confidence, signals
 
 
-# the weights in the order `score_card` writes the terms out (the order of the dicts' keys,
+# the weights in the order `card_numbers` writes the terms out (the order of the dicts' keys,
 # in which `signal_components` gives the components and the sums add them)
 _READINESS_ORDER = ("followers", "posts", "verified", "bio_length", "bio_link", "location",
                     "bio_has_contact", "account_age", "engagement")

@@ -1,14 +1,19 @@
-"""The native (C) per-row path of JSONL ingest, with the Python code as reference and fallback.
+"""The native (C) per-row paths, with the Python code as reference and fallback: JSONL ingest
+(`_fastrows`) and a lead card's numbers (`_fastcards`).
 
-`load()` gives the extension module ready to use (its Unicode table set for this process), or
-None when it was not built: setup.py builds it wherever a C compiler is present and installs
-sxp without it otherwise, so every entrypoint still works, on the Python path.
+`load()` gives the ingest's extension module ready to use (its Unicode table set for this
+process), and `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set
+from that module), or None when they were not built: setup.py builds them wherever a C compiler
+is present and installs sxp without them otherwise, so every entrypoint still works, on the
+Python path.
 """
 
 from __future__ import annotations
 
 import functools
 from types import ModuleType
+
+from sxp.domain.cards import CardNumbers
 
 
 @functools.cache
@@ -22,3 +27,18 @@ def load() -> ModuleType | None:
     _fastrows.set_unicode_flags(unicode_flags())
     module: ModuleType = _fastrows
     return module
+
+
+@functools.cache
+def card_numbers() -> CardNumbers | None:
+    try:
+        from sxp.native import _fastcards  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    from sxp.domain import cards
+
+    _fastcards.configure(tuple(cards.READINESS_WEIGHTS.values()),
+                         tuple(cards.CONFIDENCE_WEIGHTS.values()), cards.READY_AT,
+                         cards.PARTIAL_AT)
+    numbers: CardNumbers = _fastcards.card_numbers
+    return numbers

@@ -35,6 +35,7 @@ from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_fact
 from sxp.domain.gate import built_decision
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import GatePolicy, Labeling, Ruleset
+from sxp.native import card_numbers
 from sxp.pipeline import worker_pool
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
@@ -87,19 +88,21 @@ class CardBuild:
 
 
 class CardEncoder:
-    """Scores, labels (the rules file compiled once, `rule_compiler`), decides and encodes
-    chunks."""
+    """Scores (a card's numbers in C where built, `sxp.native.card_numbers`), labels (the rules
+    file compiled once, `rule_compiler`), decides and encodes chunks."""
 
     def __init__(self, ruleset: Ruleset, build: CardBuild) -> None:
         self.ruleset, self.build = ruleset, build
         self._label = compile_ruleset(ruleset)
+        self._numbers = card_numbers()
 
     def score(self, rows: ProfileRows) -> list[ScoredCard]:
         """Each stale profile row as its card: the profile, its scores, its labels."""
         out = []
+        numbers = self._numbers
         for row in rows:
             profile = ProfileSignals.from_row(row)
-            scores = score_card(profile)
+            scores = score_card(profile, numbers)
             out.append((profile, scores, self._label(scored_facts(profile, scores))))
         return out
 

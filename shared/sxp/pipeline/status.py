@@ -10,6 +10,7 @@ from sxp.adapters.postgres.connection import DictConnection
 from sxp.adapters.postgres.provider_health import provider_health_report
 from sxp.bootstrap import App
 from sxp.domain.budget import CALL_TYPES, budget_view
+from sxp.native import card_numbers
 from sxp.native import load as load_native
 
 
@@ -52,4 +53,5 @@ def collect_status_on(conn: DictConnection, *, error_budget_target: float = 0.99
     status["dead_jobs"] = queue.dead_jobs(conn)
     status["deliveries"] = deliveries.counts_by_state(conn)
     status["native_ingest"] = native_ingest
+    status["native_cards"] = "in use" if card_numbers() is not None else "not built"
     return status

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
 import math
+import operator
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -23,6 +26,12 @@ from sxp.domain.enrichability import derive_inputs
 from ..profile_rows import profile_rows
 
 SCRAPED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def added_in_order(terms: Iterable[float]) -> float:
+    """The documented weighted sums: their terms added left to right (as `sum` does to 3.11;
+    from 3.12 it compensates)."""
+    return functools.reduce(operator.add, terms)
 
 
 def profile(**overrides: object) -> ProfileSignals:
@@ -66,7 +75,7 @@ def test_components_follow_the_documented_formula() -> None:
 
 def test_readiness_score_is_the_weighted_sum() -> None:
     p = profile(followers=999, posts=99, location="Somewhere", bio_url="https://a.example.com")
-    expected = sum(READINESS_WEIGHTS[k] * v for k, v in signal_components(p).items())
+    expected = added_in_order(READINESS_WEIGHTS[k] * v for k, v in signal_components(p).items())
     assert score_card(p).readiness_score == round(expected, 4)
 
 
@@ -105,12 +114,13 @@ def _documented_card(p: ProfileSignals) -> CardScores:
                 "domain": float(bool(inputs["domain"])), "verified": components["verified"],
                 "account_age": components["account_age"],
                 "active": float((p.posts or 0) > 0 and (p.followers or 0) > 0)}
-    readiness = round(sum(READINESS_WEIGHTS[k] * v for k, v in components.items()), 4)
+    readiness = round(added_in_order(READINESS_WEIGHTS[k] * v for k, v in components.items()), 4)
     age_days = None if p.account_created_at is None else max(
         0, (p.scraped_at - p.account_created_at).days)
     return CardScores(
         readiness=readiness_tier(readiness), readiness_score=readiness,
-        base_confidence=round(sum(CONFIDENCE_WEIGHTS[k] * v for k, v in identity.items()), 4),
+        base_confidence=round(added_in_order(CONFIDENCE_WEIGHTS[k] * v
+                                             for k, v in identity.items()), 4),
         signals={"followers": p.followers, "posts": p.posts, "likes": p.likes,
                  "verified": p.is_verified, "bio_length": len((p.bio or "").strip()),
                  "bio_link": bool(components["bio_link"]),
