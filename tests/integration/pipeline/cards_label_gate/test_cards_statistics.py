@@ -1,6 +1,6 @@
 """A cards step that wrote a large part of lead_cards refreshes the planner's statistics before
-it commits (under its own role, through migration 088's function); a small one leaves them to
-autovacuum."""
+it commits (under its own role, through migration 088's function, of its scalar columns since
+089); a small one leaves them to autovacuum."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def _planner_count(app: App) -> float:
     return float(row["reltuples"])
 
 
+def _analyzed_columns(app: App) -> set[str]:
+    with app.connect() as conn:
+        rows = conn.execute("SELECT attname FROM pg_stats"
+                            " WHERE schemaname = 'execution' AND tablename = 'lead_cards'")
+        return {row["attname"] for row in rows}
+
+
 def test_a_large_step_refreshes_the_statistics_under_the_cards_role(
         app: App, make_profiles: ProfileMaker, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cards_step, "STATISTICS_MIN_CARDS", 5)
@@ -31,6 +38,9 @@ def test_a_large_step_refreshes_the_statistics_under_the_cards_role(
     finally:
         scoped.close()
     assert _planner_count(app) == 12  # what ANALYZE counted
+    analyzed = _analyzed_columns(app)
+    assert {"profile_id", "enrich_state", "handoff_seq", "execution_label"} <= analyzed
+    assert not analyzed & {"signals", "enrich_inputs", "rules_fired", "lookup_inputs"}
     make_profiles(2, start=12)
     assert build_cards(app).cards_written == 2  # below the threshold: not analyzed again
     assert _planner_count(app) == 12
