@@ -42,6 +42,7 @@ from sxp.domain.handoff import (
     HandoffInfo,
     Producer,
     dnc_status,
+    version_lines,
 )
 from sxp.domain.privacy import SuppressedPoints
 from sxp.logs import get_logger
@@ -126,8 +127,7 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
 
     def sidecars(record_count: int) -> list[Sidecar]:
         left_out = {card_id for card_id, _ in rejected}
-        kept = [v for v in versions if v.card_id not in left_out]
-        lines = b"".join(orjson.dumps(v.model_dump()) + b"\n" for v in kept)
+        kept = [v for v in versions if v.card_id not in left_out] if left_out else versions
         info = HandoffInfo(
             batch_id=batch.id, consumer=batch.consumer, sequence=batch.sequence,
             previous_batch_id=batch.previous_batch_id, previous_manifest_sha256=previous_sha,
@@ -139,7 +139,7 @@ def write_export_batch(app: App, conn: repo.Conn, batch: repo.ExportBatch) -> Wr
         dnc = [dnc_status(c.card_id, c.phone_index, c.dnc, c.checked_at,
                           as_of=batch.created_at, max_age_days=max_age) for c in phone_checks]
         dnc_lines = b"".join(orjson.dumps(d.model_dump(mode="json")) + b"\n" for d in dnc)
-        return [Sidecar(VERSIONS_FILE, lines, VERSIONS_CONTENT_TYPE, len(kept)),
+        return [Sidecar(VERSIONS_FILE, version_lines(kept), VERSIONS_CONTENT_TYPE, len(kept)),
                 Sidecar(DNC_FILE, dnc_lines, DNC_CONTENT_TYPE, len(dnc)),
                 Sidecar(HANDOFF_FILE, body, HANDOFF_CONTENT_TYPE, 1)]
 

@@ -1,12 +1,22 @@
-"""The delivery policy: what an attempt's status means, and when the next attempt goes."""
+"""The delivery policy: what an attempt's status means, and when the next attempt goes; and
+the versions file's lines."""
 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 
-from sxp.domain.handoff import DEFAULT_RETRY_SCHEDULE_S, retry_delay_s, verdict_of
+from sxp.domain.handoff import (
+    DEFAULT_RETRY_SCHEDULE_S,
+    CardVersion,
+    VersionRow,
+    retry_delay_s,
+    verdict_of,
+    version_lines,
+)
 
 SCHEDULE = (5.0, 300.0, 1800.0)
 
@@ -33,3 +43,19 @@ def test_retry_delays_follow_the_schedule_with_jitter_and_honour_retry_after() -
 
 def test_the_default_schedule_spans_more_than_a_day() -> None:
     assert sum(DEFAULT_RETRY_SCHEDULE_S) * 0.9 > 24 * 3600
+
+
+def test_version_lines_are_the_bytes_the_model_dumps() -> None:
+    erased = datetime(2026, 11, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    rows = [VersionRow(1, 1, None, "record", None, None),
+            VersionRow(2, 3, 2, "record", None, None),
+            VersionRow(3, 2, 2, "withdrawal", "filter", None),
+            VersionRow(4, 5, 4, "withdrawal", "erased", erased),
+            VersionRow(5, 1, None, "withdrawal", "erased", erased.astimezone(
+                timezone(timedelta(hours=-5))))]
+    expected = b"".join(orjson.dumps(CardVersion(**row._asdict()).model_dump()) + b"\n"
+                        for row in rows)
+    assert version_lines(rows) == expected
+    assert [CardVersion.model_validate_json(line) for line in expected.splitlines()] == [
+        CardVersion(**row._asdict()) for row in rows]
+    assert version_lines([]) == b""

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import args_row
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
@@ -29,7 +30,7 @@ from sxp.domain.bundle import (
     RecordLines,
     describe_validation_error,
 )
-from sxp.domain.handoff import CardVersion, IndexEntry
+from sxp.domain.handoff import IndexEntry, VersionRow
 
 Conn = psycopg.Connection[Any]  # connections come with dict rows (see bootstrap)
 PointFilter = Callable[[str, str], bool]  # (kind, e-mail or phone) -> suppressed?
@@ -269,14 +270,15 @@ def _point(value: Any, keys: tuple[str, ...]) -> str:
     return str(value)
 
 
-def batch_versions(conn: Conn, batch_id: str) -> list[CardVersion]:
-    rows = conn.execute(
-        "SELECT bc.card_id, bc.version, bc.supersedes_version, bc.action, bc.reason,"
-        " CASE WHEN bc.reason = 'erased' THEN t.erased_at END AS erased_at"
-        " FROM execution.batch_cards bc"
-        " LEFT JOIN execution.card_tombstones t ON t.card_id = bc.card_id"
-        " WHERE bc.batch_id = %s ORDER BY bc.card_id", (batch_id,))
-    return [CardVersion(**r) for r in rows]
+def batch_versions(conn: Conn, batch_id: str) -> list[VersionRow]:
+    """The batch's cards in card order, as `versions.jsonl` lists them (`version_lines`)."""
+    with conn.cursor(row_factory=args_row(VersionRow)) as cur:
+        return cur.execute(
+            "SELECT bc.card_id, bc.version, bc.supersedes_version, bc.action, bc.reason,"
+            " CASE WHEN bc.reason = 'erased' THEN t.erased_at END AS erased_at"
+            " FROM execution.batch_cards bc"
+            " LEFT JOIN execution.card_tombstones t ON t.card_id = bc.card_id"
+            " WHERE bc.batch_id = %s ORDER BY bc.card_id", (batch_id,)).fetchall()
 
 
 def manifest_sha256_of(conn: Conn, batch_id: str | None) -> str | None:

@@ -160,3 +160,14 @@ def test_the_export_role_writes_its_batches_cards_and_holdings(app: App, conn: C
     conn.commit()
     conn.execute("RESET ROLE")
     assert _count(conn, "batch_cards") == _count(conn, "consumer_cards") == 1
+
+
+@pytest.mark.parametrize(("version", "supersedes"), [(0, None), (2, 0)])
+def test_a_batch_cards_versions_start_at_one(conn: Conn, version: int, supersedes: int) -> None:
+    """What `versions.jsonl` promises (migration 091): the export writes its lines from the rows."""
+    batch = _batch(conn, "xb-keys-versions", _consumer(conn, "keys-h"))
+    with pytest.raises(psycopg.errors.CheckViolation, match="batch_cards_versions_check"):
+        conn.execute("INSERT INTO execution.batch_cards (batch_id, card_id, version,"
+                     " supersedes_version, action) VALUES (%s, 1, %s, %s, 'record')",
+                     (batch, version, supersedes))
+    conn.rollback()
