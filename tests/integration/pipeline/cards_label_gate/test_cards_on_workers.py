@@ -13,6 +13,7 @@ import orjson
 import psycopg
 
 from sxp.adapters.postgres import cards as repo
+from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
 from sxp.domain.cards import SIGNAL_FIELDS
@@ -49,6 +50,26 @@ def test_stale_ranges_cover_the_stale_profiles_in_runs(app: App,
         assert [row[0] for row in rows] == ids
         assert all(len(row) == len(SIGNAL_FIELDS) + 1 and not row[-1] for row in rows)
         assert repo.stale_ranges(conn, 10, source_file_id=99) == []  # no file named 99
+
+
+def test_a_files_run_is_read_by_the_profiles_key_not_the_whole_file(
+        app: App, make_profiles: ProfileMaker) -> None:
+    """A run of a file's stale profiles is read by the profiles' key, its file a filter: the
+    file's index, ANDed in by a planner that believed the file small (statistics from before
+    its ingest), was read whole for every run of 5,000 (all a 1M file's profiles, each time)."""
+    ids = make_profiles(3000)
+    with app.connect() as conn:
+        conn.execute("ANALYZE social.raw_social_profiles")  # no profile names a file yet
+        row = conn.execute("INSERT INTO social.source_files (bucket, key, etag)"
+                           " VALUES ('b', 'inbox/big.jsonl', 'e') RETURNING id").fetchone()
+        assert row is not None
+        conn.execute("UPDATE social.raw_social_profiles SET source_file_id = %s", (row["id"],))
+        params = {"source_file_id": row["id"], "first_id": ids[1000], "last_id": ids[1099]}
+        plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(
+            "EXPLAIN " + query("cards", "stale_profiles"), params))
+        assert "raw_social_profiles_source_file" not in plan, plan
+        assert len(conn.execute(query("cards", "stale_profiles"), params).fetchall()) == 100
+        conn.rollback()
 
 
 def test_workers_give_what_the_process_gives_in_order(app: App,
