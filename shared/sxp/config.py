@@ -204,7 +204,7 @@ class Settings(BaseSettings):
     export_gzip: bool = Field(True, alias="SXP_EXPORT_GZIP",
         description=(
             "gzip the bundle's JSONL files"))
-    export_batch_cards: int = Field(50_000, ge=1, le=1_000_000, alias="SXP_EXPORT_BATCH_CARDS",
+    export_batch_cards: int = Field(100_000, ge=1, le=1_000_000, alias="SXP_EXPORT_BATCH_CARDS",
         description=(
             "places of the handoff sequence one Lead Card Batch takes at most (tens of MB of"
             " gzip: few, large objects in the store)"))
