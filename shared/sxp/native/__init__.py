@@ -2,8 +2,9 @@
 (`_fastrows`) and a lead card's numbers (`_fastcards`).
 
 `load()` gives the ingest's extension module ready to use (its Unicode table set for this
-process), and `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set
-from that module), or None when they were not built: setup.py builds them wherever a C compiler
+process), `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set from
+that module) and `card_copy_rows()` that of `sxp.adapters.postgres.cards.card_copy_rows`, or
+None when they were not built: setup.py builds them wherever a C compiler
 is present and installs sxp without them otherwise, so every entrypoint still works, on the
 Python path.
 """
@@ -11,9 +12,14 @@ Python path.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from sxp.domain.cards import CardNumbers
+
+# `card_copy_rows(cards, ruleset_version, labeled_at)`: a chunk's built cards as COPY text rows
+CopyRows = Callable[[Any, str, str], bytes]
 
 
 @functools.cache
@@ -42,3 +48,19 @@ def card_numbers() -> CardNumbers | None:
                          cards.PARTIAL_AT)
     numbers: CardNumbers = _fastcards.card_numbers
     return numbers
+
+
+@functools.cache
+def card_copy_rows() -> CopyRows | None:
+    try:
+        from sxp.native import _fastcards  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    import orjson
+
+    def copy_rows(cards: Any, ruleset_version: str, labeled_at: str) -> bytes:
+        rows: bytes = _fastcards.card_copy_rows(cards, ruleset_version, labeled_at,
+                                                orjson.dumps)
+        return rows
+
+    return copy_rows

@@ -14,6 +14,7 @@
 #include <datetime.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #define READINESS_TERMS 9
 #define CONFIDENCE_TERMS 6
@@ -305,6 +306,219 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ card_copy_rows */
+
+/* sxp.adapters.postgres.cards.card_copy_rows to the byte: a chunk's cards as rows of its
+ * `_CARD_COLUMNS` in COPY's text format, each value escaped as `_copy_field` escapes it (a
+ * backslash, tab, newline or carriage return; None as \N), the JSON values from the dumps
+ * function the caller passes (orjson.dumps). */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} out_t;
+
+static int out_reserve(out_t *o, size_t more) {
+    if (o->len + more <= o->cap) return 0;
+    size_t cap = o->cap ? o->cap : 1 << 16;
+    while (cap < o->len + more) cap *= 2;
+    char *data = PyMem_Realloc(o->data, cap);
+    if (!data) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    o->data = data;
+    o->cap = cap;
+    return 0;
+}
+
+static int out_raw(out_t *o, const char *s, size_t n) {
+    if (out_reserve(o, n)) return -1;
+    memcpy(o->data + o->len, s, n);
+    o->len += n;
+    return 0;
+}
+
+static int out_char(out_t *o, char c) { return out_raw(o, &c, 1); }
+
+static int out_escaped(out_t *o, const char *s, size_t n) {
+    if (out_reserve(o, 2 * n)) return -1;
+    char *w = o->data + o->len;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        switch (c) {
+        case '\\': *w++ = '\\'; *w++ = '\\'; break;
+        case '\t': *w++ = '\\'; *w++ = 't'; break;
+        case '\n': *w++ = '\\'; *w++ = 'n'; break;
+        case '\r': *w++ = '\\'; *w++ = 'r'; break;
+        default: *w++ = c;
+        }
+    }
+    o->len = (size_t)(w - o->data);
+    return 0;
+}
+
+/* `_copy_field(value)`: None as \N, a str escaped, anything else as str() gives it */
+static int out_field(out_t *o, PyObject *value) {
+    if (value == Py_None) return out_raw(o, "\\N", 2);
+    Py_ssize_t n;
+    if (PyUnicode_Check(value)) {
+        const char *s = PyUnicode_AsUTF8AndSize(value, &n);
+        return s ? out_escaped(o, s, (size_t)n) : -1;
+    }
+    PyObject *str = PyObject_Str(value); /* as `_copy_field`: not escaped (a number's digits) */
+    if (!str) return -1;
+    const char *s = PyUnicode_AsUTF8AndSize(str, &n);
+    int rc = s ? out_raw(o, s, (size_t)n) : -1;
+    Py_DECREF(str);
+    return rc;
+}
+
+/* a text `"\t".join` takes: a str, escaped (TypeError otherwise, as the join raises) */
+static int out_text(out_t *o, PyObject *value) {
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "a card's text is %.100s, not str", Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    return out_field(o, value);
+}
+
+/* str(score): a float's repr (Python's str), else what str() gives */
+static int out_number(out_t *o, PyObject *value) {
+    if (PyFloat_CheckExact(value)) {
+        char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, Py_DTSF_ADD_DOT_0,
+                                           NULL);
+        if (!text) return -1;
+        int rc = out_raw(o, text, strlen(text));
+        PyMem_Free(text);
+        return rc;
+    }
+    return out_field(o, value);
+}
+
+static int out_json(out_t *o, PyObject *dumps, PyObject *value) {
+    PyObject *json = PyObject_CallOneArg(dumps, value);
+    if (!json) return -1;
+    if (!PyBytes_Check(json)) {
+        Py_DECREF(json);
+        PyErr_SetString(PyExc_TypeError, "dumps gave no bytes");
+        return -1;
+    }
+    int rc = out_escaped(o, PyBytes_AS_STRING(json), (size_t)PyBytes_GET_SIZE(json));
+    Py_DECREF(json);
+    return rc;
+}
+
+/* an attribute of a card's part: from its instance dict (where the step's objects keep them),
+ * else as an attribute (a new reference either way) */
+static PyObject *field_of(PyObject *obj, PyObject *name) {
+    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+    if (!dict) {
+        PyErr_Clear();
+        return PyObject_GetAttr(obj, name);
+    }
+    PyObject *value = PyDict_Check(dict) ? PyDict_GetItemWithError(dict, name) : NULL;
+    Py_DECREF(dict);
+    if (value) {
+        Py_INCREF(value);
+        return value;
+    }
+    return PyErr_Occurred() ? NULL : PyObject_GetAttr(obj, name);
+}
+
+enum {
+    F_PROFILE_ID, F_PLATFORM, F_HANDLE, F_CONTENT_HASH, F_READINESS_SCORE, F_BASE_CONFIDENCE,
+    F_READINESS, F_SIGNALS, F_ENRICH_INPUTS, F_LABELS, F_RULES_FIRED, F_PERSONA, F_TRIBE,
+    F_AUDIENCE_POOL, F_EXECUTION_LABEL, F_COUNT
+};
+static const char *field_names[F_COUNT] = {
+    "profile_id", "platform", "handle", "content_hash", "readiness_score", "base_confidence",
+    "readiness", "signals", "enrich_inputs", "labels", "rules_fired", "persona", "tribe",
+    "audience_pool", "execution_label"};
+static PyObject *fields[F_COUNT];
+
+/* a label by name: `labels.get(name)` */
+static int out_label(out_t *o, PyObject *labels, int name) {
+    PyObject *value = PyDict_Check(labels) ? PyDict_GetItemWithError(labels, fields[name]) : NULL;
+    if (!value && PyErr_Occurred()) return -1;
+    return out_field(o, value ? value : Py_None);
+}
+
+static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *version,
+                    size_t version_len, const char *labeled_at, size_t labeled_at_len) {
+    if (!PyTuple_Check(card) || PyTuple_GET_SIZE(card) != 4) {
+        PyErr_SetString(PyExc_TypeError, "a card is (profile, scores, labeling, decision)");
+        return -1;
+    }
+    PyObject *profile = PyTuple_GET_ITEM(card, 0), *scores = PyTuple_GET_ITEM(card, 1);
+    PyObject *labeling = PyTuple_GET_ITEM(card, 2), *decision = PyTuple_GET_ITEM(card, 3);
+    PyObject *v[F_PERSONA] = {NULL};
+    int rc = -1;
+    PyObject *owners[F_PERSONA] = {profile, profile, profile, profile, scores, scores, scores,
+                                   scores, scores, labeling, labeling};
+    for (int i = 0; i < F_PERSONA; i++)
+        if (!(v[i] = field_of(owners[i], fields[i]))) goto done;
+    if (!PyTuple_Check(decision) || PyTuple_GET_SIZE(decision) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a decision is (enrich_state, enrich_reason)");
+        goto done;
+    }
+    PyObject *id = PyObject_Str(v[F_PROFILE_ID]);
+    if (!id) goto done;
+    Py_ssize_t id_len;
+    const char *id_text = PyUnicode_AsUTF8AndSize(id, &id_len);
+    int failed = !id_text || out_raw(o, id_text, (size_t)id_len);
+    Py_DECREF(id);
+    if (failed || out_char(o, '\t') || out_number(o, v[F_READINESS_SCORE]) || out_char(o, '\t')
+        || out_number(o, v[F_BASE_CONFIDENCE]) || out_char(o, '\t')
+        || out_label(o, v[F_LABELS], F_PERSONA) || out_char(o, '\t')
+        || out_label(o, v[F_LABELS], F_TRIBE) || out_char(o, '\t')
+        || out_label(o, v[F_LABELS], F_AUDIENCE_POOL) || out_char(o, '\t')
+        || out_label(o, v[F_LABELS], F_EXECUTION_LABEL) || out_char(o, '\t')
+        || out_raw(o, version, version_len) || out_char(o, '\t')
+        || out_text(o, v[F_PLATFORM]) || out_char(o, '\t') || out_text(o, v[F_HANDLE])
+        || out_char(o, '\t') || out_text(o, v[F_CONTENT_HASH]) || out_char(o, '\t')
+        || out_text(o, v[F_READINESS]) || out_char(o, '\t')
+        || out_json(o, dumps, v[F_SIGNALS]) || out_char(o, '\t')
+        || out_json(o, dumps, v[F_ENRICH_INPUTS]) || out_char(o, '\t')
+        || out_json(o, dumps, v[F_RULES_FIRED]) || out_char(o, '\t')
+        || out_text(o, v[F_CONTENT_HASH]) || out_char(o, '@') || out_raw(o, version, version_len)
+        || out_char(o, '\t') || out_raw(o, labeled_at, labeled_at_len) || out_char(o, '\t')
+        || out_field(o, PyTuple_GET_ITEM(decision, 0)) || out_char(o, '\t')
+        || out_field(o, PyTuple_GET_ITEM(decision, 1)) || out_char(o, '\n'))
+        goto done;
+    rc = 0;
+done:
+    for (int i = 0; i < F_PERSONA; i++) Py_XDECREF(v[i]);
+    return rc;
+}
+
+/* card_copy_rows(cards, ruleset_version, labeled_at, dumps) -> bytes */
+static PyObject *card_copy_rows(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *cards, *version_obj, *labeled_at_obj, *dumps;
+    if (!PyArg_ParseTuple(args, "OUUO", &cards, &version_obj, &labeled_at_obj, &dumps))
+        return NULL;
+    out_t head = {0}, o = {0};
+    PyObject *result = NULL, *fast = PySequence_Fast(cards, "cards must be a sequence");
+    if (!fast || out_field(&head, version_obj)) goto done;
+    size_t version_len = head.len;
+    if (out_field(&head, labeled_at_obj)) goto done;
+    const char *version = head.data, *labeled_at = head.data + version_len;
+    size_t labeled_at_len = head.len - version_len;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++)
+        if (out_card(&o, PySequence_Fast_GET_ITEM(fast, i), dumps, version, version_len,
+                     labeled_at, labeled_at_len))
+            goto done;
+    result = PyBytes_FromStringAndSize(o.data ? o.data : "", (Py_ssize_t)o.len);
+done:
+    Py_XDECREF(fast);
+    PyMem_Free(head.data);
+    PyMem_Free(o.data);
+    return result;
+}
+
+/* ------------------------------------------------------------------ setup */
+
 static int read_weights(PyObject *seq, double *into, Py_ssize_t n, const char *what) {
     PyObject *fast = PySequence_Fast(seq, what);
     if (!fast) return -1;
@@ -344,6 +558,9 @@ static PyMethodDef module_methods[] = {
     {"card_numbers", (PyCFunction)(void (*)(void))card_numbers, METH_FASTCALL,
      "card_numbers(profile, person_name, us_location, domain) -> (readiness, readiness_score, "
      "base_confidence, signals), or None for counts beyond what a double holds exactly"},
+    {"card_copy_rows", card_copy_rows, METH_VARARGS,
+     "card_copy_rows(cards, ruleset_version, labeled_at, dumps) -> bytes: each (profile, "
+     "scores, labeling, decision) as a COPY text row of the cards' columns"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef fastcards_module = {
@@ -357,6 +574,8 @@ PyMODINIT_FUNC PyInit__fastcards(void) {
         if (!(attrs[i] = PyUnicode_InternFromString(attr_names[i]))) return NULL;
     for (int i = 0; i < S_COUNT; i++)
         if (!(keys[i] = PyUnicode_InternFromString(key_names[i]))) return NULL;
+    for (int i = 0; i < F_COUNT; i++)
+        if (!(fields[i] = PyUnicode_InternFromString(field_names[i]))) return NULL;
     if (!(ready_s = PyUnicode_InternFromString("ready"))
         || !(partial_s = PyUnicode_InternFromString("partial"))
         || !(thin_s = PyUnicode_InternFromString("thin")) || !(zero = PyFloat_FromDouble(0.0))

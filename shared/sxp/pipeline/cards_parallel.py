@@ -35,6 +35,7 @@ from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_fact
 from sxp.domain.gate import built_decision
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import GatePolicy, Labeling, Ruleset
+from sxp.native import card_copy_rows as native_copy_rows
 from sxp.native import card_numbers
 from sxp.pipeline import worker_pool
 
@@ -89,12 +90,14 @@ class CardBuild:
 
 class CardEncoder:
     """Scores (a card's numbers in C where built, `sxp.native.card_numbers`), labels (the rules
-    file compiled once, `rule_compiler`), decides and encodes chunks."""
+    file compiled once, `rule_compiler`), decides and encodes chunks (their COPY rows in C
+    where built, `sxp.native.card_copy_rows`)."""
 
     def __init__(self, ruleset: Ruleset, build: CardBuild) -> None:
         self.ruleset, self.build = ruleset, build
         self._label = compile_ruleset(ruleset)
         self._numbers = card_numbers()
+        self._copy_rows = native_copy_rows() or card_copy_rows
 
     def score(self, rows: ProfileRows) -> list[ScoredCard]:
         """Each stale profile row as its card: the profile, its scores, its labels."""
@@ -117,8 +120,9 @@ class CardEncoder:
                 (profile, scores, labeling, decision(scores, labeling)))
         staged = igzip.compress(b"".join(_stage_lines(cards)), STAGE_GZIP_LEVEL, mtime=0)
         version, labeled_at = self.ruleset.version, self.build.labeled_at
-        return CardChunk(len(cards), card_copy_rows(new, version, labeled_at),
-                         card_copy_rows(changed, version, labeled_at), staged)
+        copy_rows = self._copy_rows
+        return CardChunk(len(cards), copy_rows(new, version, labeled_at),
+                         copy_rows(changed, version, labeled_at), staged)
 
 
 def score_rows(ruleset: Ruleset, rows: ProfileRows) -> list[ScoredCard]:

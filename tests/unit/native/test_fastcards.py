@@ -1,5 +1,6 @@
 """The native card numbers are `sxp.domain.cards.card_numbers` to the bit, and step aside for
-counts a double does not hold exactly."""
+counts a double does not hold exactly; the native COPY rows are
+`sxp.adapters.postgres.cards.card_copy_rows` to the byte."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import math
 import random
 import struct
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import orjson
 import pytest
 
-from sxp.domain.cards import ProfileSignals, card_numbers, score_card
+from sxp.adapters.postgres.cards import FRESH, BuiltCard, card_copy_rows
+from sxp.adapters.rules_file import load_ruleset
+from sxp.config import Settings
+from sxp.domain.cards import CardScores, ProfileSignals, card_numbers, score_card, scored_facts
+from sxp.domain.rule_compiler import compile_ruleset
+from sxp.domain.rules import Labeling
+from sxp.native import card_copy_rows as native_card_copy_rows
 from sxp.native import card_numbers as native_card_numbers
 
 from ..profile_rows import profile_rows
@@ -131,3 +139,83 @@ def test_errors_are_python_errors(native: Any) -> None:
     with pytest.raises(TypeError):
         native(profile())
     assert math.isclose(native(profile(followers=10), 0.0, 0.0, 0.0)[1], 0.0347)
+
+
+# ---------------------------------------------------------------- the cards' COPY rows
+
+@pytest.fixture
+def native_copy_rows() -> Any:
+    copy_rows = native_card_copy_rows()
+    assert copy_rows is not None, "the native extension is not built (make builds it)"
+    return copy_rows
+
+
+def built_cards(rows: list[dict[str, Any]]) -> list[BuiltCard]:
+    ruleset = load_ruleset(Settings())
+    label = compile_ruleset(ruleset)
+    decisions = [FRESH, ("new", "budget_exhausted"), ("ineligible", "no_person_name"),
+                 ("ineligible", "a\\b\tc\nd\re")]
+    cards = []
+    for i, row in enumerate(rows):
+        p = ProfileSignals(**row)
+        scores = score_card(p)
+        cards.append((p, scores, label(scored_facts(p, scores)), decisions[i % len(decisions)]))
+    return cards
+
+
+def test_copy_rows_of_drawn_cards_are_the_reference_bytes(native_copy_rows: Any) -> None:
+    cards = built_cards(profile_rows(3000))
+    for version, labeled_at in [("v3", "2026-11-01 00:00:00+00"), ("v\\3\t", "now\n")]:
+        assert native_copy_rows(cards, version, labeled_at) == card_copy_rows(
+            cards, version, labeled_at)
+    assert native_copy_rows([], "v", "t") == card_copy_rows([], "v", "t") == b""
+
+
+def test_copy_rows_escape_every_value_as_the_reference(native_copy_rows: Any) -> None:
+    (p, scores, labeling, _decision), = built_cards(profile_rows(1))
+    odd = ProfileSignals(**(vars(p) | {"platform": "x\t", "handle": "h\\a\nn\rd 😀",
+                                       "content_hash": "c\\h"}))
+    odd_scores = object.__new__(CardScores)
+    odd_scores.__dict__.update(vars(scores) | {
+        "readiness": "re\tady", "readiness_score": 1, "base_confidence": Decimal("0.5000"),
+        "signals": {"quote": 'say "hi"\\', "tab": "\t", "n": 1e-7, "big": 1e22},
+        "enrich_inputs": {"first_name": "Zoë", "last_name": None}})
+    odd_labels = Labeling(labels={"persona": "a\tb", "tribe": None, "audience_pool": "p\\q"},
+                          rules_fired=["r\n1", "r2"])
+    cards = [(odd, odd_scores, odd_labels, ("ineligible", None)),
+             (p, scores, labeling, ("new", "x\ty"))]
+    assert native_copy_rows(cards, "v", "t") == card_copy_rows(cards, "v", "t")
+
+
+def test_copy_rows_raise_where_the_reference_raises(native_copy_rows: Any) -> None:
+    (p, scores, labeling, decision), = built_cards(profile_rows(1))
+    for bad in [ProfileSignals(**(vars(p) | {"handle": "\ud800"})),  # no UTF-8 for it
+                ProfileSignals(**(vars(p) | {"platform": None}))]:
+        card = [(bad, scores, labeling, decision)]
+        with pytest.raises((UnicodeEncodeError, TypeError)) as reference:
+            card_copy_rows(card, "v", "t")
+        with pytest.raises(reference.type):
+            native_copy_rows(card, "v", "t")
+    with pytest.raises(TypeError):
+        native_copy_rows([(p, scores, labeling)], "v", "t")
+
+
+def test_copy_rows_of_random_texts_are_the_reference_bytes(native_copy_rows: Any) -> None:
+    draw = random.Random(14)
+    alphabet = "ab \t\n\r\\\"'/é😀\u2028\x00\x1f"
+    (p, scores, labeling, _decision), = built_cards(profile_rows(1))
+
+    def text() -> str:
+        return "".join(draw.choice(alphabet) for _ in range(draw.randint(0, 12)))
+
+    cards = []
+    for _ in range(2000):
+        profile = ProfileSignals(**(vars(p) | {"handle": text(), "content_hash": text()}))
+        drawn = object.__new__(CardScores)
+        drawn.__dict__.update(vars(scores) | {"enrich_inputs": {"city": text(), "zip": None}})
+        labels = Labeling(labels={"persona": draw.choice([None, text()]), "tribe": text()},
+                          rules_fired=[text()])
+        cards.append((profile, drawn, labels, (text(), draw.choice([None, text()]))))
+    version, labeled_at = text(), text()
+    assert native_copy_rows(cards, version, labeled_at) == card_copy_rows(cards, version,
+                                                                          labeled_at)
