@@ -35,5 +35,5 @@ def summary_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     if "native_ingest" in status:
         rows.append(("native ingest path", str(status["native_ingest"])))
     if "native_cards" in status:
-        rows.append(("native card numbers", str(status["native_cards"])))
+        rows.append(("native cards path", str(status["native_cards"])))
     return rows

@@ -1,12 +1,11 @@
 """The native (C) per-row paths, with the Python code as reference and fallback: JSONL ingest
-(`_fastrows`) and a lead card's numbers (`_fastcards`).
+(`_fastrows`), and a lead card's numbers and COPY row (`_fastcards`).
 
 `load()` gives the ingest's extension module ready to use (its Unicode table set for this
 process), `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set from
 that module) and `card_copy_rows()` that of `sxp.adapters.postgres.cards.card_copy_rows`, or
-None when they were not built: setup.py builds them wherever a C compiler
-is present and installs sxp without them otherwise, so every entrypoint still works, on the
-Python path.
+None when they were not built: setup.py builds them wherever a C compiler is present and
+installs sxp without them otherwise, so every entrypoint still works, on the Python path.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import functools
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
+
+import orjson
 
 from sxp.domain.cards import CardNumbers
 
@@ -56,7 +57,6 @@ def card_copy_rows() -> CopyRows | None:
         from sxp.native import _fastcards  # type: ignore[attr-defined]
     except ImportError:
         return None
-    import orjson
 
     def copy_rows(cards: Any, ruleset_version: str, labeled_at: str) -> bytes:
         rows: bytes = _fastcards.card_copy_rows(cards, ruleset_version, labeled_at,

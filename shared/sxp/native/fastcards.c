@@ -1,5 +1,5 @@
 /* sxp.native._fastcards: a lead card's numbers (readiness, base confidence, the signals behind
- * them) in C, for the cards step's million cards a run.
+ * them) and a chunk's COPY rows in C, for the cards step's million cards a run.
  *
  * `card_numbers(profile, person_name, us_location, domain)` is
  * sxp.domain.cards.card_numbers to the bit: the same float operations in the same order (the
@@ -8,7 +8,9 @@
  * otherwise), the same objects in the signals dict. It returns None for a profile whose counts
  * are outside what C doubles hold exactly (beyond 2**53, or not ints): the caller scores it in
  * Python. `configure` takes the weights and thresholds from the Python module, which stays the
- * reference (tests/unit/native/test_fastcards.py holds one to the other). */
+ * reference. `card_copy_rows(cards, version, labeled_at, dumps)` is
+ * sxp.adapters.postgres.cards.card_copy_rows to the byte. tests/unit/native/test_fastcards.py
+ * holds each to its reference. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <datetime.h>
