@@ -4,14 +4,15 @@ too."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
 from sxp.bootstrap import App
+
+from .concurrent import waits_for_commit
 
 Conn = psycopg.Connection[Any]
 BATCH_CARD = ("INSERT INTO execution.batch_cards (batch_id, card_id, version, action)"
@@ -96,20 +97,6 @@ def test_a_named_batch_or_consumer_stays_and_keys_do_not_move(conn: Conn) -> Non
     conn.commit()
 
 
-def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, errors
-
-
 def test_a_batch_delete_waits_for_its_cards_insert_and_then_fails(app: App, conn: Conn) -> None:
     """The race the key's row lock closed: the delete cannot see the uncommitted cards, so it
     waits on the batch's lock and checks again once they are committed."""
@@ -121,11 +108,7 @@ def test_a_batch_delete_waits_for_its_cards_insert_and_then_fails(app: App, conn
         with app.connect() as other:
             other.execute("DELETE FROM execution.export_batches WHERE id = %s", (batch,))
 
-    thread, errors = _in_thread(delete)
-    thread.join(0.5)
-    assert thread.is_alive()  # waiting for the cards' transaction
-    conn.commit()
-    thread.join(10)
+    errors = waits_for_commit(conn, delete)
     assert [type(e) for e in errors] == [psycopg.errors.ForeignKeyViolation]
 
 
@@ -140,11 +123,7 @@ def test_a_cards_insert_waits_for_a_delete_of_its_batch_and_then_fails(app: App,
         with app.connect() as other:
             other.execute(BATCH_CARD, (batch, 8))
 
-    thread, errors = _in_thread(insert)
-    thread.join(0.5)
-    assert thread.is_alive()
-    conn.commit()
-    thread.join(10)
+    errors = waits_for_commit(conn, insert)
     assert [type(e) for e in errors] == [psycopg.errors.ForeignKeyViolation]
     assert _count(conn, "batch_cards") == 0
 

@@ -3,7 +3,6 @@ the statement triggers and the Tier 1 delete lock guarantee, against concurrent 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,8 @@ import pytest
 from sxp.adapters.postgres.cards import hold_profiles
 from sxp.adapters.postgres.erasures import hold_tier1_deletes
 from sxp.bootstrap import App
+
+from .concurrent import in_thread, waits_for_commit
 
 Conn = psycopg.Connection[Any]
 COLUMNS = "profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence"
@@ -64,20 +65,6 @@ def test_a_carded_profile_cannot_be_deleted_and_a_card_keeps_its_profile(conn: C
     conn.commit()
 
 
-def _in_thread(work: Any) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, errors
-
-
 def test_a_delete_waits_for_a_card_insert_of_its_profile_and_then_fails(app: App,
                                                                          conn: Conn) -> None:
     """The race the key's row lock closed: the delete cannot see the uncommitted card, so it
@@ -90,11 +77,7 @@ def test_a_delete_waits_for_a_card_insert_of_its_profile_and_then_fails(app: App
         with app.connect() as other:
             other.execute("DELETE FROM social.raw_social_profiles WHERE id = %s", (profile,))
 
-    thread, errors = _in_thread(delete)
-    thread.join(0.5)
-    assert thread.is_alive()  # waiting for the card's transaction
-    conn.commit()
-    thread.join(10)
+    errors = waits_for_commit(conn, delete)
     assert [type(e) for e in errors] == [psycopg.errors.ForeignKeyViolation]
 
 
@@ -108,11 +91,7 @@ def test_a_card_insert_waits_for_a_delete_of_its_profile_and_then_fails(app: App
         with app.connect() as other:
             other.execute(CARD, (profile, "gone"))
 
-    thread, errors = _in_thread(insert)
-    thread.join(0.5)
-    assert thread.is_alive()
-    conn.commit()
-    thread.join(10)
+    errors = waits_for_commit(conn, insert)
     assert [type(e) for e in errors] == [psycopg.errors.ForeignKeyViolation]
     assert conn.execute("SELECT count(*) AS n FROM execution.lead_cards").fetchone() == {"n": 0}
 
@@ -132,7 +111,7 @@ def test_a_cards_step_holding_its_profiles_makes_an_erasure_wait(app: App, conn:
                                 " WHERE profile_id = %s", (profile,)).fetchone()
             seen.append(row["n"] if row else -1)
 
-    thread, errors = _in_thread(erase)
+    thread, errors = in_thread(erase)
     thread.join(0.5)
     assert thread.is_alive() and not seen
     conn.execute(CARD, (profile, "held"))
