@@ -1,6 +1,8 @@
-"""Build sxp's native extension with AddressSanitizer and UndefinedBehaviorSanitizer (gcc).
+"""Build sxp's native extensions with AddressSanitizer and UndefinedBehaviorSanitizer (gcc).
 
     python fuzz/build_sanitized.py OUT_DIR              # OUT_DIR/sxp/native/_fastrows*.so
+                                                        # (`build(..., module="_fastcards")`
+                                                        # for the cards' one)
     python fuzz/build_sanitized.py OUT_DIR -- CMD ...   # then run CMD under the sanitizers
     python fuzz/build_sanitized.py --libfuzzer OUT_DIR -- CMD ...
 
@@ -31,16 +33,19 @@ def compiler(libfuzzer: bool = False) -> str:
     return "clang" if libfuzzer else os.environ.get("CC") or "gcc"
 
 
-def build(out_dir: Path, libfuzzer: bool = False) -> Path:
-    target = out_dir / "sxp" / "native" / f"_fastrows{sysconfig.get_config_var('EXT_SUFFIX')}"
+def build(out_dir: Path, libfuzzer: bool = False, module: str = "_fastrows") -> Path:
+    """`module` (`_fastrows`, the ingest's; or `_fastcards`) built from its source."""
+    target = out_dir / "sxp" / "native" / f"{module}{sysconfig.get_config_var('EXT_SUFFIX')}"
     sources = sorted(NATIVE.glob("*.[ch]"))
     if target.exists() and all(s.stat().st_mtime < target.stat().st_mtime for s in sources):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     include = sysconfig.get_paths()["include"]
     flags = [*FLAGS, "-fsanitize=fuzzer-no-link"] if libfuzzer else FLAGS
-    subprocess.run([compiler(libfuzzer), *flags, f"-I{include}", str(NATIVE / "fastrows.c"),
-                    "-o", str(target)], check=True)
+    if module == "_fastcards":
+        flags = [*flags, "-ffp-contract=off"]  # as setup.py builds it
+    subprocess.run([compiler(libfuzzer), *flags, f"-I{include}",
+                    str(NATIVE / f"{module.lstrip('_')}.c"), "-o", str(target)], check=True)
     return target
 
 

@@ -1,6 +1,7 @@
 """A short, bounded fuzz run of the native path under AddressSanitizer and
 UndefinedBehaviorSanitizer: mutated seeds from fuzz/corpus, each compared with the Python path.
-`make fuzz` runs the coverage-guided version for as long as asked."""
+`make fuzz` runs the coverage-guided version for as long as asked. The cards' extension runs its
+differential tests (test_fastcards.py) under the same sanitizers."""
 
 from __future__ import annotations
 
@@ -30,6 +31,31 @@ def test_native_path_survives_mutated_input_under_sanitizers(tmp_path: Path) -> 
     assert run.returncode == 0, report  # 86/87: a sanitizer fired; 1: a difference was kept
     assert " 0 findings" in run.stdout, report
     assert not findings.exists() or not any(findings.iterdir())
+
+
+LOAD_SANITIZED_CARDS = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("sxp.native._fastcards", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+sys.modules["sxp.native._fastcards"] = module  # what sxp.native imports: the sanitized build
+print("native module:", module.__file__, flush=True)
+import pytest
+sys.exit(pytest.main(["-q", sys.argv[2]]))
+"""
+
+
+def test_card_numbers_and_rows_pass_their_differential_tests_under_sanitizers(
+        tmp_path: Path) -> None:
+    built = build(tmp_path / "sanitized", module="_fastcards")
+    run = subprocess.run(
+        [sys.executable, "-c", LOAD_SANITIZED_CARDS, str(built),
+         str(ROOT / "tests" / "unit" / "native" / "test_fastcards.py")],
+        cwd=ROOT, env=sanitizer_env(tmp_path / "sanitized"), capture_output=True, text=True,
+        timeout=300)
+    report = run.stdout[-4000:] + run.stderr[-4000:]
+    assert f"native module: {built}" in run.stdout, report  # the sanitized build ran
+    assert run.returncode == 0 and " passed" in run.stdout, report  # 86/87: a sanitizer fired
 
 
 def test_a_memory_error_in_the_sanitized_build_is_caught(tmp_path: Path) -> None:
