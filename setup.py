@@ -1,4 +1,4 @@
-"""The native ingest path (sxp/native/fastrows.c) and a lead card's numbers
+"""The native ingest path (sxp/native/fastrows.c) and a lead card's numbers and COPY row
 (sxp/native/fastcards.c) as C extensions.
 
 Where a C compiler is present the extensions must build: a failed build fails the install

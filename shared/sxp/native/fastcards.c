@@ -385,7 +385,7 @@ static int out_text(out_t *o, PyObject *value) {
     return out_field(o, value);
 }
 
-/* str(score): a float's repr (Python's str), else what str() gives */
+/* str(score), not escaped: a float's repr (Python's str), else what str() gives */
 static int out_number(out_t *o, PyObject *value) {
     if (PyFloat_CheckExact(value)) {
         char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, Py_DTSF_ADD_DOT_0,
@@ -395,7 +395,13 @@ static int out_number(out_t *o, PyObject *value) {
         PyMem_Free(text);
         return rc;
     }
-    return out_field(o, value);
+    PyObject *str = PyObject_Str(value);
+    if (!str) return -1;
+    Py_ssize_t n;
+    const char *text = PyUnicode_AsUTF8AndSize(str, &n);
+    int rc = text ? out_raw(o, text, (size_t)n) : -1;
+    Py_DECREF(str);
+    return rc;
 }
 
 static int out_json(out_t *o, PyObject *dumps, PyObject *value) {

@@ -182,8 +182,10 @@ def test_copy_rows_escape_every_value_as_the_reference(native_copy_rows: Any) ->
         "enrich_inputs": {"first_name": "Zoë", "last_name": None}})
     odd_labels = Labeling(labels={"persona": "a\tb", "tribe": None, "audience_pool": "p\\q"},
                           rules_fired=["r\n1", "r2"])
+    unscored = object.__new__(CardScores)  # str() of what is no float, unescaped, as str()
+    unscored.__dict__.update(vars(scores) | {"readiness_score": None, "base_confidence": "a\tb"})
     cards = [(odd, odd_scores, odd_labels, ("ineligible", None)),
-             (p, scores, labeling, ("new", "x\ty"))]
+             (p, scores, labeling, ("new", "x\ty")), (p, unscored, labeling, FRESH)]
     assert native_copy_rows(cards, "v", "t") == card_copy_rows(cards, "v", "t")
 
 
