@@ -18,7 +18,7 @@ def holder_is_gone(worker_id: str, *, host: str | None = None) -> bool:
     """Whether `worker_id` names a process of this host that is not running."""
     head, sep, rest = worker_id.rpartition("-")  # {prefix}-{host}-{pid}-{hex}
     prefix_host, _, pid = head.rpartition("-")
-    if not sep or not pid.isdigit() or not rest:
+    if not sep or not (pid.isascii() and pid.isdigit()) or not rest:
         return False
     if not prefix_host.endswith(f"-{host or socket.gethostname()}"):
         return False

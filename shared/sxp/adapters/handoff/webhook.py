@@ -102,7 +102,7 @@ def retry_after_s(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # a receiver's '²' is no delay (float() refuses it)
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -97,7 +97,8 @@ def by_sha256(conn: Conn, sha256: str) -> ImportRow | None:
 def find(conn: Conn, ref: str) -> tuple[ImportRow, dict[str, Any] | None] | None:
     """An import by id or by inbox key, and its source file's state and counts (None before
     the scan registered it)."""
-    where = "i.id = %(id)s" if ref.isdigit() else "i.key = %(key)s"
+    by_id = ref.isascii() and ref.isdigit()  # not '³0': str.isdigit takes what int() refuses
+    where = "i.id = %(id)s" if by_id else "i.key = %(key)s"
     row = conn.execute(
         f"SELECT {', '.join('i.' + c for c in _COLUMNS.split(', '))},"
         " f.id AS source_file_id, f.state, f.reason_code, f.reason, f.rows_read, f.rows_loaded,"
@@ -106,7 +107,7 @@ def find(conn: Conn, ref: str) -> tuple[ImportRow, dict[str, Any] | None] | None
         " FROM social.imports i LEFT JOIN social.source_files f"
         "   ON f.bucket = i.bucket AND f.key = i.key"
         f" WHERE {where} ORDER BY f.id DESC NULLS LAST LIMIT 1",
-        {"id": int(ref) if ref.isdigit() else None, "key": ref}).fetchone()
+        {"id": int(ref) if by_id else None, "key": ref}).fetchone()
     if row is None:
         return None
     names = _COLUMNS.split(", ")
