@@ -129,7 +129,8 @@ def test_a_cards_insert_waits_for_a_delete_of_its_batch_and_then_fails(app: App,
 
 
 def test_the_export_role_writes_its_batches_cards_and_holdings(app: App, conn: Conn) -> None:
-    """The checks lock what they name as their owner: the export's role needs no more."""
+    """The export's role writes a batch's cards and holdings, the checks' lookups and locks
+    included (they run as their owner)."""
     consumer = _consumer(conn, "keys-f")
     batch = _batch(conn, "xb-keys-role", consumer)
     conn.commit()
