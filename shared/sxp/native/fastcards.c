@@ -218,24 +218,25 @@ static int flag(PyObject *value, double *out) {
     return 0;
 }
 
-/* the profile's fields (new references): from its instance dict, where `from_row` puts them,
- * else as attributes */
-static int read_fields(PyObject *profile, PyObject **a) {
-    PyObject *dict = PyObject_GenericGetDict(profile, NULL);
+/* `count` fields of `obj` (new references into `out`): from its instance dict, fetched once,
+ * where the step's objects keep them (`from_row`, `score_card`), else as attributes */
+static int read_fields(PyObject *obj, PyObject *const *names, int count, PyObject **out) {
+    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
     if (!dict) {
         PyErr_Clear();
     } else if (!PyDict_Check(dict)) {
         Py_CLEAR(dict);
     }
-    for (int i = 0; i < A_COUNT; i++) {
-        PyObject *value = dict ? PyDict_GetItemWithError(dict, attrs[i]) : NULL;
+    for (int i = 0; i < count; i++) {
+        PyObject *value = dict ? PyDict_GetItemWithError(dict, names[i]) : NULL;
         if (value) {
             Py_INCREF(value);
-        } else if (PyErr_Occurred() || !(value = PyObject_GetAttr(profile, attrs[i]))) {
+        } else if (PyErr_Occurred() || !(value = PyObject_GetAttr(obj, names[i]))) {
             Py_XDECREF(dict);
+            for (int j = 0; j < i; j++) Py_CLEAR(out[j]);
             return -1;
         }
-        a[i] = value;
+        out[i] = value;
     }
     Py_XDECREF(dict);
     return 0;
@@ -254,7 +255,7 @@ static PyObject *card_numbers(PyObject *module, PyObject *const *args, Py_ssize_
     }
     PyObject *a[A_COUNT] = {NULL};
     PyObject *result = NULL, *age_days = NULL, *signals = NULL;
-    if (read_fields(args[0], a)) goto done;
+    if (read_fields(args[0], attrs, A_COUNT, a)) goto done;
     int64_t followers, posts, likes;
     if (count_of(a[A_FOLLOWERS], &followers) || count_of(a[A_POSTS], &posts)
         || count_of(a[A_LIKES], &likes)) {
@@ -417,23 +418,6 @@ static int out_json(out_t *o, PyObject *dumps, PyObject *value) {
     return rc;
 }
 
-/* an attribute of a card's part: from its instance dict (where the step's objects keep them),
- * else as an attribute (a new reference either way) */
-static PyObject *field_of(PyObject *obj, PyObject *name) {
-    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
-    if (!dict) {
-        PyErr_Clear();
-        return PyObject_GetAttr(obj, name);
-    }
-    PyObject *value = PyDict_Check(dict) ? PyDict_GetItemWithError(dict, name) : NULL;
-    Py_DECREF(dict);
-    if (value) {
-        Py_INCREF(value);
-        return value;
-    }
-    return PyErr_Occurred() ? NULL : PyObject_GetAttr(obj, name);
-}
-
 enum {
     F_PROFILE_ID, F_PLATFORM, F_HANDLE, F_CONTENT_HASH, F_READINESS_SCORE, F_BASE_CONFIDENCE,
     F_READINESS, F_SIGNALS, F_ENRICH_INPUTS, F_LABELS, F_RULES_FIRED, F_PERSONA, F_TRIBE,
@@ -462,10 +446,12 @@ static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *versi
     PyObject *labeling = PyTuple_GET_ITEM(card, 2), *decision = PyTuple_GET_ITEM(card, 3);
     PyObject *v[F_PERSONA] = {NULL};
     int rc = -1;
-    PyObject *owners[F_PERSONA] = {profile, profile, profile, profile, scores, scores, scores,
-                                   scores, scores, labeling, labeling};
-    for (int i = 0; i < F_PERSONA; i++)
-        if (!(v[i] = field_of(owners[i], fields[i]))) goto done;
+    /* the fields are in their owners' order: the profile's, the scores', the labeling's */
+    if (read_fields(profile, fields, F_READINESS_SCORE, v)
+        || read_fields(scores, fields + F_READINESS_SCORE, F_LABELS - F_READINESS_SCORE,
+                       v + F_READINESS_SCORE)
+        || read_fields(labeling, fields + F_LABELS, F_PERSONA - F_LABELS, v + F_LABELS))
+        goto done;
     if (!PyTuple_Check(decision) || PyTuple_GET_SIZE(decision) != 2) {
         PyErr_SetString(PyExc_TypeError, "a decision is (enrich_state, enrich_reason)");
         goto done;
