@@ -57,11 +57,20 @@ NEW_ROWS = 10_000
 
 @dataclass
 class StepCost:
-    wall: float = 0.0
+    spans: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each job
     jobs: int = 0
     own_cpu: float = 0.0
     parser_cpu: float = 0.0
     postgres_cpu: float = 0.0
+
+    @property
+    def wall(self) -> float:
+        """The time its jobs cover, overlaps counted once."""
+        covered, until = 0.0, float("-inf")
+        for start, end in sorted(self.spans):
+            covered += max(end - max(start, until), 0.0)
+            until = max(until, end)
+        return covered
 
 
 class ProviderClock:
@@ -108,8 +117,10 @@ class ProviderClock:
 
 @dataclass
 class Meter:
-    """The runner's progress callback: jobs run one after another (`run_pipeline` drains on
-    one thread), so the CPU spent since the previous job ended belongs to this job's step."""
+    """The runner's progress callback. `run_pipeline` runs a job only beside jobs of its own
+    step (`runner.Alongside.SAME_KIND`), so the CPU spent since the previous job ended belongs
+    to this job's step, and a step's wall time is the span its jobs cover (two enrichment
+    batches at once count once)."""
 
     postgres: Callable[[], float] | None
     steps: dict[str, StepCost] = field(default_factory=dict)
@@ -129,7 +140,8 @@ class Meter:
     def __call__(self, job: Job, outcome: str, elapsed_s: float) -> None:
         now = self._cpu()
         cost = self.steps.setdefault(job.kind, StepCost())
-        cost.wall += elapsed_s
+        ended = time.perf_counter()
+        cost.spans.append((ended - elapsed_s, ended))
         cost.jobs += 1
         cost.own_cpu += now[0] - self.last[0]
         cost.parser_cpu += now[1] - self.last[1]

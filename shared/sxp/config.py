@@ -186,7 +186,7 @@ class Settings(BaseSettings):
 
     worker_concurrency: int = Field(2, ge=1, alias="SXP_WORKER_CONCURRENCY",
         description=(
-            "job threads of `sxp worker`"))
+            "job threads of `sxp worker`, and of `sxp run` as it drains the queue"))
     periodic_tasks: dict[str, int] = Field(default_factory=dict, alias="SXP_PERIODIC_TASKS",
         description=(
             "JSON, the worker's periodic tasks and their periods in seconds (`scan`, `export`, "

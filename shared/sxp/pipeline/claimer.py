@@ -29,10 +29,10 @@ class Claimer:
             self._conn = cast("psycopg.Connection[Any]", self.app.connect())
         return self._conn
 
-    def claim(self) -> Job | None:
+    def claim(self, only_kind: str | None = None) -> Job | None:
         try:
             return queue.claim(self._connection(), self.worker_id, self.kinds,
-                               self.app.settings.job_lease_s)
+                               self.app.settings.job_lease_s, only_kind=only_kind)
         except psycopg.OperationalError:
             log.warning("queue unreachable; retrying", extra={"worker": self.worker_id})
             self.close()

@@ -8,6 +8,11 @@ functions' drain all go through `run_jobs`.
                                    │  `queue.complete` refuse to go on
                                    └─ outcome: done | todo (retry) | dead | postponed | lost
 
+`sxp run` drains with `alongside=SAME_KIND`: a job runs beside the running ones only when it
+is of their kind and next in the queue's order (two enrichment batches, two files), so the
+steps follow each other as on one thread and a run's batches do not depend on timing; the
+worker runs whatever is next (`ANY_KIND`).
+
 When it stops (`Idle`): `EXIT` as soon as no job is ready (functions), `DRAIN` once none is
 pending, waiting for delayed retries up to `max_idle_wait_s` (`sxp run`), `POLL` never, only
 when `stop` is set or `deadline_s` passes (the worker). Running jobs always finish.
@@ -40,6 +45,13 @@ IDLE_POLL_S = 0.2
 ProgressCallback = Callable[[Job, str, float], None]
 # a running job's own progress: (job, done, total or None, unit), from the job's thread
 AdvanceCallback = Callable[[Job, int, int | None, str], None]
+
+
+class Alongside(Enum):
+    """Which job may start while others run."""
+
+    ANY_KIND = "any"
+    SAME_KIND = "same"
 
 
 class Idle(Enum):
@@ -85,7 +97,8 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
              concurrency: int = 1, idle: Idle = Idle.DRAIN, max_idle_wait_s: float = 30.0,
              stop: Event | None = None, deadline_s: float | None = None,
              on_progress: ProgressCallback | None = None,
-             on_advance: AdvanceCallback | None = None) -> DrainResult:
+             on_advance: AdvanceCallback | None = None,
+             alongside: Alongside = Alongside.ANY_KIND) -> DrainResult:
     """Claim and run jobs on `concurrency` threads until `idle` says to stop (see above).
     `on_progress` hears of every job's outcome; `on_advance` of its progress while it runs."""
     stop = stop or Event()
@@ -112,7 +125,7 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
                 if len(running) >= concurrency:
                     collect(None)
                     continue
-                job = claimer.claim()
+                job = claimer.claim(_kind_beside(running, alongside))
                 if job is not None:
                     idle_since = None
                     future = pool.submit(run_claimed, app, job, on_advance)
@@ -130,6 +143,14 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
         finally:
             claimer.close()
     return result
+
+
+def _kind_beside(running: dict[Future[str], tuple[Job, float]],
+                 alongside: Alongside) -> str | None:
+    """The kind the next job must be of to start now (None: any)."""
+    if alongside is Alongside.ANY_KIND or not running:
+        return None
+    return next(iter(running.values()))[0].kind
 
 
 def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since: float) -> bool:
@@ -150,9 +171,14 @@ def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since:
 
 def drain(app: App, *, kinds: list[str] | None = None, max_idle_wait_s: float = 30.0,
           on_progress: ProgressCallback | None = None,
-          on_advance: AdvanceCallback | None = None) -> DrainResult:
-    """Run jobs in this process until none is pending (`sxp run`)."""
+          on_advance: AdvanceCallback | None = None,
+          concurrency: int | None = None) -> DrainResult:
+    """Run jobs in this process until none is pending (`sxp run`), on as many threads as the
+    worker (`SXP_WORKER_CONCURRENCY`) unless told, each beside jobs of its own kind only: one
+    enrichment batch's database work runs while another waits on its provider."""
     return run_jobs(app, worker_id=new_worker_id("sxp-run"), kinds=kinds, idle=Idle.DRAIN,
+                    concurrency=concurrency or app.settings.worker_concurrency,
+                    alongside=Alongside.SAME_KIND,
                     max_idle_wait_s=max_idle_wait_s, on_progress=on_progress,
                     on_advance=on_advance)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from sxp.adapters.postgres import queue
@@ -50,3 +52,69 @@ def test_fatal_error_goes_dead_with_reason(app: App) -> None:
     with app.connect() as conn:
         row = conn.execute("SELECT state, last_error FROM queue.jobs").fetchone()
     assert row["state"] == "dead" and "ProviderFatal" in row["last_error"]
+
+
+class _Overlap:
+    """What ran beside what: each job's kind as it started, and the kinds running then."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: list[str] = []
+        self.starts: list[tuple[str, list[str]]] = []
+        self.second_started = threading.Event()
+
+    def run(self, app: App, job: Job) -> None:
+        with self.lock:
+            self.starts.append((job.kind, list(self.running)))
+            self.running.append(job.kind)
+            firsts = sum(kind == "test_a" for kind, _ in self.starts)
+        if job.payload.get("waits"):  # the first: gives the second the time to start beside it
+            self.second_started.wait(10)
+        elif firsts == 2:
+            self.second_started.set()
+        with app.connect() as conn:
+            queue.complete(conn, job)
+            conn.commit()
+        with self.lock:
+            self.running.remove(job.kind)
+
+
+OVERLAP = _Overlap()
+
+
+def run_overlapping(app: App, job: Job) -> None:
+    OVERLAP.run(app, job)
+
+
+def test_drain_runs_a_job_beside_those_of_its_own_kind_only_and_in_queue_order(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    global OVERLAP
+    OVERLAP = _Overlap()
+    for kind in ("test_a", "test_b"):
+        monkeypatch.setitem(jobs.JOB_KINDS, kind, f"{__name__}:run_overlapping")
+    with app.connect() as conn:
+        for kind, payload in (("test_a", {"waits": True}), ("test_a", {}), ("test_b", {}),
+                              ("test_a", {})):
+            queue.enqueue(conn, kind, payload)
+        conn.commit()
+    result = runner.drain(app, concurrency=2)
+    assert result.done == 4
+    # the two first test_a together; test_b alone, and the last test_a after it (queue order)
+    assert OVERLAP.starts == [("test_a", []), ("test_a", ["test_a"]), ("test_b", []),
+                              ("test_a", [])]
+
+
+def test_the_worker_runs_whatever_is_next_beside_a_running_job(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    global OVERLAP
+    OVERLAP = _Overlap()
+    for kind in ("test_a", "test_b"):
+        monkeypatch.setitem(jobs.JOB_KINDS, kind, f"{__name__}:run_overlapping")
+    with app.connect() as conn:
+        queue.enqueue(conn, "test_a", {"waits": True})
+        queue.enqueue(conn, "test_b", {})
+        queue.enqueue(conn, "test_a", {})
+        conn.commit()
+    result = runner.run_jobs(app, worker_id="w-any", concurrency=2, idle=runner.Idle.DRAIN)
+    assert result.done == 3
+    assert OVERLAP.starts[:2] == [("test_a", []), ("test_b", ["test_a"])]

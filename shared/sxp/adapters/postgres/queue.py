@@ -41,18 +41,21 @@ def enqueue(conn: psycopg.Connection[Any], kind: str, payload: dict[str, Any], *
 
 
 def claim(conn: psycopg.Connection[Any], worker_id: str, kinds: list[str] | None = None,
-          lease_s: int = 60) -> Job | None:
-    """Take the next ready job (or one whose lease expired) and lease it. Commits."""
+          lease_s: int = 60, *, only_kind: str | None = None) -> Job | None:
+    """Take the next ready job (or one whose lease expired) and lease it. Commits.
+
+    With `only_kind`, only when the next job is of that kind: None, leasing nothing, when it is
+    of another (it waits its turn rather than another of `only_kind` going first)."""
     with conn.transaction():
         row = conn.execute(
-            "SELECT id FROM queue.jobs"
+            "SELECT id, kind FROM queue.jobs"
             " WHERE ((state = 'todo' AND run_after <= now())"
             "        OR (state = 'doing' AND lease_until < now()))"
             "   AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))"
             " ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
             {"kinds": kinds},
         ).fetchone()
-        if row is None:
+        if row is None or (only_kind is not None and _values(row)[1] != only_kind):
             return None
         job = conn.execute(
             "UPDATE queue.jobs SET state = 'doing', attempts = attempts + 1, locked_by = %s,"
