@@ -125,9 +125,14 @@ class RecordLines:
     statuses: Counter[str] = field(default_factory=Counter)
 
     def add(self, record: LeadCardRecord) -> None:
-        self.lines.append(record.model_dump_json().encode() + b"\n")
-        self.labels[record.labels.execution_label or "unlabeled"] += 1
-        self.statuses[record.enrichment.status] += 1
+        self.add_line(record.model_dump_json().encode() + b"\n",
+                      record.labels.execution_label, record.enrichment.status)
+
+    def add_line(self, line: bytes, execution_label: str | None, status: str) -> None:
+        """A record's line as `add` writes it (made without the model: `plain_record_line`)."""
+        self.lines.append(line)
+        self.labels[execution_label or "unlabeled"] += 1
+        self.statuses[status] += 1
 
 
 class ManifestFile(_Strict):

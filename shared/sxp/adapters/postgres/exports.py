@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sxp.adapters.postgres.connection import session_lock
 from sxp.adapters.postgres.consumers import Consumer
 from sxp.adapters.postgres.named_sql import query
+from sxp.adapters.postgres.record_lines import plain_record_line
 from sxp.adapters.postgres.snapshots import reading_as
 from sxp.domain.bundle import (
     LeadCardRecord,
@@ -211,11 +212,17 @@ class EncodedRecords:
 def encode_record_rows(rows: list[dict[str, Any]]) -> EncodedRecords:
     """The rows as Lead Card records, one JSON line each (pure: the export's workers run it).
 
-    A row whose data does not make a valid record is left out and named in `rejected`;
+    A record without contact or business whose values are plainly valid is written straight
+    from its row (`record_lines`); the others through the model. A row whose data does not
+    make a valid record is left out and named in `rejected`;
     `publish_batch` takes its card out of the batch. Each record's phones are listed with when
     their DNC status was checked (the answer that gave them)."""
     out = EncodedRecords(RecordLines(), [], [])
     for row in rows:
+        line = plain_record_line(row, _rule_ids(row["rules_fired"]))
+        if line is not None:  # no contact, no business, every value plainly valid
+            out.records.add_line(line, row["execution_label"], row["enrich_state"])
+            continue
         try:
             record = record_from_row(row)
         except ValidationError as exc:
