@@ -1,5 +1,5 @@
-"""The native ingest path (sxp/native/fastrows.c) and a lead card's numbers and COPY row
-(sxp/native/fastcards.c) as C extensions.
+"""The native ingest path (sxp/native/fastrows.c) and a lead card's numbers, COPY row and
+person name (sxp/native/fastcards.c) as C extensions.
 
 Where a C compiler is present the extensions must build: a failed build fails the install
 (`SXP_NATIVE_REQUIRED=1` demands it even where no compiler is found, as the images do).
@@ -35,6 +35,7 @@ setup(ext_modules=[
     Extension(
         "sxp.native._fastcards",
         sources=["shared/sxp/native/fastcards.c"],
+        depends=["shared/sxp/native/personname.h"],
         # each product and sum rounded as Python rounds it: never fused into one (an FMA)
         extra_compile_args=[*FLAGS, "-ffp-contract=off"],
         optional=not REQUIRED,

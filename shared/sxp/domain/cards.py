@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sxp.domain.enrichability import derive_inputs
+from sxp.domain.enrichability import PersonName, derive_inputs, person_name
 
 READINESS_WEIGHTS: dict[str, float] = {
     "followers": 0.20, "posts": 0.10, "verified": 0.05, "bio_length": 0.15, "bio_link": 0.15,
@@ -127,12 +127,14 @@ def readiness_tier(score: float) -> str:
     return "partial" if score >= PARTIAL_AT else "thin"
 
 
-def score_card(p: ProfileSignals, numbers: CardNumbers | None = None) -> CardScores:
+def score_card(p: ProfileSignals, numbers: CardNumbers | None = None,
+               name_of: PersonName = person_name) -> CardScores:
     """Readiness, base confidence, the signals behind them and the enrichment inputs.
 
     The numbers come from `card_numbers` (or `numbers`, which gives the same: the cards
-    step's native twin, `sxp.native.card_numbers`)."""
-    inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio)
+    step's native twin, `sxp.native.card_numbers`), the person name from `name_of` (the same
+    again: `sxp.native.person_name`)."""
+    inputs = derive_inputs(p.display_name, p.location, p.bio_url, p.bio, name_of)
     flags = identity_flags(inputs)
     got = None if numbers is None else numbers(p, *flags)
     readiness, readiness_score, base_confidence, signals = got or card_numbers(p, *flags)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -193,10 +194,14 @@ def _clean_host(host: str) -> str | None:
     return host
 
 
+# `person_name`, or a twin that gives the same (the cards step's, `sxp.native.person_name`)
+PersonName = Callable[[str | None], tuple[str, str] | None]
+
+
 def derive_inputs(display_name: str | None, location: str | None, bio_url: str | None,
-                  bio: str | None) -> dict[str, Any]:
+                  bio: str | None, name_of: PersonName = person_name) -> dict[str, Any]:
     """The `enrich_inputs` of a card: first/last name, city/state/zip, domain (None if unknown)."""
-    name = person_name(display_name)
+    name = name_of(display_name)
     place = us_location(location)
     return {
         "first_name": name[0] if name else None,

@@ -1,5 +1,5 @@
 """The native (C) per-row paths, with the Python code as reference and fallback: JSONL ingest
-(`_fastrows`), and a lead card's numbers and COPY row (`_fastcards`).
+(`_fastrows`), and a lead card's numbers, COPY row and person name (`_fastcards`).
 
 `load()` gives the ingest's extension module ready to use (its Unicode table set for this
 process), `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set from
@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from sxp.domain.cards import CardNumbers
+from sxp.domain.enrichability import PersonName
 
 # `card_copy_rows(cards, ruleset_version, labeled_at)`: a chunk's built cards as COPY text rows
 CopyRows = Callable[[Any, str, str], bytes]
@@ -64,3 +65,26 @@ def card_copy_rows() -> CopyRows | None:
         return rows
 
     return copy_rows
+
+
+@functools.cache
+def person_name() -> PersonName | None:
+    """`sxp.domain.enrichability.person_name` in C for ASCII names, and in Python for the
+    others (None when the extension was not built)."""
+    try:
+        from sxp.native import _fastcards  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    from sxp.domain import enrichability
+
+    _fastcards.configure_names(enrichability._HONORIFICS, enrichability._SUFFIXES,
+                               enrichability._BUSINESS_WORDS)
+    native = _fastcards.person_name
+    reference = enrichability.person_name
+    not_decided = NotImplemented
+
+    def name_of(display_name: str | None) -> tuple[str, str] | None:
+        name = native(display_name)
+        return reference(display_name) if name is not_decided else name
+
+    return name_of

@@ -9,7 +9,8 @@
  * are outside what C doubles hold exactly (beyond 2**53, or not ints): the caller scores it in
  * Python. `configure` takes the weights and thresholds from the Python module, which stays the
  * reference. `card_copy_rows(cards, version, labeled_at, dumps)` is
- * sxp.adapters.postgres.cards.card_copy_rows to the byte. tests/unit/native/test_fastcards.py
+ * sxp.adapters.postgres.cards.card_copy_rows to the byte, and `person_name` (personname.h)
+ * sxp.domain.enrichability.person_name for ASCII names. tests/unit/native/test_fastcards.py
  * holds each to its reference. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,6 +18,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "personname.h"
 
 #define READINESS_TERMS 9
 #define CONFIDENCE_TERMS 6
@@ -552,6 +555,11 @@ static PyMethodDef module_methods[] = {
     {"card_numbers", (PyCFunction)(void (*)(void))card_numbers, METH_FASTCALL,
      "card_numbers(profile, person_name, us_location, domain) -> (readiness, readiness_score, "
      "base_confidence, signals), or None for counts beyond what a double holds exactly"},
+    {"configure_names", configure_names, METH_VARARGS,
+     "configure_names(honorifics, suffixes, business_words): frozensets of lowercase words"},
+    {"person_name", person_name, METH_O,
+     "person_name(display_name) -> (first, last) or None, as sxp.domain.enrichability's, or "
+     "NotImplemented for a name it leaves to Python (not ASCII, a newline)"},
     {"card_copy_rows", card_copy_rows, METH_VARARGS,
      "card_copy_rows(cards, ruleset_version, labeled_at, dumps) -> bytes: each (profile, "
      "scores, labeling, decision) as a COPY text row of the cards' columns"},

@@ -32,11 +32,13 @@ from sxp.adapters.postgres.cards import FRESH, BuiltCard, ProfileRange, card_cop
 from sxp.adapters.postgres.connection import process_connection
 from sxp.adapters.postgres.snapshots import export_snapshot
 from sxp.domain.cards import CardScores, ProfileSignals, score_card, scored_facts
+from sxp.domain.enrichability import person_name
 from sxp.domain.gate import built_decision
 from sxp.domain.rule_compiler import compile_ruleset
 from sxp.domain.rules import GatePolicy, Labeling, Ruleset
 from sxp.native import card_copy_rows as native_copy_rows
 from sxp.native import card_numbers
+from sxp.native import person_name as native_person_name
 from sxp.pipeline import worker_pool
 
 ScoredCard = tuple[ProfileSignals, CardScores, Labeling]
@@ -89,23 +91,24 @@ class CardBuild:
 
 
 class CardEncoder:
-    """Scores (a card's numbers in C where built, `sxp.native.card_numbers`), labels (the rules
-    file compiled once, `rule_compiler`), decides and encodes chunks (their COPY rows in C
-    where built, `sxp.native.card_copy_rows`)."""
+    """Scores (a card's numbers and person name in C where built, `sxp.native.card_numbers`
+    and `person_name`), labels (the rules file compiled once, `rule_compiler`), decides and
+    encodes chunks (their COPY rows in C where built, `sxp.native.card_copy_rows`)."""
 
     def __init__(self, ruleset: Ruleset, build: CardBuild) -> None:
         self.ruleset, self.build = ruleset, build
         self._label = compile_ruleset(ruleset)
         self._numbers = card_numbers()
+        self._name_of = native_person_name() or person_name
         self._copy_rows = native_copy_rows() or card_copy_rows
 
     def score(self, rows: ProfileRows) -> list[ScoredCard]:
         """Each stale profile row as its card: the profile, its scores, its labels."""
         out = []
-        numbers = self._numbers
+        numbers, name_of = self._numbers, self._name_of
         for row in rows:
             profile = ProfileSignals.from_row(row)
-            scores = score_card(profile, numbers)
+            scores = score_card(profile, numbers, name_of)
             out.append((profile, scores, self._label(scored_facts(profile, scores))))
         return out
 

@@ -41,16 +41,17 @@ spec.loader.exec_module(module)
 sys.modules["sxp.native._fastcards"] = module  # what sxp.native imports: the sanitized build
 print("native module:", module.__file__, flush=True)
 import pytest
-sys.exit(pytest.main(["-q", sys.argv[2]]))
+sys.exit(pytest.main(["-q", *sys.argv[2:]]))
 """
 
 
-def test_card_numbers_and_rows_pass_their_differential_tests_under_sanitizers(
+def test_card_numbers_rows_and_names_pass_their_differential_tests_under_sanitizers(
         tmp_path: Path) -> None:
     built = build(tmp_path / "sanitized", module="_fastcards")
+    tests = ROOT / "tests" / "unit" / "native"
     run = subprocess.run(
         [sys.executable, "-c", LOAD_SANITIZED_CARDS, str(built),
-         str(ROOT / "tests" / "unit" / "native" / "test_fastcards.py")],
+         str(tests / "test_fastcards.py"), str(tests / "test_fastcards_names.py")],
         cwd=ROOT, env=sanitizer_env(tmp_path / "sanitized"), capture_output=True, text=True,
         timeout=300)
     report = run.stdout[-4000:] + run.stderr[-4000:]
