@@ -49,6 +49,16 @@ CONFIDENCE_WEIGHTS: dict[str, float] = {
 }
 READY_AT = 0.60
 PARTIAL_AT = 0.35
+# the signals behind the scores, kept apart from the facts (`split_signals`)
+COMPONENT_KEYS = ("readiness_components", "confidence_components")
+
+
+def split_signals(signals: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A card's signals as lead_cards keeps them: the facts (counts, flags, account age,
+    engagement ratio; `signals`, jsonb, read by key) and the components behind the scores
+    (`signal_components`, json: stored as written, read whole), each in the signals' order."""
+    facts = {k: v for k, v in signals.items() if k not in COMPONENT_KEYS}
+    return facts, {k: signals[k] for k in COMPONENT_KEYS if k in signals}
 
 
 @dataclass(frozen=True)

@@ -439,6 +439,35 @@ static int out_label(out_t *o, PyObject *labels, int name) {
     return out_field(o, value ? value : Py_None);
 }
 
+static int component_key(PyObject *key) { /* `key in COMPONENT_KEYS` */
+    PyObject *readiness = keys[S_READINESS_COMPONENTS], *confidence = keys[S_CONFIDENCE_COMPONENTS];
+    if (key == readiness || key == confidence) return 1;
+    return PyUnicode_Check(key)
+           && (PyUnicode_Compare(key, readiness) == 0 || PyUnicode_Compare(key, confidence) == 0);
+}
+
+/* `split_signals(signals)`: the facts and the components behind the scores, each in order */
+static int split_signals(PyObject *signals, PyObject **facts, PyObject **components) {
+    if (!PyDict_Check(signals)) {
+        PyErr_SetString(PyExc_TypeError, "signals must be a dict");
+        return -1;
+    }
+    *facts = PyDict_New();
+    *components = PyDict_New();
+    if (!*facts || !*components) return -1;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(signals, &pos, &key, &value))
+        if (!component_key(key) && PyDict_SetItem(*facts, key, value)) return -1;
+    PyObject *order[2] = {keys[S_READINESS_COMPONENTS], keys[S_CONFIDENCE_COMPONENTS]};
+    for (int i = 0; i < 2; i++) {
+        value = PyDict_GetItemWithError(signals, order[i]);
+        if (!value && PyErr_Occurred()) return -1;
+        if (value && PyDict_SetItem(*components, order[i], value)) return -1;
+    }
+    return 0;
+}
+
 static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *version,
                     size_t version_len, const char *labeled_at, size_t labeled_at_len) {
     if (!PyTuple_Check(card) || PyTuple_GET_SIZE(card) != 4) {
@@ -447,7 +476,7 @@ static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *versi
     }
     PyObject *profile = PyTuple_GET_ITEM(card, 0), *scores = PyTuple_GET_ITEM(card, 1);
     PyObject *labeling = PyTuple_GET_ITEM(card, 2), *decision = PyTuple_GET_ITEM(card, 3);
-    PyObject *v[F_PERSONA] = {NULL};
+    PyObject *v[F_PERSONA] = {NULL}, *facts = NULL, *components = NULL;
     int rc = -1;
     /* the fields are in their owners' order: the profile's, the scores', the labeling's */
     if (read_fields(profile, fields, F_READINESS_SCORE, v)
@@ -459,6 +488,7 @@ static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *versi
         PyErr_SetString(PyExc_TypeError, "a decision is (enrich_state, enrich_reason)");
         goto done;
     }
+    if (split_signals(v[F_SIGNALS], &facts, &components)) goto done;
     PyObject *id = PyObject_Str(v[F_PROFILE_ID]);
     if (!id) goto done;
     Py_ssize_t id_len;
@@ -475,7 +505,8 @@ static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *versi
         || out_text(o, v[F_PLATFORM]) || out_char(o, '\t') || out_text(o, v[F_HANDLE])
         || out_char(o, '\t') || out_text(o, v[F_CONTENT_HASH]) || out_char(o, '\t')
         || out_text(o, v[F_READINESS]) || out_char(o, '\t')
-        || out_json(o, dumps, v[F_SIGNALS]) || out_char(o, '\t')
+        || out_json(o, dumps, facts) || out_char(o, '\t')
+        || out_json(o, dumps, components) || out_char(o, '\t')
         || out_json(o, dumps, v[F_ENRICH_INPUTS]) || out_char(o, '\t')
         || out_json(o, dumps, v[F_RULES_FIRED]) || out_char(o, '\t')
         || out_text(o, v[F_CONTENT_HASH]) || out_char(o, '@') || out_raw(o, version, version_len)
@@ -486,6 +517,8 @@ static int out_card(out_t *o, PyObject *card, PyObject *dumps, const char *versi
     rc = 0;
 done:
     for (int i = 0; i < F_PERSONA; i++) Py_XDECREF(v[i]);
+    Py_XDECREF(facts);
+    Py_XDECREF(components);
     return rc;
 }
 

@@ -18,7 +18,7 @@ from psycopg.rows import tuple_row
 
 from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.postgres.snapshots import reading_as
-from sxp.domain.cards import CardScores, ProfileSignals
+from sxp.domain.cards import CardScores, ProfileSignals, split_signals
 from sxp.domain.rules import Labeling
 
 # a card as the cards step writes it: its profile, scores and labels, and the gate's decision
@@ -118,18 +118,19 @@ def start_card_copy(conn: psycopg.Connection[Any]) -> None:
         "CREATE TEMP TABLE IF NOT EXISTS tmp_cards (profile_id bigint PRIMARY KEY,"
         " platform text, handle text, profile_hash text, readiness text,"
         " readiness_score numeric(5, 4), base_confidence numeric(5, 4), signals jsonb,"
+        " signal_components json,"
         " enrich_inputs jsonb, persona text, tribe text, audience_pool text,"
         " execution_label text, ruleset_version text, rules_fired jsonb, labeled_hash text,"
         " labeled_at timestamptz, enrich_state text, enrich_reason text) ON COMMIT DROP")
 
 
-# the order `card_copy_rows` writes a row's values in: each card's seven free texts together
+# the order `card_copy_rows` writes a row's values in: each card's eight free texts together
 # (checked for escapes at once), after the numbers and the ruleset's few values, and the
 # step's few values last; these are lead_cards' columns as well as tmp_cards'
 _CARD_COLUMNS = ("profile_id, readiness_score, base_confidence, persona, tribe, audience_pool,"
                  " execution_label, ruleset_version, platform, handle, profile_hash, readiness,"
-                 " signals, enrich_inputs, rules_fired, labeled_hash, labeled_at, enrich_state,"
-                 " enrich_reason")
+                 " signals, signal_components, enrich_inputs, rules_fired, labeled_hash,"
+                 " labeled_at, enrich_state, enrich_reason")
 # COPY's text format: a backslash, a tab, a newline or a carriage return in a value is escaped
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
@@ -161,13 +162,14 @@ def card_copy_rows(cards: Iterable[BuiltCard], ruleset_version: str, labeled_at:
     labeled_at = _copy_field(labeled_at)
     dumps = orjson.dumps
     for profile, scores, labeling, decision in cards:
+        facts, components = split_signals(scores.signals)
         texts: tuple[str, ...] = (
             profile.platform, profile.handle, profile.content_hash, scores.readiness,
-            dumps(scores.signals).decode(), dumps(scores.enrich_inputs).decode(),
-            dumps(labeling.rules_fired).decode())
+            dumps(facts).decode(), dumps(components).decode(),
+            dumps(scores.enrich_inputs).decode(), dumps(labeling.rules_fired).decode())
         joined = "\t".join(texts)
         content_hash = profile.content_hash
-        if joined.count("\t") != 6 or _NEEDS_ESCAPE_BUT_TAB(joined):
+        if joined.count("\t") != 7 or _NEEDS_ESCAPE_BUT_TAB(joined):
             texts = tuple(map(_copy_field, texts))
             joined, content_hash = "\t".join(texts), texts[2]
         labels = labeling.labels

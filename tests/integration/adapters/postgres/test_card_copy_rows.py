@@ -13,7 +13,7 @@ from sxp.adapters.postgres import cards as repo
 from sxp.adapters.postgres.named_sql import query
 from sxp.adapters.rules_file import load_ruleset
 from sxp.bootstrap import App
-from sxp.domain.cards import SIGNAL_FIELDS
+from sxp.domain.cards import SIGNAL_FIELDS, split_signals
 from sxp.domain.rules import Ruleset
 from sxp.pipeline.cards_parallel import score_rows
 
@@ -64,7 +64,7 @@ def test_encoded_rows_equal_what_the_row_writer_writes(app: App, tricky_rules: b
                 copy.write_row((
                     profile.profile_id, profile.platform, profile.handle, profile.content_hash,
                     scores.readiness, scores.readiness_score, scores.base_confidence,
-                    orjson.dumps(scores.signals).decode(),
+                    *(orjson.dumps(part).decode() for part in split_signals(scores.signals)),
                     orjson.dumps(scores.enrich_inputs).decode(), labels.get("persona"),
                     labels.get("tribe"), labels.get("audience_pool"),
                     labels.get("execution_label"), ruleset.version,

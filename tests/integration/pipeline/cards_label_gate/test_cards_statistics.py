@@ -40,7 +40,8 @@ def test_a_large_step_refreshes_the_statistics_under_the_cards_role(
     assert _planner_count(app) == 12  # what ANALYZE counted
     analyzed = _analyzed_columns(app)
     assert {"profile_id", "enrich_state", "handoff_seq", "execution_label"} <= analyzed
-    assert not analyzed & {"signals", "enrich_inputs", "rules_fired", "lookup_inputs"}
+    assert not analyzed & {"signals", "signal_components", "enrich_inputs", "rules_fired",
+                            "lookup_inputs"}
     make_profiles(2, start=12)
     assert build_cards(app).cards_written == 2  # below the threshold: not analyzed again
     assert _planner_count(app) == 12

@@ -209,3 +209,29 @@ def test_new_cards_another_step_built_meanwhile_are_upserted(
         theirs = _cards(app)
         assert write_chunk(conn, chunk, policy) == 0  # the same content: nothing to refresh
     assert _cards(app) == theirs
+
+
+def test_a_cards_signals_are_kept_in_two_columns_and_read_as_one(
+        app: App, make_profiles: ProfileMaker) -> None:
+    from sxp.adapters.postgres import card_reads
+    from sxp.domain.cards import COMPONENT_KEYS
+
+    make_profiles(3)
+    build_cards(app, source_file_id=None)
+    with app.connect() as conn:
+        stored = conn.execute("SELECT id, signals, signal_components FROM execution.lead_cards"
+                              " ORDER BY id").fetchall()
+        for card in stored:
+            assert not set(card["signals"]) & set(COMPONENT_KEYS)  # the facts only
+            assert list(card["signal_components"]) == list(COMPONENT_KEYS)
+            shown = card_reads.one(conn, card["id"])
+            assert shown is not None
+            assert shown["signals"] == {**card["signals"], **card["signal_components"]}
+        # a card written before migration 092: its components inside `signals`
+        first = stored[0]
+        conn.execute("UPDATE execution.lead_cards SET signal_components = NULL,"
+                     " signals = signals || %s::jsonb WHERE id = %s",
+                     (orjson.dumps(first["signal_components"]).decode(), first["id"]))
+        assert card_reads.one(conn, first["id"])["signals"] == {
+            **first["signals"], **first["signal_components"]}
+        conn.rollback()

@@ -18,7 +18,10 @@ LIMIT %(limit)s
 
 -- name: one
 SELECT c.id, c.profile_id, c.platform, c.handle, c.profile_hash, c.readiness,
-       c.readiness_score, c.base_confidence, c.signals, c.persona, c.tribe, c.audience_pool,
+       c.readiness_score, c.base_confidence,
+       -- the facts and the components behind the scores (one jsonb before migration 092)
+       c.signals || coalesce(c.signal_components::jsonb, '{}'::jsonb) AS signals,
+       c.persona, c.tribe, c.audience_pool,
        c.execution_label, c.ruleset_version, c.rules_fired, c.labeled_at, c.enrich_state,
        c.enrich_reason, c.enrichment_batch_id, c.enriched_at, c.dnc,
        (SELECT bc.batch_id FROM execution.batch_cards bc

@@ -38,17 +38,18 @@ ORDER BY p.id
 -- separate update joining tmp_cards to lead_cards was planned as a scan of all the cards,
 -- once per chunk. New cards usually skip this statement (`copy_new_cards`).
 INSERT INTO execution.lead_cards AS c (profile_id, platform, handle, profile_hash, readiness,
-    readiness_score, base_confidence, signals, enrich_inputs, persona, tribe, audience_pool,
-    execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at, enrich_state,
-    enrich_reason)
+    readiness_score, base_confidence, signals, signal_components, enrich_inputs, persona, tribe,
+    audience_pool, execution_label, ruleset_version, rules_fired, labeled_hash, labeled_at,
+    enrich_state, enrich_reason)
 SELECT profile_id, platform, handle, profile_hash, readiness, readiness_score, base_confidence,
-    signals, enrich_inputs, persona, tribe, audience_pool, execution_label, ruleset_version,
-    rules_fired, labeled_hash, labeled_at, enrich_state, enrich_reason
+    signals, signal_components, enrich_inputs, persona, tribe, audience_pool, execution_label,
+    ruleset_version, rules_fired, labeled_hash, labeled_at, enrich_state, enrich_reason
 FROM tmp_cards ORDER BY profile_id
 ON CONFLICT (profile_id) DO UPDATE SET
     platform = EXCLUDED.platform, handle = EXCLUDED.handle, profile_hash = EXCLUDED.profile_hash,
     readiness = EXCLUDED.readiness, readiness_score = EXCLUDED.readiness_score,
     base_confidence = EXCLUDED.base_confidence, signals = EXCLUDED.signals,
+    signal_components = EXCLUDED.signal_components,
     -- derived from the profile, always current; the inputs of the card's lookup are kept in
     -- lookup_inputs, and the enrich_state below decides whether it is looked up again
     enrich_inputs = EXCLUDED.enrich_inputs,
