@@ -3,7 +3,8 @@
 
 `load()` gives the ingest's extension module ready to use (its Unicode table set for this
 process), `card_numbers()` the twin of `sxp.domain.cards.card_numbers` (its weights set from
-that module) and `card_copy_rows()` that of `sxp.adapters.postgres.cards.card_copy_rows`, or
+that module), `card_copy_rows()` that of `sxp.adapters.postgres.cards.card_copy_rows` and
+`person_name()` that of `sxp.domain.enrichability.person_name` (its word sets from it), or
 None when they were not built: setup.py builds them wherever a C compiler is present and
 installs sxp without them otherwise, so every entrypoint still works, on the Python path.
 """
