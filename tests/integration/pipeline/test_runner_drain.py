@@ -86,17 +86,23 @@ def run_overlapping(app: App, job: Job) -> None:
     OVERLAP.run(app, job)
 
 
-def test_drain_runs_a_job_beside_those_of_its_own_kind_only_and_in_queue_order(
-        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+def enqueue_overlapping(app: App, monkeypatch: pytest.MonkeyPatch,
+                        jobs_in_order: list[tuple[str, dict[str, bool]]]) -> None:
+    """A fresh record of what ran beside what, and these jobs queued (kinds test_a, test_b)."""
     global OVERLAP
     OVERLAP = _Overlap()
     for kind in ("test_a", "test_b"):
         monkeypatch.setitem(jobs.JOB_KINDS, kind, f"{__name__}:run_overlapping")
     with app.connect() as conn:
-        for kind, payload in (("test_a", {"waits": True}), ("test_a", {}), ("test_b", {}),
-                              ("test_a", {})):
+        for kind, payload in jobs_in_order:
             queue.enqueue(conn, kind, payload)
         conn.commit()
+
+
+def test_drain_runs_a_job_beside_those_of_its_own_kind_only_and_in_queue_order(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": True}), ("test_a", {}),
+                                           ("test_b", {}), ("test_a", {})])
     result = runner.drain(app, concurrency=2)
     assert result.done == 4
     # the two first test_a together; test_b alone, and the last test_a after it (queue order)
@@ -106,15 +112,8 @@ def test_drain_runs_a_job_beside_those_of_its_own_kind_only_and_in_queue_order(
 
 def test_the_worker_runs_whatever_is_next_beside_a_running_job(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    global OVERLAP
-    OVERLAP = _Overlap()
-    for kind in ("test_a", "test_b"):
-        monkeypatch.setitem(jobs.JOB_KINDS, kind, f"{__name__}:run_overlapping")
-    with app.connect() as conn:
-        queue.enqueue(conn, "test_a", {"waits": True})
-        queue.enqueue(conn, "test_b", {})
-        queue.enqueue(conn, "test_a", {})
-        conn.commit()
+    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": True}), ("test_b", {}),
+                                           ("test_a", {})])
     result = runner.run_jobs(app, worker_id="w-any", concurrency=2, idle=runner.Idle.DRAIN)
     assert result.done == 3
     assert OVERLAP.starts[:2] == [("test_a", []), ("test_b", ["test_a"])]
