@@ -117,10 +117,10 @@ class ProviderClock:
 
 @dataclass
 class Meter:
-    """The runner's progress callback. `run_pipeline` runs a job only beside jobs of its own
-    step (`runner.Alongside.SAME_KIND`), so the CPU spent since the previous job ended belongs
-    to this job's step, and a step's wall time is the span its jobs cover (two enrichment
-    batches at once count once)."""
+    """The runner's progress callback. `run_pipeline` runs a job beside others only when they
+    are all enrichment batches (`runner.RUN_BESIDE`), so the CPU spent since the previous job
+    ended belongs to this job's step, and a step's wall time is the span its jobs cover (two
+    enrichment batches at once count once)."""
 
     postgres: Callable[[], float] | None
     steps: dict[str, StepCost] = field(default_factory=dict)

@@ -8,10 +8,10 @@ functions' drain all go through `run_jobs`.
                                    │  `queue.complete` refuse to go on
                                    └─ outcome: done | todo (retry) | dead | postponed | lost
 
-`sxp run` drains with `alongside=SAME_KIND`: a job runs beside the running ones only when it
-is of their kind and next in the queue's order (two enrichment batches, two files), so the
-steps follow each other as on one thread and a run's batches do not depend on timing; the
-worker runs whatever is next (`ANY_KIND`).
+`sxp run` drains with `beside=RUN_BESIDE`: a job starts beside running ones only when they and
+it are enrichment batches and it is next in the queue's order; any other job runs alone. The
+steps follow each other as on one thread, so a run's ids, counts and export batches do not
+depend on timing. The worker starts whatever is next (`beside=None`).
 
 When it stops (`Idle`): `EXIT` as soon as no job is ready (functions), `DRAIN` once none is
 pending, waiting for delayed retries up to `max_idle_wait_s` (`sxp run`), `POLL` never, only
@@ -47,11 +47,11 @@ ProgressCallback = Callable[[Job, str, float], None]
 AdvanceCallback = Callable[[Job, int, int | None, str], None]
 
 
-class Alongside(Enum):
-    """Which job may start while others run."""
-
-    ANY_KIND = "any"
-    SAME_KIND = "same"
+# the jobs `sxp run` runs beside others of their kind: enrichment batches are disjoint sets of
+# cards, each paced by its provider, so one writes its answers while another waits on its
+# provider. Other steps share the pool (two files' ingests would interleave Tier 1's ids and
+# dedupe in the order they happened to run).
+RUN_BESIDE = frozenset({"enrich"})
 
 
 class Idle(Enum):
@@ -98,7 +98,7 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
              stop: Event | None = None, deadline_s: float | None = None,
              on_progress: ProgressCallback | None = None,
              on_advance: AdvanceCallback | None = None,
-             alongside: Alongside = Alongside.ANY_KIND) -> DrainResult:
+             beside: frozenset[str] | None = None) -> DrainResult:
     """Claim and run jobs on `concurrency` threads until `idle` says to stop (see above).
     `on_progress` hears of every job's outcome; `on_advance` of its progress while it runs."""
     stop = stop or Event()
@@ -125,7 +125,11 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
                 if len(running) >= concurrency:
                     collect(None)
                     continue
-                job = claimer.claim(_kind_beside(running, alongside))
+                if running and beside is not None and _running_kind(running) not in beside:
+                    collect(None)  # it runs alone
+                    continue
+                job = claimer.claim(None if beside is None or not running
+                                    else _running_kind(running))
                 if job is not None:
                     idle_since = None
                     future = pool.submit(run_claimed, app, job, on_advance)
@@ -145,11 +149,8 @@ def run_jobs(app: App, *, worker_id: str, kinds: list[str] | None = None,
     return result
 
 
-def _kind_beside(running: dict[Future[str], tuple[Job, float]],
-                 alongside: Alongside) -> str | None:
-    """The kind the next job must be of to start now (None: any)."""
-    if alongside is Alongside.ANY_KIND or not running:
-        return None
+def _running_kind(running: dict[Future[str], tuple[Job, float]]) -> str:
+    """The kind of the running jobs (one kind, where `beside` is given)."""
     return next(iter(running.values()))[0].kind
 
 
@@ -172,13 +173,15 @@ def _stop_when_idle(claimer: Claimer, idle: Idle, max_wait_s: float, idle_since:
 def drain(app: App, *, kinds: list[str] | None = None, max_idle_wait_s: float = 30.0,
           on_progress: ProgressCallback | None = None,
           on_advance: AdvanceCallback | None = None,
-          concurrency: int | None = None) -> DrainResult:
+          concurrency: int | None = None,
+          beside: frozenset[str] = RUN_BESIDE) -> DrainResult:
     """Run jobs in this process until none is pending (`sxp run`), on as many threads as the
-    worker (`SXP_WORKER_CONCURRENCY`) unless told, each beside jobs of its own kind only: one
-    enrichment batch's database work runs while another waits on its provider."""
+    worker (`SXP_WORKER_CONCURRENCY`) unless told; jobs of the kinds in `beside` beside
+    others of their kind, the rest alone: one enrichment batch's database work runs while
+    another waits on its provider."""
     return run_jobs(app, worker_id=new_worker_id("sxp-run"), kinds=kinds, idle=Idle.DRAIN,
                     concurrency=concurrency or app.settings.worker_concurrency,
-                    alongside=Alongside.SAME_KIND,
+                    beside=beside,
                     max_idle_wait_s=max_idle_wait_s, on_progress=on_progress,
                     on_advance=on_advance)
 

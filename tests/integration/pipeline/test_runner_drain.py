@@ -68,8 +68,8 @@ class _Overlap:
             self.starts.append((job.kind, list(self.running)))
             self.running.append(job.kind)
             firsts = sum(kind == "test_a" for kind, _ in self.starts)
-        if job.payload.get("waits"):  # the first: gives the second the time to start beside it
-            self.second_started.wait(10)
+        if job.payload.get("waits"):  # the first: gives the second that long to start beside it
+            self.second_started.wait(float(job.payload["waits"]))
         elif firsts == 2:
             self.second_started.set()
         with app.connect() as conn:
@@ -87,7 +87,7 @@ def run_overlapping(app: App, job: Job) -> None:
 
 
 def enqueue_overlapping(app: App, monkeypatch: pytest.MonkeyPatch,
-                        jobs_in_order: list[tuple[str, dict[str, bool]]]) -> None:
+                        jobs_in_order: list[tuple[str, dict[str, int]]]) -> None:
     """A fresh record of what ran beside what, and these jobs queued (kinds test_a, test_b)."""
     global OVERLAP
     OVERLAP = _Overlap()
@@ -99,20 +99,30 @@ def enqueue_overlapping(app: App, monkeypatch: pytest.MonkeyPatch,
         conn.commit()
 
 
-def test_drain_runs_a_job_beside_those_of_its_own_kind_only_and_in_queue_order(
+def test_drain_runs_a_job_beside_those_of_its_kind_only_and_in_queue_order(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": True}), ("test_a", {}),
+    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": 10}), ("test_a", {}),
                                            ("test_b", {}), ("test_a", {})])
-    result = runner.drain(app, concurrency=2)
+    result = runner.drain(app, concurrency=2, beside=frozenset({"test_a"}))
     assert result.done == 4
     # the two first test_a together; test_b alone, and the last test_a after it (queue order)
     assert OVERLAP.starts == [("test_a", []), ("test_a", ["test_a"]), ("test_b", []),
                               ("test_a", [])]
 
 
+def test_drain_runs_other_kinds_alone(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sxp run`'s own rule: only enrichment batches beside each other."""
+    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": 1}), ("test_a", {}),
+                                           ("test_b", {})])
+    assert "enrich" in runner.RUN_BESIDE and "test_a" not in runner.RUN_BESIDE
+    result = runner.drain(app, concurrency=2)
+    assert result.done == 3
+    assert OVERLAP.starts == [("test_a", []), ("test_a", []), ("test_b", [])]
+
+
 def test_the_worker_runs_whatever_is_next_beside_a_running_job(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": True}), ("test_b", {}),
+    enqueue_overlapping(app, monkeypatch, [("test_a", {"waits": 10}), ("test_b", {}),
                                            ("test_a", {})])
     result = runner.run_jobs(app, worker_id="w-any", concurrency=2, idle=runner.Idle.DRAIN)
     assert result.done == 3
